@@ -1,0 +1,362 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Kernel.Mem.Heap;
+
+/// <summary>
+/// The FOS block allocator for small objects: power-of-two size classes from 8 B to 2 KiB, each page of
+/// the block area carved into blocks of one class. Allocation rounds the size up to its class, pops a
+/// block from a page of that class that has one; else takes a fresh page (a returned one, else the next
+/// one above the area's break) and backs it; else borrows a block from the next larger class that has
+/// one; else fails. Freeing the last block of a page returns the page to the backing.
+/// </summary>
+/// <remarks>
+/// Both operations are O(1): each class keeps a doubly linked list of its pages that have a free block,
+/// each page keeps its free blocks in an in-page list (16-bit offsets stored in the free blocks) and a
+/// count, and an allocation bitmap per page (one bit per 8-byte granule) catches double frees and
+/// pointers into a block. Metadata: 80 bytes per page of the area, outside the area.
+/// </remarks>
+public sealed unsafe class BlockAllocator<TBacking>
+    where TBacking : struct, IPageBacking
+{
+    public const int MinimumBlockShift = 3;
+    public const int MaximumBlockShift = 11;
+    public const ulong MinimumBlockSize = 1UL << MinimumBlockShift;
+    public const ulong MaximumBlockSize = 1UL << MaximumBlockShift;
+    public const int ClassCount = MaximumBlockShift - MinimumBlockShift + 1;
+
+    private const uint NoPage = uint.MaxValue;
+    private const ushort EndOfList = ushort.MaxValue;
+    private const int GranuleShift = MinimumBlockShift;
+    private const int BitsPerWord = 64;
+    private const int BitmapWordsPerPage = (int)(MemConstants.PageSize >> GranuleShift) / BitsPerWord;
+    private const ulong BitmapBytesPerPage = BitmapWordsPerPage * sizeof(ulong);
+
+    private readonly TBacking _backing;
+    private readonly ulong _start;
+    private readonly uint _pageCount;
+    private readonly BlockPage* _pages;
+    private readonly ulong* _allocated;
+    private readonly uint* _classHeads;
+    private readonly ulong _metadataBytes;
+
+    // Pages [0, _break) have been used; returned ones among them are stacked through BlockPage.Next.
+    private uint _break;
+    private uint _returnedHead;
+
+    private ulong _bytesInUse;
+    private ulong _bytesFree;
+    private uint _pagesInUse;
+    private ulong _allocations;
+    private ulong _frees;
+    private ulong _failedAllocations;
+    private ulong _borrows;
+
+    /// <summary>
+    /// Manages the <paramref name="pageCount"/> pages from <paramref name="start"/>. The caller must own
+    /// <see cref="MetadataBytes"/>(<paramref name="pageCount"/>) writable bytes at <paramref name="metadata"/>,
+    /// 8-byte aligned, for the allocator's lifetime; <paramref name="start"/> must be page-aligned and not 0,
+    /// and every page that <paramref name="backing"/> commits must be readable and writable at its address.
+    /// </summary>
+    public BlockAllocator(TBacking backing, ulong start, uint pageCount, byte* metadata, ulong metadataLength)
+    {
+        _backing = backing;
+        _start = start;
+        _pageCount = pageCount;
+        var carver = new MetadataCarver(metadata, metadataLength);
+        _pages = (BlockPage*)carver.Take((ulong)pageCount * (ulong)sizeof(BlockPage));
+        _allocated = (ulong*)carver.Take(pageCount * BitmapBytesPerPage);
+        _classHeads = (uint*)carver.Take(ClassCount * sizeof(uint));
+        _metadataBytes = (ulong)(carver.Used - metadata);
+        for (int i = 0; i < ClassCount; i++)
+        {
+            _classHeads[i] = NoPage;
+        }
+        _returnedHead = NoPage;
+    }
+
+    /// <summary>The metadata bytes an area of <paramref name="pageCount"/> pages needs.</summary>
+    public static ulong MetadataBytes(uint pageCount) =>
+        MetadataCarver.Round((ulong)pageCount * (ulong)sizeof(BlockPage))
+        + MetadataCarver.Round(pageCount * BitmapBytesPerPage)
+        + MetadataCarver.Round(ClassCount * sizeof(uint));
+
+    public ulong Start => _start;
+    public ulong End => _start + ((ulong)_pageCount << MemConstants.PageShift);
+    public ulong MetadataBytesUsed => _metadataBytes;
+
+    /// <summary>Bytes of the blocks handed out (block sizes, not requested sizes).</summary>
+    public ulong BytesInUse => _bytesInUse;
+
+    /// <summary>Bytes of free blocks on backed pages.</summary>
+    public ulong BytesFree => _bytesFree;
+
+    public uint PagesInUse => _pagesInUse;
+
+    /// <summary>The address one past the highest page the area has ever used.</summary>
+    public ulong Break => _start + ((ulong)_break << MemConstants.PageShift);
+
+    public ulong Allocations => _allocations;
+    public ulong Frees => _frees;
+    public ulong FailedAllocations => _failedAllocations;
+
+    /// <summary>Allocations served from a larger class because no fresh page could be had.</summary>
+    public ulong Borrows => _borrows;
+
+    /// <summary>When set, freed blocks are filled with <see cref="HeapScrub.OnFree"/> (the free-list link then overwrites their first two bytes).</summary>
+    public bool ScrubOnFree { get; set; }
+
+    /// <summary>The size class of a request of 1..<see cref="MaximumBlockSize"/> bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ClassOf(ulong size) =>
+        size <= MinimumBlockSize ? 0 : BitOperations.Log2(size - 1) + 1 - MinimumBlockShift;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong BlockSizeOf(int sizeClass) => MinimumBlockSize << sizeClass;
+
+    public bool Contains(ulong address) => address - _start < ((ulong)_pageCount << MemConstants.PageShift);
+
+    /// <summary>Returns a block of at least <paramref name="size"/> (1..2048) bytes, or 0 when none can be had.</summary>
+    public ulong Allocate(ulong size)
+    {
+        if (size == 0 || size > MaximumBlockSize)
+        {
+            _failedAllocations++;
+            return 0;
+        }
+        int sizeClass = ClassOf(size);
+        uint page = _classHeads[sizeClass];
+        if (page == NoPage)
+        {
+            page = TakeFreshPage(sizeClass);
+            if (page == NoPage)
+            {
+                for (int larger = sizeClass + 1; larger < ClassCount; larger++)
+                {
+                    if (_classHeads[larger] != NoPage)
+                    {
+                        page = _classHeads[larger];
+                        sizeClass = larger;
+                        _borrows++;
+                        break;
+                    }
+                }
+                if (page == NoPage)
+                {
+                    _failedAllocations++;
+                    return 0;
+                }
+            }
+        }
+        return PopBlock(page, sizeClass);
+    }
+
+    /// <summary>The block size of the live block at <paramref name="address"/>, or 0 when none starts there.</summary>
+    public ulong UsableSize(ulong address)
+    {
+        ulong blockSize;
+        return Check(address, out blockSize) == FreeStatus.Freed ? blockSize : 0;
+    }
+
+    /// <summary>Says what <see cref="Free"/> would do with <paramref name="address"/>, changing nothing.</summary>
+    public FreeStatus Check(ulong address, out ulong blockSize)
+    {
+        blockSize = 0;
+        if (!Contains(address))
+        {
+            return FreeStatus.OutsideHeap;
+        }
+        uint page = (uint)((address - _start) >> MemConstants.PageShift);
+        ref BlockPage record = ref _pages[page];
+        if (record.State != BlockPageState.Carved)
+        {
+            return FreeStatus.DoubleFree;
+        }
+        uint offset = (uint)(address & MemConstants.PageMask);
+        ulong size = BlockSizeOf(record.Class);
+        uint blockOffset = offset & ~(uint)(size - 1);
+        bool live = IsAllocated(page, blockOffset);
+        if (offset != blockOffset)
+        {
+            return live ? FreeStatus.InsideAllocation : FreeStatus.Misaligned;
+        }
+        if (!live)
+        {
+            return FreeStatus.DoubleFree;
+        }
+        blockSize = size;
+        return FreeStatus.Freed;
+    }
+
+    /// <summary>
+    /// Frees the block at <paramref name="address"/>. Anything but the start of a live block is reported
+    /// and changes nothing. Returns the page to the backing when this was its last live block.
+    /// </summary>
+    public FreeStatus Free(ulong address)
+    {
+        ulong size;
+        FreeStatus status = Check(address, out size);
+        if (status != FreeStatus.Freed)
+        {
+            return status;
+        }
+        uint page = (uint)((address - _start) >> MemConstants.PageShift);
+        ref BlockPage record = ref _pages[page];
+        ushort offset = (ushort)(address & MemConstants.PageMask);
+        if (ScrubOnFree)
+        {
+            HeapMemory.Fill((byte*)address, size, HeapScrub.OnFree);
+        }
+        *(ushort*)address = record.FreeHead;
+        record.FreeHead = offset;
+        ClearAllocated(page, offset);
+        record.FreeBlocks++;
+        _bytesInUse -= size;
+        _bytesFree += size;
+        _frees++;
+        if (record.FreeBlocks == 1)
+        {
+            PushClass(page, record.Class);
+        }
+        if (record.FreeBlocks == BlocksPerPage(record.Class))
+        {
+            UnlinkClass(page, record.Class);
+            ReturnPage(page);
+        }
+        return FreeStatus.Freed;
+    }
+
+    private static uint BlocksPerPage(int sizeClass) => (uint)(MemConstants.PageSize >> (MinimumBlockShift + sizeClass));
+
+    private ulong PopBlock(uint page, int sizeClass)
+    {
+        ref BlockPage record = ref _pages[page];
+        ulong pageAddress = _start + ((ulong)page << MemConstants.PageShift);
+        ushort offset = record.FreeHead;
+        if (offset != EndOfList)
+        {
+            record.FreeHead = *(ushort*)(pageAddress + offset);
+        }
+        else
+        {
+            offset = record.Carved;
+            record.Carved = (ushort)(offset + BlockSizeOf(sizeClass));
+        }
+        SetAllocated(page, offset);
+        record.FreeBlocks--;
+        if (record.FreeBlocks == 0)
+        {
+            UnlinkClass(page, sizeClass);
+        }
+        ulong size = BlockSizeOf(sizeClass);
+        _bytesInUse += size;
+        _bytesFree -= size;
+        _allocations++;
+        return pageAddress + offset;
+    }
+
+    private uint TakeFreshPage(int sizeClass)
+    {
+        uint page;
+        bool returned = _returnedHead != NoPage;
+        if (returned)
+        {
+            page = _returnedHead;
+        }
+        else if (_break < _pageCount)
+        {
+            page = _break;
+        }
+        else
+        {
+            return NoPage;
+        }
+        if (!_backing.Commit(_start + ((ulong)page << MemConstants.PageShift), 1))
+        {
+            return NoPage;
+        }
+        ref BlockPage record = ref _pages[page];
+        if (returned)
+        {
+            _returnedHead = record.Next;
+        }
+        else
+        {
+            _break++;
+        }
+        record.State = BlockPageState.Carved;
+        record.Class = (byte)sizeClass;
+        record.FreeHead = EndOfList;
+        record.Carved = 0;
+        record.FreeBlocks = (ushort)BlocksPerPage(sizeClass);
+        _pagesInUse++;
+        _bytesFree += MemConstants.PageSize;
+        PushClass(page, sizeClass);
+        return page;
+    }
+
+    private void ReturnPage(uint page)
+    {
+        // Every block is free, so every allocation bit of the page is already clear.
+        _backing.Decommit(_start + ((ulong)page << MemConstants.PageShift), 1);
+        ref BlockPage record = ref _pages[page];
+        record.State = BlockPageState.Returned;
+        record.Next = _returnedHead;
+        _returnedHead = page;
+        _pagesInUse--;
+        _bytesFree -= MemConstants.PageSize;
+    }
+
+    private void PushClass(uint page, int sizeClass)
+    {
+        ref BlockPage record = ref _pages[page];
+        uint head = _classHeads[sizeClass];
+        record.Previous = NoPage;
+        record.Next = head;
+        if (head != NoPage)
+        {
+            _pages[head].Previous = page;
+        }
+        _classHeads[sizeClass] = page;
+    }
+
+    private void UnlinkClass(uint page, int sizeClass)
+    {
+        ref BlockPage record = ref _pages[page];
+        if (record.Previous != NoPage)
+        {
+            _pages[record.Previous].Next = record.Next;
+        }
+        else
+        {
+            _classHeads[sizeClass] = record.Next;
+        }
+        if (record.Next != NoPage)
+        {
+            _pages[record.Next].Previous = record.Previous;
+        }
+        record.Next = NoPage;
+        record.Previous = NoPage;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsAllocated(uint page, uint offset)
+    {
+        uint granule = offset >> GranuleShift;
+        return (_allocated[page * BitmapWordsPerPage + (granule / BitsPerWord)] & (1UL << (int)(granule % BitsPerWord))) != 0;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void SetAllocated(uint page, uint offset)
+    {
+        uint granule = offset >> GranuleShift;
+        _allocated[page * BitmapWordsPerPage + (granule / BitsPerWord)] |= 1UL << (int)(granule % BitsPerWord);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ClearAllocated(uint page, uint offset)
+    {
+        uint granule = offset >> GranuleShift;
+        _allocated[page * BitmapWordsPerPage + (granule / BitsPerWord)] &= ~(1UL << (int)(granule % BitsPerWord));
+    }
+}

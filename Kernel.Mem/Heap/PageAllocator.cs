@@ -1,0 +1,382 @@
+using System;
+using System.Runtime.CompilerServices;
+
+namespace Kernel.Mem.Heap;
+
+/// <summary>
+/// The FOS page allocator for large objects, "custom fit": a request rounded up to pages takes a hole of
+/// exactly that size if there is one; else the largest hole (worst fit) if it is big enough, from its
+/// start, leaving the rest as a smaller hole; else extends the break if the limit allows; else fails.
+/// Free merges the range with free neighbours and moves the break down when the range reaches it, so no
+/// hole ever touches the break.
+/// </summary>
+/// <remarks>
+/// FOS scans a list of all holes; here both searches are sub-linear in the number of holes. Holes are
+/// indexed by exact size (a list head per size, O(1) exact fit) and the non-empty sizes form a
+/// hierarchical bitmap (largest hole in O(log64 of the area's pages)). Boundary tags in a per-page array
+/// (the size at the first and last page of each hole, the size at the first page of each allocation, a
+/// mark on its other pages) make the neighbour checks of a merge O(1) and let <see cref="Free"/> tell an
+/// allocation's start from its inside and from a hole, also after merges. Among holes of one size the
+/// most recently made one is taken (FOS takes the lowest; the fit rule is the same).
+/// Metadata: 16 bytes per page of the area plus one bit per page for the size bitmap.
+/// </remarks>
+public sealed unsafe class PageAllocator<TBacking>
+    where TBacking : struct, IPageBacking
+{
+    /// <summary>The largest area (and thus allocation) in pages: the tag keeps the size in 30 bits.</summary>
+    public const uint MaximumPages = SizeMask;
+
+    private const uint NoPage = uint.MaxValue;
+    private const uint KindMask = 0xC000_0000;
+    private const uint SizeMask = 0x3FFF_FFFF;
+    private const uint FreeTag = 0;                      // above the break, or inside a hole
+    private const uint AllocationInterior = 0x4000_0000; // a page of an allocation other than its first
+    private const uint AllocationStart = 0x8000_0000;    // | size: the first page of an allocation
+    private const uint HoleBoundary = 0xC000_0000;       // | size: the first and the last page of a hole
+
+    private readonly TBacking _backing;
+    private readonly ulong _start;
+    private readonly uint _limit;
+    private readonly uint* _tags;
+    private readonly uint* _nextHole;
+    private readonly uint* _previousHole;
+    private readonly uint* _holesOfSize;
+    private readonly ulong _metadataBytes;
+    private SizeBitmap _sizes;
+
+    private uint _break;
+    private ulong _pagesInUse;
+    private ulong _holePages;
+    private ulong _holeCount;
+    private ulong _allocations;
+    private ulong _frees;
+    private ulong _failedAllocations;
+
+    /// <summary>
+    /// Manages the <paramref name="pageCount"/> (at most <see cref="MaximumPages"/>) pages from
+    /// <paramref name="start"/>; the break starts at <paramref name="start"/> and the limit is the end.
+    /// The caller must own <see cref="MetadataBytes"/>(<paramref name="pageCount"/>) writable bytes at
+    /// <paramref name="metadata"/>, 8-byte aligned, for the allocator's lifetime; <paramref name="start"/>
+    /// must be page-aligned and not 0. The allocator never touches the pages themselves.
+    /// </summary>
+    public PageAllocator(TBacking backing, ulong start, uint pageCount, byte* metadata, ulong metadataLength)
+    {
+        _backing = backing;
+        _start = start;
+        _limit = pageCount;
+        var carver = new MetadataCarver(metadata, metadataLength);
+        _tags = (uint*)carver.Take((ulong)pageCount * sizeof(uint));
+        _nextHole = (uint*)carver.Take((ulong)pageCount * sizeof(uint));
+        _previousHole = (uint*)carver.Take((ulong)pageCount * sizeof(uint));
+        _holesOfSize = (uint*)carver.Take(((ulong)pageCount + 1) * sizeof(uint));
+        ulong* words = (ulong*)carver.Take(SizeBitmap.WordsNeeded((ulong)pageCount + 1) * sizeof(ulong));
+        _metadataBytes = (ulong)(carver.Used - metadata);
+        new Span<uint>(_holesOfSize, (int)pageCount + 1).Fill(NoPage);
+        _sizes.Initialize(words, (ulong)pageCount + 1);
+    }
+
+    /// <summary>The metadata bytes an area of <paramref name="pageCount"/> pages needs.</summary>
+    public static ulong MetadataBytes(uint pageCount) =>
+        3 * MetadataCarver.Round((ulong)pageCount * sizeof(uint))
+        + MetadataCarver.Round(((ulong)pageCount + 1) * sizeof(uint))
+        + MetadataCarver.Round(SizeBitmap.WordsNeeded((ulong)pageCount + 1) * sizeof(ulong));
+
+    public ulong Start => _start;
+    public ulong Limit => PageAddress(_limit);
+    public ulong Break => PageAddress(_break);
+    public ulong MetadataBytesUsed => _metadataBytes;
+    public ulong PagesInUse => _pagesInUse;
+    public ulong BytesInUse => _pagesInUse << MemConstants.PageShift;
+
+    /// <summary>Bytes in holes below the break (the space above the break is not counted as free).</summary>
+    public ulong BytesFree => _holePages << MemConstants.PageShift;
+
+    public ulong HoleCount => _holeCount;
+    public ulong LargestHoleBytes => _sizes.Largest() << MemConstants.PageShift;
+    public ulong Allocations => _allocations;
+    public ulong Frees => _frees;
+    public ulong FailedAllocations => _failedAllocations;
+
+    public bool Contains(ulong address) => address - _start < ((ulong)_limit << MemConstants.PageShift);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong PagesFor(ulong bytes) => (bytes + MemConstants.PageMask) >> MemConstants.PageShift;
+
+    /// <summary>
+    /// Allocates <paramref name="pageCount"/> pages by custom fit and commits them; returns their address,
+    /// or 0 (changing nothing) when no hole fits, the limit is reached or the backing fails.
+    /// </summary>
+    public ulong Allocate(ulong pageCount)
+    {
+        if (pageCount == 0 || pageCount > _limit)
+        {
+            _failedAllocations++;
+            return 0;
+        }
+        uint count = (uint)pageCount;
+        uint page = _holesOfSize[count];
+        uint largest;
+        if (page != NoPage)
+        {
+            RemoveHole(page, count);
+            if (!_backing.Commit(PageAddress(page), count))
+            {
+                InsertHole(page, count);
+                return Fail();
+            }
+        }
+        else if ((largest = (uint)_sizes.Largest()) > count)
+        {
+            uint holeSize = largest;
+            page = _holesOfSize[holeSize];
+            RemoveHole(page, holeSize);
+            if (!_backing.Commit(PageAddress(page), count))
+            {
+                InsertHole(page, holeSize);
+                return Fail();
+            }
+            InsertHole(page + count, holeSize - count);
+        }
+        else if (count <= _limit - _break)
+        {
+            page = _break;
+            if (!_backing.Commit(PageAddress(page), count))
+            {
+                return Fail();
+            }
+            _break += count;
+        }
+        else
+        {
+            return Fail();
+        }
+        MarkAllocated(page, 0, count);
+        _pagesInUse += count;
+        _allocations++;
+        return PageAddress(page);
+    }
+
+    /// <summary>The pages of the live allocation at <paramref name="address"/>, or 0 when none starts there.</summary>
+    public ulong AllocationPages(ulong address)
+    {
+        ulong pages;
+        return Check(address, out pages) == FreeStatus.Freed ? pages : 0;
+    }
+
+    /// <summary>Says what <see cref="Free"/> would do with <paramref name="address"/>, changing nothing.</summary>
+    public FreeStatus Check(ulong address, out ulong pageCount)
+    {
+        pageCount = 0;
+        if (!Contains(address))
+        {
+            return FreeStatus.OutsideHeap;
+        }
+        uint tag = _tags[PageOf(address)];
+        uint kind = tag & KindMask;
+        bool live = kind == AllocationStart || kind == AllocationInterior;
+        if ((address & MemConstants.PageMask) != 0)
+        {
+            return live ? FreeStatus.InsideAllocation : FreeStatus.Misaligned;
+        }
+        if (kind == AllocationInterior)
+        {
+            return FreeStatus.InsideAllocation;
+        }
+        if (kind != AllocationStart)
+        {
+            return FreeStatus.DoubleFree;
+        }
+        pageCount = tag & SizeMask;
+        return FreeStatus.Freed;
+    }
+
+    /// <summary>
+    /// Decommits the allocation at <paramref name="address"/> and turns it into a hole merged with its free
+    /// neighbours, or lowers the break. Anything but the start of a live allocation is reported and changes nothing.
+    /// </summary>
+    public FreeStatus Free(ulong address)
+    {
+        ulong pageCount;
+        FreeStatus status = Check(address, out pageCount);
+        if (status != FreeStatus.Freed)
+        {
+            return status;
+        }
+        _backing.Decommit(address, pageCount);
+        Release(PageOf(address), (uint)pageCount);
+        _frees++;
+        return FreeStatus.Freed;
+    }
+
+    /// <summary>
+    /// Grows the live allocation at <paramref name="address"/> to <paramref name="pageCount"/> pages without
+    /// moving it: into the hole that follows it, or by raising the break when it ends at the break. Returns
+    /// false, changing nothing, when the space after it is taken, the limit is reached or the backing fails.
+    /// The caller must pass the start of a live allocation.
+    /// </summary>
+    public bool TryGrowInPlace(ulong address, ulong pageCount)
+    {
+        uint page = PageOf(address);
+        uint count = _tags[page] & SizeMask;
+        if (pageCount <= count)
+        {
+            return pageCount == count;
+        }
+        uint next = page + count;
+        ulong extra = pageCount - count;
+        if (next == _break)
+        {
+            if (extra > _limit - _break || !_backing.Commit(PageAddress(next), extra))
+            {
+                return false;
+            }
+            _break += (uint)extra;
+        }
+        else
+        {
+            uint tag = _tags[next];
+            uint holeSize = tag & SizeMask;
+            if ((tag & KindMask) != HoleBoundary || holeSize < extra)
+            {
+                return false;
+            }
+            RemoveHole(next, holeSize);
+            if (!_backing.Commit(PageAddress(next), extra))
+            {
+                InsertHole(next, holeSize);
+                return false;
+            }
+            if (holeSize > extra)
+            {
+                InsertHole(next + (uint)extra, holeSize - (uint)extra);
+            }
+        }
+        MarkAllocated(page, count, (uint)pageCount);
+        _pagesInUse += extra;
+        return true;
+    }
+
+    /// <summary>
+    /// Shrinks the live allocation at <paramref name="address"/> to <paramref name="pageCount"/> (at least 1)
+    /// pages in place, releasing its tail as <see cref="Free"/> would. The caller must pass the start of a
+    /// live allocation and a count no larger than its own.
+    /// </summary>
+    public void ShrinkInPlace(ulong address, ulong pageCount)
+    {
+        uint page = PageOf(address);
+        uint count = _tags[page] & SizeMask;
+        if (pageCount == 0 || pageCount >= count)
+        {
+            return;
+        }
+        uint tail = page + (uint)pageCount;
+        uint tailCount = count - (uint)pageCount;
+        _backing.Decommit(PageAddress(tail), tailCount);
+        _tags[page] = AllocationStart | (uint)pageCount;
+        Release(tail, tailCount);
+    }
+
+    private ulong Fail()
+    {
+        _failedAllocations++;
+        return 0;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong PageAddress(uint page) => _start + ((ulong)page << MemConstants.PageShift);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint PageOf(ulong address) => (uint)((address - _start) >> MemConstants.PageShift);
+
+    /// <summary>Tags pages [page, page + count) as one allocation whose pages before <paramref name="from"/> are tagged already.</summary>
+    private void MarkAllocated(uint page, uint from, uint count)
+    {
+        _tags[page] = AllocationStart | count;
+        uint first = from == 0 ? 1 : from;
+        if (count > first)
+        {
+            FillTags(page + first, count - first, AllocationInterior);
+        }
+    }
+
+    private void FillTags(uint page, uint count, uint tag)
+    {
+        new Span<uint>(_tags + page, (int)count).Fill(tag);
+    }
+
+    /// <summary>Turns the pages [page, page + count), no longer committed, into free space.</summary>
+    private void Release(uint page, uint count)
+    {
+        FillTags(page, count, FreeTag);
+        _pagesInUse -= count;
+        uint start = page;
+        uint end = page + count;
+        if (start > 0 && (_tags[start - 1] & KindMask) == HoleBoundary)
+        {
+            uint size = _tags[start - 1] & SizeMask;
+            start -= size;
+            RemoveHole(start, size);
+        }
+        if (end < _break && (_tags[end] & KindMask) == HoleBoundary)
+        {
+            uint size = _tags[end] & SizeMask;
+            RemoveHole(end, size);
+            end += size;
+        }
+        if (end == _break)
+        {
+            _break = start;
+        }
+        else
+        {
+            InsertHole(start, end - start);
+        }
+    }
+
+    private void InsertHole(uint page, uint size)
+    {
+        _tags[page] = HoleBoundary | size;
+        _tags[page + size - 1] = HoleBoundary | size;
+        uint head = _holesOfSize[size];
+        _nextHole[page] = head;
+        _previousHole[page] = NoPage;
+        if (head != NoPage)
+        {
+            _previousHole[head] = page;
+        }
+        else
+        {
+            _sizes.Add(size);
+        }
+        _holesOfSize[size] = page;
+        _holeCount++;
+        _holePages += size;
+    }
+
+    /// <summary>Takes the hole at <paramref name="page"/> out of the index; its pages become plain free space.</summary>
+    private void RemoveHole(uint page, uint size)
+    {
+        uint next = _nextHole[page];
+        uint previous = _previousHole[page];
+        if (previous != NoPage)
+        {
+            _nextHole[previous] = next;
+        }
+        else
+        {
+            _holesOfSize[size] = next;
+            if (next == NoPage)
+            {
+                _sizes.Remove(size);
+            }
+        }
+        if (next != NoPage)
+        {
+            _previousHole[next] = previous;
+        }
+        _tags[page] = FreeTag;
+        _tags[page + size - 1] = FreeTag;
+        _holeCount--;
+        _holePages -= size;
+    }
+}

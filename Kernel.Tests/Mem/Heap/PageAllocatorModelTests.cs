@@ -1,0 +1,229 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using FsCheck;
+using FsCheck.Fluent;
+using Kernel.Mem;
+using Kernel.Mem.Heap;
+using Xunit;
+
+namespace Kernel.Tests.Mem.Heap;
+
+/// <summary>
+/// Random sequences of page-allocator operations checked against a model that knows only the live
+/// allocations: it derives the holes and the break from them and states which placements custom fit allows.
+/// </summary>
+public sealed unsafe class PageAllocatorModelTests
+{
+    private const ulong AreaStart = 0x0000_6000_0000_0000;
+    private const uint AreaPages = 96;
+    private const ulong PageSize = MemConstants.PageSize;
+
+    public enum OpKind
+    {
+        Allocate,
+        Free,
+        BadFree,
+        Grow,
+        Shrink,
+        SetBudget,
+    }
+
+    public sealed class Op
+    {
+        public OpKind Kind;
+        public int Size;
+        public int Pick;
+
+        public override string ToString() => $"{Kind}({Size},{Pick})";
+    }
+
+    private static Gen<Op> OpGen =>
+        from kind in Gen.Frequency(
+            (6, Gen.Constant(OpKind.Allocate)),
+            (4, Gen.Constant(OpKind.Free)),
+            (1, Gen.Constant(OpKind.BadFree)),
+            (2, Gen.Constant(OpKind.Grow)),
+            (1, Gen.Constant(OpKind.Shrink)),
+            (1, Gen.Constant(OpKind.SetBudget)))
+        from size in Gen.Choose(1, 12)
+        from pick in Gen.Choose(0, 1 << 20)
+        select new Op { Kind = kind, Size = size, Pick = pick };
+
+    [Fact]
+    public void Random_operations_follow_custom_fit_and_keep_the_accounting()
+    {
+        Arbitrary<Op[]> ops = Arb.From(Gen.ArrayOf(OpGen));
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(300).WithEndSize(150), Prop.ForAll(ops, Run));
+    }
+
+    private static bool Run(Op[] ops)
+    {
+        using var metadata = new HostRange(PageAllocator<RecordingBacking>.MetadataBytes(AreaPages));
+        var log = new RecordingBacking.Log();
+        var pages = new PageAllocator<RecordingBacking>(new RecordingBacking(log), AreaStart, AreaPages, (byte*)metadata.Start, metadata.Size);
+        var live = new SortedDictionary<ulong, ulong>(); // first page -> page count
+
+        foreach (Op op in ops)
+        {
+            switch (op.Kind)
+            {
+                case OpKind.Allocate:
+                    StepAllocate(pages, log, live, (ulong)op.Size);
+                    break;
+                case OpKind.Free when live.Count > 0:
+                {
+                    ulong first = live.Keys.ElementAt(op.Pick % live.Count);
+                    Expect(pages.Free(At(first)) == FreeStatus.Freed, "free of a live allocation");
+                    live.Remove(first);
+                    break;
+                }
+                case OpKind.BadFree:
+                {
+                    ulong address = AreaStart - PageSize + (ulong)op.Pick % ((AreaPages + 2) * PageSize);
+                    FreeStatus expected = Classify(live, address);
+                    if (expected != FreeStatus.Freed)
+                    {
+                        Expect(pages.Free(address) == expected, "status of a bad free " + expected);
+                    }
+                    break;
+                }
+                case OpKind.Grow when live.Count > 0:
+                {
+                    ulong first = live.Keys.ElementAt(op.Pick % live.Count);
+                    ulong count = live[first];
+                    ulong extra = (ulong)op.Size;
+                    ulong budget = log.Budget;
+                    bool room = first + count + extra <= AreaPages
+                        && !live.Any(a => a.Key < first + count + extra && a.Key + a.Value > first + count);
+                    bool grew = pages.TryGrowInPlace(At(first), count + extra);
+                    Expect(grew == (room && extra <= budget), "grow in place");
+                    if (grew)
+                    {
+                        live[first] = count + extra;
+                    }
+                    break;
+                }
+                case OpKind.Shrink when live.Count > 0:
+                {
+                    ulong first = live.Keys.ElementAt(op.Pick % live.Count);
+                    ulong count = live[first];
+                    if (count > 1)
+                    {
+                        ulong smaller = 1 + (ulong)op.Size % (count - 1);
+                        pages.ShrinkInPlace(At(first), smaller);
+                        live[first] = smaller;
+                    }
+                    break;
+                }
+                case OpKind.SetBudget:
+                    ulong committed = (ulong)log.Committed.Count;
+                    log.Budget = op.Pick % 4 == 0 ? (ulong)op.Size : ulong.MaxValue / 2;
+                    break;
+            }
+            CheckInvariants(pages, log, live);
+        }
+
+        foreach (ulong first in live.Keys.ToArray())
+        {
+            Expect(pages.Free(At(first)) == FreeStatus.Freed, "final free");
+        }
+        Expect(log.Committed.Count == 0, "every page decommitted");
+        Expect(pages.Break == AreaStart && pages.HoleCount == 0, "empty heap has its break at the start");
+        return true;
+    }
+
+    private static void StepAllocate(PageAllocator<RecordingBacking> pages, RecordingBacking.Log log, SortedDictionary<ulong, ulong> live, ulong count)
+    {
+        List<(ulong Start, ulong Size)> holes = Holes(live, out ulong modelBreak);
+        var allowed = new List<ulong>();
+        if (holes.Any(h => h.Size == count))
+        {
+            allowed.AddRange(holes.Where(h => h.Size == count).Select(h => h.Start));
+        }
+        else if (holes.Count > 0 && holes.Max(h => h.Size) > count)
+        {
+            ulong largest = holes.Max(h => h.Size);
+            allowed.AddRange(holes.Where(h => h.Size == largest).Select(h => h.Start));
+        }
+        else if (modelBreak + count <= AreaPages)
+        {
+            allowed.Add(modelBreak);
+        }
+        bool backed = count <= log.Budget;
+
+        ulong address = pages.Allocate(count);
+
+        if (allowed.Count == 0 || !backed)
+        {
+            Expect(address == 0, "allocation must fail");
+            return;
+        }
+        Expect(address != 0 && allowed.Contains((address - AreaStart) / PageSize), "custom fit placement");
+        live.Add((address - AreaStart) / PageSize, count);
+    }
+
+    private static void CheckInvariants(PageAllocator<RecordingBacking> pages, RecordingBacking.Log log, SortedDictionary<ulong, ulong> live)
+    {
+        List<(ulong Start, ulong Size)> holes = Holes(live, out ulong modelBreak);
+        Expect(pages.Break == At(modelBreak), "break");
+        Expect(pages.HoleCount == (ulong)holes.Count, "hole count");
+        Expect(pages.BytesFree == (ulong)holes.Sum(h => (long)h.Size) * PageSize, "free bytes");
+        Expect(pages.LargestHoleBytes == (holes.Count == 0 ? 0 : holes.Max(h => h.Size)) * PageSize, "largest hole");
+        Expect(pages.PagesInUse == (ulong)live.Values.Sum(v => (long)v), "pages in use");
+        Expect(log.Committed.Count == live.Values.Sum(v => (long)v), "committed pages");
+        foreach (KeyValuePair<ulong, ulong> a in live)
+        {
+            Expect(pages.AllocationPages(At(a.Key)) == a.Value, "allocation size");
+            for (ulong p = 0; p < a.Value; p++)
+            {
+                Expect(log.Committed.Contains(At(a.Key + p)), "allocation pages committed");
+            }
+        }
+    }
+
+    private static List<(ulong Start, ulong Size)> Holes(SortedDictionary<ulong, ulong> live, out ulong modelBreak)
+    {
+        var holes = new List<(ulong, ulong)>();
+        ulong cursor = 0;
+        foreach (KeyValuePair<ulong, ulong> a in live)
+        {
+            if (a.Key > cursor)
+            {
+                holes.Add((cursor, a.Key - cursor));
+            }
+            cursor = a.Key + a.Value;
+        }
+        modelBreak = cursor;
+        return holes;
+    }
+
+    private static FreeStatus Classify(SortedDictionary<ulong, ulong> live, ulong address)
+    {
+        if (address < AreaStart || address >= At(AreaPages))
+        {
+            return FreeStatus.OutsideHeap;
+        }
+        ulong page = (address - AreaStart) / PageSize;
+        bool inside = live.Any(a => page >= a.Key && page < a.Key + a.Value);
+        if (address % PageSize != 0)
+        {
+            return inside ? FreeStatus.InsideAllocation : FreeStatus.Misaligned;
+        }
+        if (live.ContainsKey(page))
+        {
+            return FreeStatus.Freed;
+        }
+        return inside ? FreeStatus.InsideAllocation : FreeStatus.DoubleFree;
+    }
+
+    private static ulong At(ulong page) => AreaStart + page * PageSize;
+
+    private static void Expect(bool condition, string what)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException(what);
+        }
+    }
+}
