@@ -1,0 +1,803 @@
+using System.Runtime.CompilerServices;
+
+namespace Kernel.Mem.Paging;
+
+/// <summary>
+/// Maps, unmaps, protects, reserves and translates pages in one x86-64 4-level address space, given the
+/// physical address of its PML4 (the value CR3 holds). The tables are reached through <typeparamref name="TMem"/>,
+/// stale translations are reported to <typeparamref name="TTlb"/>, and page tables come from and go back to
+/// an <see cref="IFrameSource"/>. Not thread-safe: the caller serialises operations on one address space.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A walk starts at the PML4 and uses nine bits of the virtual address per level (see
+/// <see cref="VirtualAddressLayout"/>): bits 47..39 pick the PML4E, 38..30 the PDPTE, 29..21 the PDE and
+/// 20..12 the PTE. It ends at a non-present entry, at a PDPTE or PDE with PS set (a 1 GiB or 2 MiB page),
+/// or at the PTE (a 4 KiB page).
+/// </para>
+/// <para>Invariants the operations keep:</para>
+/// <list type="bullet">
+/// <item>Every table below the root holds at least one non-zero entry (a mapping, a reservation or a
+/// table), except the upper-half PDPTs, which are never released because every address space shares them
+/// through <see cref="CopyUpperHalfFrom"/>. A table is released as soon as an unmap or unreserve leaves it
+/// all zero. Emptiness is found by scanning the table, stopping at the first non-zero entry: in a table in
+/// use that is a few reads, a whole 4 KiB scan only when the table is about to go, and there is no per-table
+/// count to keep consistent or to find room for.</item>
+/// <item>An entry that references a table is present, writable and never no-execute, so the leaf alone
+/// decides write and execute rights (the CPU ANDs R/W and U/S and ORs XD over all levels, Intel SDM Vol. 3A,
+/// 4.6). It carries U/S once a user page or user-heap reservation has lived below it; the bit is not taken
+/// away again, since the leaf still denies access.</item>
+/// <item>User pages and user-heap reservations exist only in the lower half.</item>
+/// <item>A failed operation changes nothing: tables are created only after every frame they need is in
+/// hand, and the new chain is published by a single store into an existing table.</item>
+/// </list>
+/// <para>
+/// TLB: the CPU caches only present entries (4.10.2), so turning a non-present entry into a mapping needs
+/// no invalidation. Everything else that can leave a stale translation reports <see cref="ITlb.Invalidate"/>
+/// with the page's address: unmapping, a changed leaf in <see cref="Protect"/>, granting U/S to an existing
+/// intermediate entry, and releasing a table (INVLPG also flushes the paging-structure caches, 4.10.4.1,
+/// which could otherwise still point into the freed frame). Released frames go back to the frame source
+/// only after the invalidation has been reported.
+/// </para>
+/// </remarks>
+public sealed unsafe class Mapper<TMem, TTlb>
+    where TMem : struct, IPhysicalMemory
+    where TTlb : struct, ITlb
+{
+    private const int RootLevel = (int)PageTableLevel.Pml4;
+    private const int LeafTableLevel = (int)PageTableLevel.PageTable;
+
+    // A 4 KiB mapping below an empty PML4E needs a PDPT, a PD and a PT.
+    private const int MaxNewTables = RootLevel - 1;
+    private const int UpperHalfPml4Entries = VirtualAddressLayout.EntriesPerTable - VirtualAddressLayout.FirstUpperHalfPml4Index;
+
+    private TMem _memory;
+    private TTlb _tlb;
+    private readonly IFrameSource _frames;
+    private readonly ulong _root;
+
+    /// <summary>
+    /// Manages the address space whose PML4 is at <paramref name="rootTable"/>. The caller passes a 4 KiB
+    /// aligned frame that <paramref name="memory"/> can reach and that holds a valid PML4 (for instance one
+    /// made by <see cref="CreateRootTable"/>); every table below it must have come from <paramref name="frames"/>
+    /// if this mapper is ever to release it.
+    /// </summary>
+    public Mapper(TMem memory, TTlb tlb, IFrameSource frames, ulong rootTable)
+    {
+        _memory = memory;
+        _tlb = tlb;
+        _frames = frames;
+        _root = rootTable;
+    }
+
+    /// <summary>The physical address of the PML4: what CR3 holds while this address space runs.</summary>
+    public ulong RootTable => _root;
+
+    /// <summary>Allocates a PML4 from <paramref name="frames"/> and clears it: an address space with nothing mapped.</summary>
+    public static PagingStatus CreateRootTable(TMem memory, IFrameSource frames, out ulong rootTable)
+    {
+        if (!frames.TryAllocateFrame(out rootTable))
+        {
+            rootTable = 0;
+            return PagingStatus.OutOfFrames;
+        }
+        ClearTable((ulong*)memory.Access(rootTable));
+        return PagingStatus.Success;
+    }
+
+    /// <summary>
+    /// Maps the page at <paramref name="virtualAddress"/> to the frame at <paramref name="physicalAddress"/>,
+    /// creating the tables on the way. <paramref name="flags"/> may hold any <see cref="PageFlags"/> except
+    /// <see cref="PageFlags.Guard"/>; <see cref="PageFlags.User"/> only in the lower half. Mapping over a
+    /// user-heap reservation is allowed (it is how a first touch is backed) and keeps the UHPAGE mark.
+    /// </summary>
+    public PagingStatus Map(ulong virtualAddress, ulong physicalAddress, PageFlags flags, PageSize size)
+    {
+        PagingStatus status = CheckMapping(virtualAddress, physicalAddress, flags, size);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        return MapChecked(virtualAddress, physicalAddress, flags, size, grantUser: true);
+    }
+
+    /// <summary>
+    /// Maps <paramref name="count"/> consecutive pages to consecutive frames, all or nothing: if any page
+    /// fails, the pages mapped by this call are unmapped again (and their new tables released) before the
+    /// first failure's status is returned. A count of 0 is <see cref="PagingStatus.InvalidRange"/>.
+    /// </summary>
+    public PagingStatus MapRange(ulong virtualAddress, ulong physicalAddress, ulong count, PageFlags flags, PageSize size)
+    {
+        PagingStatus status = CheckMapping(virtualAddress, physicalAddress, flags, size);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        status = CheckRange(virtualAddress, count, size);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        ulong bytes = VirtualAddressLayout.BytesIn(size);
+        if (count > (PageTableEntry.PhysicalAddressLimit - physicalAddress) / bytes)
+        {
+            return PagingStatus.PhysicalAddressOutOfRange;
+        }
+
+        for (ulong i = 0; i < count; i++)
+        {
+            // U/S is granted to existing tables only once every page is in, so a rollback has nothing to undo there.
+            status = MapChecked(virtualAddress + i * bytes, physicalAddress + i * bytes, flags, size, grantUser: false);
+            if (status != PagingStatus.Success)
+            {
+                for (ulong j = 0; j < i; j++)
+                {
+                    Unmap(virtualAddress + j * bytes, size, out _);
+                }
+                return status;
+            }
+        }
+        if ((flags & PageFlags.User) != 0)
+        {
+            GrantUserToRange(virtualAddress, count, size);
+        }
+        return PagingStatus.Success;
+    }
+
+    /// <summary>
+    /// Removes the mapping of the page of <paramref name="size"/> at <paramref name="virtualAddress"/> and
+    /// returns the frame it mapped, which stays the caller's to free. A reservation mark on the entry
+    /// survives, so an evicted user-heap page is again "reserved, not backed". Tables left empty are released.
+    /// </summary>
+    public PagingStatus Unmap(ulong virtualAddress, PageSize size, out ulong physicalAddress)
+    {
+        physicalAddress = 0;
+        PagingStatus status = CheckPage(virtualAddress, size);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        int leaf = (int)size;
+        ulong** slots = stackalloc ulong*[RootLevel + 1];
+        status = FindLeaf(virtualAddress, leaf, slots);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        ulong current = *slots[leaf];
+        physicalAddress = current & PageTableEntry.FrameMask(size);
+        *slots[leaf] = current & PageTableEntry.ReservationMask;
+        ReleaseEmptyTables(virtualAddress, leaf, slots, mustInvalidate: true);
+        return PagingStatus.Success;
+    }
+
+    /// <summary>
+    /// Replaces the protection of the mapped page of <paramref name="size"/> at <paramref name="virtualAddress"/>:
+    /// <paramref name="flags"/> may hold only Writable, User (lower half), WriteThrough, CacheDisable, Pat,
+    /// Global and NoExecute. The frame, the Accessed/Dirty state and the software marks are kept.
+    /// </summary>
+    public PagingStatus Protect(ulong virtualAddress, PageSize size, PageFlags flags)
+    {
+        PagingStatus status = CheckPage(virtualAddress, size);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        if (((ulong)flags & ~PageTableEntry.ProtectionMask) != 0 || !UserFlagsAllowed(virtualAddress, flags))
+        {
+            return PagingStatus.InvalidFlags;
+        }
+        int leaf = (int)size;
+        ulong** slots = stackalloc ulong*[RootLevel + 1];
+        status = FindLeaf(virtualAddress, leaf, slots);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+
+        ulong current = *slots[leaf];
+        // In a large-page entry PAT is bit 12 and bit 7 is PS, which must stay; in a PTE bit 7 is PAT.
+        ulong replaced = size == PageSize.Size4KiB
+            ? PageTableEntry.ProtectionMask
+            : (PageTableEntry.ProtectionMask & ~PageTableEntry.PteAttributeBit) | PageTableEntry.LargeAttributeBit;
+        ulong updated = (current & ~replaced) | (PageTableEntry.Leaf(0, flags, size).Value & replaced);
+
+        bool granted = (flags & PageFlags.User) != 0 && GrantUser(leaf, slots, RootLevel);
+        if (updated != current)
+        {
+            *slots[leaf] = updated;
+        }
+        if (updated != current || granted)
+        {
+            _tlb.Invalidate(virtualAddress);
+        }
+        return PagingStatus.Success;
+    }
+
+    /// <summary>
+    /// Translates <paramref name="virtualAddress"/> as the CPU would (ignoring access rights): the physical
+    /// byte, the leaf's flags and the size of the page that maps it.
+    /// </summary>
+    public PagingStatus Translate(ulong virtualAddress, out Translation translation)
+    {
+        translation = default;
+        if (!VirtualAddressLayout.IsCanonical(virtualAddress))
+        {
+            return PagingStatus.NonCanonicalAddress;
+        }
+        ulong* table = TableAt(_root);
+        for (int level = RootLevel; level >= LeafTableLevel; level--)
+        {
+            ulong entry = table[VirtualAddressLayout.TableIndex(virtualAddress, (PageTableLevel)level)];
+            if ((entry & PageTableEntry.PresentBit) == 0)
+            {
+                return PagingStatus.NotMapped;
+            }
+            if (IsLeaf(entry, level))
+            {
+                PageSize size = (PageSize)level;
+                ulong offset = virtualAddress & (VirtualAddressLayout.BytesIn(size) - 1);
+                PageTableEntry leaf = new PageTableEntry(entry);
+                translation = new Translation(leaf.FrameAddress(size) | offset, leaf.LeafFlags(size), size);
+                return PagingStatus.Success;
+            }
+            table = TableAt(entry & PageTableEntry.AddressMask);
+        }
+        return PagingStatus.NotMapped;
+    }
+
+    /// <summary>
+    /// Reads every entry the CPU would read to translate <paramref name="virtualAddress"/>, stopping where
+    /// the CPU would. Non-canonical addresses are the only failure.
+    /// </summary>
+    public PagingStatus Walk(ulong virtualAddress, out PageWalk walk)
+    {
+        walk = default;
+        if (!VirtualAddressLayout.IsCanonical(virtualAddress))
+        {
+            return PagingStatus.NonCanonicalAddress;
+        }
+        ulong* entries = stackalloc ulong[RootLevel + 1];
+        int level = RootLevel;
+        ulong* table = TableAt(_root);
+        for (; ; level--)
+        {
+            ulong entry = table[VirtualAddressLayout.TableIndex(virtualAddress, (PageTableLevel)level)];
+            entries[level] = entry;
+            if ((entry & PageTableEntry.PresentBit) == 0 || IsLeaf(entry, level))
+            {
+                break;
+            }
+            table = TableAt(entry & PageTableEntry.AddressMask);
+        }
+        for (int below = level - 1; below >= LeafTableLevel; below--)
+        {
+            entries[below] = 0;
+        }
+        walk = new PageWalk(
+            virtualAddress,
+            (PageTableLevel)level,
+            new PageTableEntry(entries[(int)PageTableLevel.Pml4]),
+            new PageTableEntry(entries[(int)PageTableLevel.Pdpt]),
+            new PageTableEntry(entries[(int)PageTableLevel.PageDirectory]),
+            new PageTableEntry(entries[(int)PageTableLevel.PageTable]));
+        return PagingStatus.Success;
+    }
+
+    /// <summary>
+    /// Marks the 4 KiB page at <paramref name="virtualAddress"/> as reserved without backing it: the PTE stays
+    /// non-present and carries only <paramref name="marks"/> (UserHeapReserved and/or Guard; UserHeapReserved
+    /// only in the lower half). Page tables are created as needed, with U/S for a user-heap page, so that the
+    /// page-fault handler can later map a frame without allocating tables. No frame is allocated for the page.
+    /// </summary>
+    public PagingStatus Reserve(ulong virtualAddress, PageFlags marks)
+    {
+        PagingStatus status = CheckReservation(virtualAddress, marks);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        return ReserveChecked(virtualAddress, marks, grantUser: true);
+    }
+
+    /// <summary>Reserves <paramref name="count"/> consecutive 4 KiB pages, all or nothing (see <see cref="Reserve"/>).</summary>
+    public PagingStatus ReserveRange(ulong virtualAddress, ulong count, PageFlags marks)
+    {
+        PagingStatus status = CheckReservation(virtualAddress, marks);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        status = CheckRange(virtualAddress, count, PageSize.Size4KiB);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        for (ulong i = 0; i < count; i++)
+        {
+            status = ReserveChecked(virtualAddress + i * MemConstants.PageSize, marks, grantUser: false);
+            if (status != PagingStatus.Success)
+            {
+                for (ulong j = 0; j < i; j++)
+                {
+                    Unreserve(virtualAddress + j * MemConstants.PageSize);
+                }
+                return status;
+            }
+        }
+        if ((marks & PageFlags.UserHeapReserved) != 0)
+        {
+            GrantUserToRange(virtualAddress, count, PageSize.Size4KiB);
+        }
+        return PagingStatus.Success;
+    }
+
+    /// <summary>
+    /// Clears the reservation of the non-present 4 KiB page at <paramref name="virtualAddress"/> and releases
+    /// tables left empty. A mapped page must be unmapped first (<see cref="PagingStatus.AlreadyMapped"/>).
+    /// </summary>
+    public PagingStatus Unreserve(ulong virtualAddress)
+    {
+        PagingStatus status = CheckPage(virtualAddress, PageSize.Size4KiB);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        ulong** slots = stackalloc ulong*[RootLevel + 1];
+        status = Descend(virtualAddress, LeafTableLevel, slots, out int missingLevel);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        if (missingLevel != 0)
+        {
+            return PagingStatus.NotReserved;
+        }
+        ulong current = *slots[LeafTableLevel];
+        if ((current & PageTableEntry.PresentBit) != 0)
+        {
+            return PagingStatus.AlreadyMapped;
+        }
+        if ((current & PageTableEntry.ReservationMask) == 0)
+        {
+            return PagingStatus.NotReserved;
+        }
+        *slots[LeafTableLevel] = 0;
+        ReleaseEmptyTables(virtualAddress, LeafTableLevel, slots, mustInvalidate: false);
+        return PagingStatus.Success;
+    }
+
+    /// <summary>
+    /// True when the 4 KiB page at <paramref name="virtualAddress"/> is reserved and not present; then
+    /// <paramref name="marks"/> holds its marks. This is the page-fault handler's question: back it, or kill?
+    /// </summary>
+    public bool TryGetReservation(ulong virtualAddress, out PageFlags marks)
+    {
+        marks = PageFlags.None;
+        if (!VirtualAddressLayout.IsCanonical(virtualAddress))
+        {
+            return false;
+        }
+        ulong** slots = stackalloc ulong*[RootLevel + 1];
+        if (Descend(virtualAddress, LeafTableLevel, slots, out int missingLevel) != PagingStatus.Success || missingLevel != 0)
+        {
+            return false;
+        }
+        PageTableEntry entry = new PageTableEntry(*slots[LeafTableLevel]);
+        if (!entry.IsReservation)
+        {
+            return false;
+        }
+        marks = entry.Marks;
+        return true;
+    }
+
+    /// <summary>
+    /// Gives every empty upper-half PML4 entry a cleared PDPT, all or nothing. Called once on the kernel's
+    /// own root before any process exists: since upper-half PDPTs are shared and never released, kernel
+    /// mappings made later then appear in every address space that copied the upper half.
+    /// </summary>
+    public PagingStatus PopulateUpperHalf()
+    {
+        ulong* root = TableAt(_root);
+        ulong* frames = stackalloc ulong[UpperHalfPml4Entries];
+        int needed = 0;
+        for (int i = VirtualAddressLayout.FirstUpperHalfPml4Index; i < VirtualAddressLayout.EntriesPerTable; i++)
+        {
+            if ((root[i] & PageTableEntry.PresentBit) != 0)
+            {
+                continue;
+            }
+            if (!_frames.TryAllocateFrame(out frames[needed]))
+            {
+                for (int j = 0; j < needed; j++)
+                {
+                    _frames.FreeFrame(frames[j]);
+                }
+                return PagingStatus.OutOfFrames;
+            }
+            ClearTable(TableAt(frames[needed]));
+            needed++;
+        }
+        int next = 0;
+        for (int i = VirtualAddressLayout.FirstUpperHalfPml4Index; i < VirtualAddressLayout.EntriesPerTable; i++)
+        {
+            if ((root[i] & PageTableEntry.PresentBit) == 0)
+            {
+                root[i] = PageTableEntry.Table(frames[next++], user: false).Value;
+            }
+        }
+        return PagingStatus.Success;
+    }
+
+    /// <summary>
+    /// Copies the upper-half (kernel) PML4 entries of the address space at <paramref name="sourceRoot"/> into
+    /// this one, so both share the kernel's tables. Meant for a fresh root: if this root already has a present
+    /// upper-half entry that differs from the source's, nothing is copied and
+    /// <see cref="PagingStatus.AlreadyMapped"/> is returned. Only non-present entries change, so no TLB work.
+    /// </summary>
+    public PagingStatus CopyUpperHalfFrom(ulong sourceRoot)
+    {
+        ulong* source = TableAt(sourceRoot);
+        ulong* target = TableAt(_root);
+        for (int i = VirtualAddressLayout.FirstUpperHalfPml4Index; i < VirtualAddressLayout.EntriesPerTable; i++)
+        {
+            if ((target[i] & PageTableEntry.PresentBit) != 0 && target[i] != source[i])
+            {
+                return PagingStatus.AlreadyMapped;
+            }
+        }
+        for (int i = VirtualAddressLayout.FirstUpperHalfPml4Index; i < VirtualAddressLayout.EntriesPerTable; i++)
+        {
+            target[i] = source[i];
+        }
+        return PagingStatus.Success;
+    }
+
+    private PagingStatus MapChecked(ulong virtualAddress, ulong physicalAddress, PageFlags flags, PageSize size, bool grantUser)
+    {
+        int leaf = (int)size;
+        ulong** slots = stackalloc ulong*[RootLevel + 1];
+        PagingStatus status = Descend(virtualAddress, leaf, slots, out int missingLevel);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        ulong kept = 0;
+        if (missingLevel == 0)
+        {
+            ulong current = *slots[leaf];
+            if ((current & PageTableEntry.PresentBit) != 0)
+            {
+                return IsLeaf(current, leaf) ? PagingStatus.AlreadyMapped : PagingStatus.PageSizeConflict;
+            }
+            if ((current & PageTableEntry.GuardBit) != 0)
+            {
+                return PagingStatus.AlreadyReserved;
+            }
+            kept = current & PageTableEntry.UserHeapReservedBit;
+        }
+        ulong entry = PageTableEntry.Leaf(physicalAddress, flags, size).Value | kept;
+        return Install(virtualAddress, leaf, slots, missingLevel, entry, (flags & PageFlags.User) != 0, grantUser);
+    }
+
+    private PagingStatus ReserveChecked(ulong virtualAddress, PageFlags marks, bool grantUser)
+    {
+        ulong** slots = stackalloc ulong*[RootLevel + 1];
+        PagingStatus status = Descend(virtualAddress, LeafTableLevel, slots, out int missingLevel);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        if (missingLevel == 0)
+        {
+            ulong current = *slots[LeafTableLevel];
+            if ((current & PageTableEntry.PresentBit) != 0)
+            {
+                return PagingStatus.AlreadyMapped;
+            }
+            if (current != 0)
+            {
+                return PagingStatus.AlreadyReserved;
+            }
+        }
+        bool user = (marks & PageFlags.UserHeapReserved) != 0;
+        return Install(virtualAddress, LeafTableLevel, slots, missingLevel, PageTableEntry.Reservation(marks).Value, user, grantUser);
+    }
+
+    /// <summary>
+    /// Follows <paramref name="virtualAddress"/> from the root towards <paramref name="leafLevel"/>, recording in
+    /// <paramref name="slots"/>[level] a pointer to the entry read at each level. On success,
+    /// <paramref name="missingLevel"/> is 0 when the table that holds the leaf-level entry exists (and
+    /// slots[leafLevel] is valid); otherwise it is the level of the non-present entry where the tables end.
+    /// A page mapped above the leaf level is <see cref="PagingStatus.PageSizeConflict"/>.
+    /// The caller passes room for <c>RootLevel + 1</c> pointers.
+    /// </summary>
+    private PagingStatus Descend(ulong virtualAddress, int leafLevel, ulong** slots, out int missingLevel)
+    {
+        ulong* table = TableAt(_root);
+        for (int level = RootLevel; ; level--)
+        {
+            ulong* slot = table + VirtualAddressLayout.TableIndex(virtualAddress, (PageTableLevel)level);
+            slots[level] = slot;
+            if (level == leafLevel)
+            {
+                missingLevel = 0;
+                return PagingStatus.Success;
+            }
+            ulong entry = *slot;
+            if ((entry & PageTableEntry.PresentBit) == 0)
+            {
+                missingLevel = level;
+                return PagingStatus.Success;
+            }
+            if (IsLeaf(entry, level))
+            {
+                missingLevel = 0;
+                return PagingStatus.PageSizeConflict;
+            }
+            table = TableAt(entry & PageTableEntry.AddressMask);
+        }
+    }
+
+    /// <summary>
+    /// Descends to a present leaf of exactly <paramref name="leafLevel"/> (for unmap and protect):
+    /// <see cref="PagingStatus.NotMapped"/> when there is none, <see cref="PagingStatus.PageSizeConflict"/>
+    /// when a page of another size is in the way.
+    /// </summary>
+    private PagingStatus FindLeaf(ulong virtualAddress, int leafLevel, ulong** slots)
+    {
+        PagingStatus status = Descend(virtualAddress, leafLevel, slots, out int missingLevel);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        if (missingLevel != 0)
+        {
+            return PagingStatus.NotMapped;
+        }
+        ulong current = *slots[leafLevel];
+        if ((current & PageTableEntry.PresentBit) == 0)
+        {
+            return PagingStatus.NotMapped;
+        }
+        return IsLeaf(current, leafLevel) ? PagingStatus.Success : PagingStatus.PageSizeConflict;
+    }
+
+    /// <summary>
+    /// Stores <paramref name="leafEntry"/> into the leaf-level entry found by <see cref="Descend"/>, first
+    /// creating the tables for levels <paramref name="missingLevel"/> - 1 down to <paramref name="leafLevel"/>.
+    /// Every frame is allocated and cleared before anything is written, and the new chain is built bottom-up
+    /// and published by one store into the existing table, so running out of frames leaves no trace and the
+    /// CPU never sees a half-built chain.
+    /// </summary>
+    private PagingStatus Install(ulong virtualAddress, int leafLevel, ulong** slots, int missingLevel, ulong leafEntry, bool user, bool grantUser)
+    {
+        if (missingLevel == 0)
+        {
+            bool granted = user && grantUser && GrantUser(leafLevel, slots, RootLevel);
+            *slots[leafLevel] = leafEntry;
+            if (granted)
+            {
+                _tlb.Invalidate(virtualAddress);
+            }
+            return PagingStatus.Success;
+        }
+
+        int count = missingLevel - leafLevel;
+        ulong* frames = stackalloc ulong[MaxNewTables];
+        for (int i = 0; i < count; i++)
+        {
+            if (!_frames.TryAllocateFrame(out frames[i]))
+            {
+                for (int j = 0; j < i; j++)
+                {
+                    _frames.FreeFrame(frames[j]);
+                }
+                return PagingStatus.OutOfFrames;
+            }
+            ClearTable(TableAt(frames[i]));
+        }
+
+        // frames[i] becomes the table of level missingLevel - 1 - i; the last one holds the leaf.
+        for (int i = 0; i < count; i++)
+        {
+            int level = missingLevel - 1 - i;
+            ulong entry = level == leafLevel ? leafEntry : PageTableEntry.Table(frames[i + 1], user).Value;
+            TableAt(frames[i])[VirtualAddressLayout.TableIndex(virtualAddress, (PageTableLevel)level)] = entry;
+        }
+        bool grantedAbove = user && grantUser && GrantUser(missingLevel, slots, RootLevel);
+        *slots[missingLevel] = PageTableEntry.Table(frames[0], user).Value;
+        if (grantedAbove)
+        {
+            _tlb.Invalidate(virtualAddress);
+        }
+        return PagingStatus.Success;
+    }
+
+    /// <summary>
+    /// Sets U/S on the existing table-referencing entries slots[<paramref name="topLevel"/>] down to
+    /// slots[<paramref name="belowLevel"/> + 1]; returns true if any lacked it (the caller then reports an
+    /// invalidation, since the paging-structure caches may hold the entry without U/S).
+    /// </summary>
+    private static bool GrantUser(int belowLevel, ulong** slots, int topLevel)
+    {
+        bool granted = false;
+        for (int level = topLevel; level > belowLevel; level--)
+        {
+            if ((*slots[level] & PageTableEntry.UserBit) == 0)
+            {
+                *slots[level] |= PageTableEntry.UserBit;
+                granted = true;
+            }
+        }
+        return granted;
+    }
+
+    /// <summary>Grants U/S above every page of a range that was just mapped or reserved, with one invalidation.</summary>
+    private void GrantUserToRange(ulong virtualAddress, ulong count, PageSize size)
+    {
+        ulong bytes = VirtualAddressLayout.BytesIn(size);
+        int leaf = (int)size;
+        ulong** slots = stackalloc ulong*[RootLevel + 1];
+        bool granted = false;
+        for (ulong i = 0; i < count; i++)
+        {
+            Descend(virtualAddress + i * bytes, leaf, slots, out _);
+            granted |= GrantUser(leaf, slots, RootLevel);
+        }
+        if (granted)
+        {
+            // INVLPG of any address flushes every paging-structure cache entry (Intel SDM Vol. 3A, 4.10.4.1).
+            _tlb.Invalidate(virtualAddress);
+        }
+    }
+
+    /// <summary>
+    /// After the leaf-level entry in slots[<paramref name="leafLevel"/>] was cleared: releases the table that
+    /// holds it if it is now empty, then its parent, and so on, never the root nor an upper-half PDPT.
+    /// Reports the invalidation (always when <paramref name="mustInvalidate"/>) before the frames go back.
+    /// </summary>
+    private void ReleaseEmptyTables(ulong virtualAddress, int leafLevel, ulong** slots, bool mustInvalidate)
+    {
+        ulong* released = stackalloc ulong[MaxNewTables];
+        int count = 0;
+
+        // The PDPTs below upper-half PML4 entries are shared by every address space: keep them.
+        int topLevel = VirtualAddressLayout.IsUpperHalf(virtualAddress) ? RootLevel - 1 : RootLevel;
+        for (int level = leafLevel; level < topLevel; level++)
+        {
+            ulong* parent = slots[level + 1];
+            ulong table = *parent & PageTableEntry.AddressMask;
+            if (!IsTableEmpty(TableAt(table)))
+            {
+                break;
+            }
+            *parent = 0;
+            released[count++] = table;
+        }
+        if (mustInvalidate || count > 0)
+        {
+            _tlb.Invalidate(virtualAddress);
+        }
+        for (int i = 0; i < count; i++)
+        {
+            _frames.FreeFrame(released[i]);
+        }
+    }
+
+    private static PagingStatus CheckPage(ulong virtualAddress, PageSize size)
+    {
+        if (!VirtualAddressLayout.IsCanonical(virtualAddress))
+        {
+            return PagingStatus.NonCanonicalAddress;
+        }
+        if (size < PageSize.Size4KiB || size > PageSize.Size1GiB)
+        {
+            return PagingStatus.InvalidPageSize;
+        }
+        if (!MemConstants.IsAligned(virtualAddress, VirtualAddressLayout.BytesIn(size)))
+        {
+            return PagingStatus.MisalignedVirtualAddress;
+        }
+        return PagingStatus.Success;
+    }
+
+    private static PagingStatus CheckMapping(ulong virtualAddress, ulong physicalAddress, PageFlags flags, PageSize size)
+    {
+        PagingStatus status = CheckPage(virtualAddress, size);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        if (!MemConstants.IsAligned(physicalAddress, VirtualAddressLayout.BytesIn(size)))
+        {
+            return PagingStatus.MisalignedPhysicalAddress;
+        }
+
+        // An aligned frame below the limit ends below it too: the limit is a multiple of every page size.
+        if (physicalAddress >= PageTableEntry.PhysicalAddressLimit)
+        {
+            return PagingStatus.PhysicalAddressOutOfRange;
+        }
+        if (((ulong)flags & ~PageTableEntry.LeafFlagsMask) != 0 || (flags & PageFlags.Guard) != 0
+            || !UserFlagsAllowed(virtualAddress, flags))
+        {
+            return PagingStatus.InvalidFlags;
+        }
+        return PagingStatus.Success;
+    }
+
+    private static PagingStatus CheckReservation(ulong virtualAddress, PageFlags marks)
+    {
+        PagingStatus status = CheckPage(virtualAddress, PageSize.Size4KiB);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        if (marks == PageFlags.None || ((ulong)marks & ~PageTableEntry.ReservationMask) != 0
+            || !UserFlagsAllowed(virtualAddress, marks))
+        {
+            return PagingStatus.InvalidFlags;
+        }
+        return PagingStatus.Success;
+    }
+
+    /// <summary>The first page was checked; the range must neither wrap nor leave its canonical half.</summary>
+    private static PagingStatus CheckRange(ulong virtualAddress, ulong count, PageSize size)
+    {
+        if (count == 0)
+        {
+            return PagingStatus.InvalidRange;
+        }
+        ulong bytes = VirtualAddressLayout.BytesIn(size);
+        if (count - 1 > (ulong.MaxValue - virtualAddress) / bytes)
+        {
+            return PagingStatus.InvalidRange;
+        }
+        ulong last = virtualAddress + (count - 1) * bytes;
+        if (!VirtualAddressLayout.IsCanonical(last) || VirtualAddressLayout.IsUpperHalf(last) != VirtualAddressLayout.IsUpperHalf(virtualAddress))
+        {
+            return PagingStatus.NonCanonicalAddress;
+        }
+        return PagingStatus.Success;
+    }
+
+    // User pages live in the lower half only: the upper half is the kernel's, shared by every address space.
+    private static bool UserFlagsAllowed(ulong virtualAddress, PageFlags flags)
+    {
+        return (flags & (PageFlags.User | PageFlags.UserHeapReserved)) == 0 || !VirtualAddressLayout.IsUpperHalf(virtualAddress);
+    }
+
+    /// <summary>True when <paramref name="entry"/>, present at <paramref name="level"/>, maps a page rather than a table.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsLeaf(ulong entry, int level)
+    {
+        // PS exists only in PDPTEs and PDEs; a PTE always maps a page, and bit 7 of a PML4E is reserved.
+        return level == LeafTableLevel || (level < RootLevel && (entry & PageTableEntry.HugeBit) != 0);
+    }
+
+    private static bool IsTableEmpty(ulong* table)
+    {
+        for (int i = 0; i < VirtualAddressLayout.EntriesPerTable; i++)
+        {
+            if (table[i] != 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Zeroes the 512 entries at <paramref name="table"/>, which must point at a whole frame.</summary>
+    private static void ClearTable(ulong* table)
+    {
+        for (int i = 0; i < VirtualAddressLayout.EntriesPerTable; i++)
+        {
+            table[i] = 0;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong* TableAt(ulong physicalAddress) => (ulong*)_memory.Access(physicalAddress);
+}

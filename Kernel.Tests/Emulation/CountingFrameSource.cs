@@ -1,0 +1,100 @@
+using System;
+using System.Collections.Generic;
+using Kernel.Mem;
+
+namespace Kernel.Tests.Emulation;
+
+/// <summary>
+/// A simple <see cref="IFrameSource"/> over a window of <see cref="EmulatedRam"/> for tests: a bump pointer
+/// plus a free list, a count of frames handed out, and a settable limit that simulates exhaustion. Frames
+/// are filled with junk when handed out and when returned, so code that forgets to clear a frame, or keeps
+/// using one it gave back, reads garbage. Freeing a frame it does not own fails the test.
+/// </summary>
+public sealed unsafe class CountingFrameSource : IFrameSource
+{
+    /// <summary>The byte freshly allocated frames are filled with.</summary>
+    public const byte AllocationJunk = 0xA5;
+
+    /// <summary>The byte returned frames are filled with.</summary>
+    public const byte FreedJunk = 0xDE;
+
+    private readonly EmulatedRam _ram;
+    private readonly ulong _end;
+    private readonly Stack<ulong> _free = new Stack<ulong>();
+    private readonly HashSet<ulong> _outstanding = new HashSet<ulong>();
+    private ulong _next;
+
+    /// <summary>Hands out the frames of [<paramref name="start"/>, <paramref name="start"/> + <paramref name="frameCount"/> frames) of <paramref name="ram"/>.</summary>
+    public CountingFrameSource(EmulatedRam ram, ulong start, ulong frameCount)
+    {
+        if (!MemConstants.IsAligned(start, MemConstants.PageSize) || start < ram.PhysicalStart
+            || start + frameCount * MemConstants.PageSize > ram.PhysicalEnd)
+        {
+            throw new ArgumentException("frame window must be page aligned and inside the emulated RAM");
+        }
+        _ram = ram;
+        _next = start;
+        _end = start + frameCount * MemConstants.PageSize;
+    }
+
+    /// <summary>Frames handed out and not yet returned.</summary>
+    public int Outstanding => _outstanding.Count;
+
+    /// <summary>Total successful allocations so far.</summary>
+    public int Allocations { get; private set; }
+
+    /// <summary>Allocation attempts refused because of <see cref="Limit"/> or an empty window.</summary>
+    public int Refusals { get; private set; }
+
+    /// <summary>When set, allocation fails once this many frames are outstanding.</summary>
+    public int? Limit { get; set; }
+
+    /// <summary>True when <paramref name="physical"/> is currently handed out by this source.</summary>
+    public bool Owns(ulong physical) => _outstanding.Contains(physical);
+
+    /// <summary>Makes only <paramref name="more"/> further allocations succeed (until frames are returned).</summary>
+    public void AllowOnly(int more) => Limit = Outstanding + more;
+
+    public bool TryAllocateFrame(out ulong physical)
+    {
+        physical = 0;
+        if (Limit.HasValue && _outstanding.Count >= Limit.Value)
+        {
+            Refusals++;
+            return false;
+        }
+        if (_free.Count > 0)
+        {
+            physical = _free.Pop();
+        }
+        else if (_next < _end)
+        {
+            physical = _next;
+            _next += MemConstants.PageSize;
+        }
+        else
+        {
+            Refusals++;
+            return false;
+        }
+        _outstanding.Add(physical);
+        Allocations++;
+        Fill(physical, AllocationJunk);
+        return true;
+    }
+
+    public void FreeFrame(ulong physical)
+    {
+        if (!_outstanding.Remove(physical))
+        {
+            throw new InvalidOperationException($"free of a frame not handed out: 0x{physical:x16}");
+        }
+        Fill(physical, FreedJunk);
+        _free.Push(physical);
+    }
+
+    private void Fill(ulong physical, byte junk)
+    {
+        new Span<byte>(_ram.Memory.Access(physical), (int)MemConstants.PageSize).Fill(junk);
+    }
+}

@@ -1,0 +1,157 @@
+using System;
+using Kernel.Mem;
+using Kernel.Mem.Paging;
+using Kernel.Tests.Emulation;
+using Xunit;
+using TestMapper = Kernel.Mem.Paging.Mapper<Kernel.Tests.Emulation.EmulatedRam.Accessor, Kernel.Tests.Emulation.RecordingTlb>;
+using static Kernel.Tests.Mem.Paging.PagingFixture;
+
+namespace Kernel.Tests.Mem.Paging;
+
+public class MapperTlbTests : IDisposable
+{
+    private readonly PagingFixture _machine = new PagingFixture();
+
+    public void Dispose() => _machine.Dispose();
+
+    [Fact]
+    public void Mapping_a_non_present_page_needs_no_invalidation()
+    {
+        _machine.Mapper.Map(UserBase, Frame(1), PageFlags.Writable | PageFlags.User, PageSize.Size4KiB);
+        _machine.Mapper.Map(UserBase + 0x1000, Frame(2), PageFlags.Writable | PageFlags.User, PageSize.Size4KiB);
+        _machine.Mapper.Map(UserBase + MemConstants.LargePageSize, LargeFrame(2), PageFlags.Writable, PageSize.Size2MiB);
+
+        Assert.Empty(_machine.Tlb.Pages);
+        Assert.Equal(0, _machine.Tlb.FullFlushes);
+    }
+
+    [Fact]
+    public void Unmapping_invalidates_exactly_that_page()
+    {
+        _machine.Mapper.Map(UserBase, Frame(1), PageFlags.Writable, PageSize.Size4KiB);
+        _machine.Mapper.Map(UserBase + 0x1000, Frame(2), PageFlags.Writable, PageSize.Size4KiB);
+
+        _machine.Mapper.Unmap(UserBase + 0x1000, PageSize.Size4KiB, out _);
+
+        Assert.Equal(new[] { UserBase + 0x1000 }, _machine.Tlb.Pages);
+    }
+
+    [Fact]
+    public void Unmapping_a_2MiB_page_invalidates_it_once()
+    {
+        _machine.Mapper.Map(UserBase, LargeFrame(1), PageFlags.Writable, PageSize.Size2MiB);
+
+        _machine.Mapper.Unmap(UserBase, PageSize.Size2MiB, out _);
+
+        Assert.Equal(new[] { UserBase }, _machine.Tlb.Pages);
+    }
+
+    [Fact]
+    public void Unmapping_that_releases_tables_still_invalidates_only_once()
+    {
+        _machine.Mapper.Map(UserBase, Frame(1), PageFlags.Writable, PageSize.Size4KiB);
+
+        _machine.Mapper.Unmap(UserBase, PageSize.Size4KiB, out _);
+
+        Assert.Single(_machine.Tlb.Pages);
+    }
+
+    [Fact]
+    public void Protect_that_changes_the_entry_invalidates_the_page()
+    {
+        _machine.Mapper.Map(UserBase, Frame(1), PageFlags.Writable, PageSize.Size4KiB);
+
+        _machine.Mapper.Protect(UserBase, PageSize.Size4KiB, PageFlags.None);
+
+        Assert.Equal(new[] { UserBase }, _machine.Tlb.Pages);
+    }
+
+    [Fact]
+    public void Protect_with_the_same_flags_needs_no_invalidation()
+    {
+        _machine.Mapper.Map(UserBase, Frame(1), PageFlags.Writable | PageFlags.NoExecute, PageSize.Size4KiB);
+
+        Assert.Equal(PagingStatus.Success, _machine.Mapper.Protect(UserBase, PageSize.Size4KiB, PageFlags.Writable | PageFlags.NoExecute));
+
+        Assert.Empty(_machine.Tlb.Pages);
+    }
+
+    [Fact]
+    public void Granting_the_user_bit_to_an_existing_table_entry_invalidates()
+    {
+        _machine.Mapper.Map(UserBase, Frame(1), PageFlags.Writable, PageSize.Size4KiB);
+
+        _machine.Mapper.Map(UserBase + 0x1000, Frame(2), PageFlags.Writable | PageFlags.User, PageSize.Size4KiB);
+
+        Assert.Equal(new[] { UserBase + 0x1000 }, _machine.Tlb.Pages);
+    }
+
+    [Fact]
+    public void Reserving_and_unreserving_within_a_kept_table_needs_no_invalidation()
+    {
+        _machine.Mapper.Map(UserBase, Frame(1), PageFlags.Writable | PageFlags.User, PageSize.Size4KiB);
+
+        _machine.Mapper.Reserve(UserBase + 0x1000, PageFlags.UserHeapReserved);
+        _machine.Mapper.Unreserve(UserBase + 0x1000);
+
+        Assert.Empty(_machine.Tlb.Pages);
+    }
+
+    [Fact]
+    public void Unreserving_that_releases_tables_invalidates_the_paging_structure_caches()
+    {
+        _machine.Mapper.Reserve(UserBase, PageFlags.UserHeapReserved);
+
+        _machine.Mapper.Unreserve(UserBase);
+
+        Assert.Equal(new[] { UserBase }, _machine.Tlb.Pages);
+        Assert.Equal(0, _machine.TableFrames);
+    }
+
+    [Fact]
+    public void Failed_operations_report_no_invalidation()
+    {
+        _machine.Mapper.Map(UserBase, Frame(1), PageFlags.Writable, PageSize.Size4KiB);
+
+        _machine.Mapper.Map(UserBase, Frame(2), PageFlags.Writable | PageFlags.User, PageSize.Size4KiB);
+        _machine.Mapper.Unmap(UserBase + 0x1000, PageSize.Size4KiB, out _);
+        _machine.Mapper.Protect(UserBase, PageSize.Size2MiB, PageFlags.None);
+
+        Assert.Empty(_machine.Tlb.Pages);
+    }
+
+    [Fact]
+    public void Invalidations_are_reported_before_released_tables_go_back_to_the_frame_source()
+    {
+        OrderCheckingFrameSource frames = new OrderCheckingFrameSource(_machine.Frames, _machine.Tlb);
+        TestMapper mapper = new TestMapper(_machine.Ram.Memory, new RecordingTlb(_machine.Tlb), frames, _machine.Root);
+        mapper.Map(UserBase, Frame(1), PageFlags.Writable, PageSize.Size4KiB);
+
+        mapper.Unmap(UserBase, PageSize.Size4KiB, out _);
+
+        Assert.Equal(3, frames.FreesAfterInvalidation);
+    }
+
+    private sealed class OrderCheckingFrameSource : IFrameSource
+    {
+        private readonly IFrameSource _inner;
+        private readonly RecordingTlb.Log _tlb;
+
+        public OrderCheckingFrameSource(IFrameSource inner, RecordingTlb.Log tlb)
+        {
+            _inner = inner;
+            _tlb = tlb;
+        }
+
+        public int FreesAfterInvalidation { get; private set; }
+
+        public bool TryAllocateFrame(out ulong physical) => _inner.TryAllocateFrame(out physical);
+
+        public void FreeFrame(ulong physical)
+        {
+            Assert.NotEmpty(_tlb.Pages);
+            FreesAfterInvalidation++;
+            _inner.FreeFrame(physical);
+        }
+    }
+}
