@@ -21,16 +21,20 @@ internal static unsafe class HeapMemory
 
     /// <summary>
     /// Copies <paramref name="length"/> bytes between ranges that do not overlap; the caller must own both.
+    /// Word by word, since the kernel's corlib offers no span copy.
     /// </summary>
     public static void Copy(byte* destination, byte* source, ulong length)
     {
-        while (length > 0)
+        ulong words = length / sizeof(ulong);
+        ulong* to = (ulong*)destination;
+        ulong* from = (ulong*)source;
+        for (ulong i = 0; i < words; i++)
         {
-            int piece = (int)Math.Min(length, (ulong)Chunk);
-            new ReadOnlySpan<byte>(source, piece).CopyTo(new Span<byte>(destination, piece));
-            destination += piece;
-            source += piece;
-            length -= (ulong)piece;
+            to[i] = from[i];
+        }
+        for (ulong i = words * sizeof(ulong); i < length; i++)
+        {
+            destination[i] = source[i];
         }
     }
 }

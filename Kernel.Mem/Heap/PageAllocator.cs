@@ -24,15 +24,9 @@ public sealed unsafe class PageAllocator<TBacking>
     where TBacking : struct, IPageBacking
 {
     /// <summary>The largest area (and thus allocation) in pages: the tag keeps the size in 30 bits.</summary>
-    public const uint MaximumPages = SizeMask;
+    public const uint MaximumPages = PageTag.MaximumSize;
 
     private const uint NoPage = uint.MaxValue;
-    private const uint KindMask = 0xC000_0000;
-    private const uint SizeMask = 0x3FFF_FFFF;
-    private const uint FreeTag = 0;                      // above the break, or inside a hole
-    private const uint AllocationInterior = 0x4000_0000; // a page of an allocation other than its first
-    private const uint AllocationStart = 0x8000_0000;    // | size: the first page of an allocation
-    private const uint HoleBoundary = 0xC000_0000;       // | size: the first and the last page of a hole
 
     private readonly TBacking _backing;
     private readonly ulong _start;
@@ -172,21 +166,21 @@ public sealed unsafe class PageAllocator<TBacking>
             return FreeStatus.OutsideHeap;
         }
         uint tag = _tags[PageOf(address)];
-        uint kind = tag & KindMask;
-        bool live = kind == AllocationStart || kind == AllocationInterior;
+        uint kind = tag & PageTag.KindMask;
+        bool live = kind == PageTag.AllocationStart || kind == PageTag.AllocationInterior;
         if ((address & MemConstants.PageMask) != 0)
         {
             return live ? FreeStatus.InsideAllocation : FreeStatus.Misaligned;
         }
-        if (kind == AllocationInterior)
+        if (kind == PageTag.AllocationInterior)
         {
             return FreeStatus.InsideAllocation;
         }
-        if (kind != AllocationStart)
+        if (kind != PageTag.AllocationStart)
         {
             return FreeStatus.DoubleFree;
         }
-        pageCount = tag & SizeMask;
+        pageCount = tag & PageTag.SizeMask;
         return FreeStatus.Freed;
     }
 
@@ -217,7 +211,7 @@ public sealed unsafe class PageAllocator<TBacking>
     public bool TryGrowInPlace(ulong address, ulong pageCount)
     {
         uint page = PageOf(address);
-        uint count = _tags[page] & SizeMask;
+        uint count = _tags[page] & PageTag.SizeMask;
         if (pageCount <= count)
         {
             return pageCount == count;
@@ -235,8 +229,8 @@ public sealed unsafe class PageAllocator<TBacking>
         else
         {
             uint tag = _tags[next];
-            uint holeSize = tag & SizeMask;
-            if ((tag & KindMask) != HoleBoundary || holeSize < extra)
+            uint holeSize = tag & PageTag.SizeMask;
+            if ((tag & PageTag.KindMask) != PageTag.HoleBoundary || holeSize < extra)
             {
                 return false;
             }
@@ -264,7 +258,7 @@ public sealed unsafe class PageAllocator<TBacking>
     public void ShrinkInPlace(ulong address, ulong pageCount)
     {
         uint page = PageOf(address);
-        uint count = _tags[page] & SizeMask;
+        uint count = _tags[page] & PageTag.SizeMask;
         if (pageCount == 0 || pageCount >= count)
         {
             return;
@@ -272,7 +266,7 @@ public sealed unsafe class PageAllocator<TBacking>
         uint tail = page + (uint)pageCount;
         uint tailCount = count - (uint)pageCount;
         _backing.Decommit(PageAddress(tail), tailCount);
-        _tags[page] = AllocationStart | (uint)pageCount;
+        _tags[page] = PageTag.AllocationStart | (uint)pageCount;
         Release(tail, tailCount);
     }
 
@@ -291,11 +285,11 @@ public sealed unsafe class PageAllocator<TBacking>
     /// <summary>Tags pages [page, page + count) as one allocation whose pages before <paramref name="from"/> are tagged already.</summary>
     private void MarkAllocated(uint page, uint from, uint count)
     {
-        _tags[page] = AllocationStart | count;
+        _tags[page] = PageTag.AllocationStart | count;
         uint first = from == 0 ? 1 : from;
         if (count > first)
         {
-            FillTags(page + first, count - first, AllocationInterior);
+            FillTags(page + first, count - first, PageTag.AllocationInterior);
         }
     }
 
@@ -307,19 +301,19 @@ public sealed unsafe class PageAllocator<TBacking>
     /// <summary>Turns the pages [page, page + count), no longer committed, into free space.</summary>
     private void Release(uint page, uint count)
     {
-        FillTags(page, count, FreeTag);
+        FillTags(page, count, PageTag.Free);
         _pagesInUse -= count;
         uint start = page;
         uint end = page + count;
-        if (start > 0 && (_tags[start - 1] & KindMask) == HoleBoundary)
+        if (start > 0 && (_tags[start - 1] & PageTag.KindMask) == PageTag.HoleBoundary)
         {
-            uint size = _tags[start - 1] & SizeMask;
+            uint size = _tags[start - 1] & PageTag.SizeMask;
             start -= size;
             RemoveHole(start, size);
         }
-        if (end < _break && (_tags[end] & KindMask) == HoleBoundary)
+        if (end < _break && (_tags[end] & PageTag.KindMask) == PageTag.HoleBoundary)
         {
-            uint size = _tags[end] & SizeMask;
+            uint size = _tags[end] & PageTag.SizeMask;
             RemoveHole(end, size);
             end += size;
         }
@@ -335,8 +329,8 @@ public sealed unsafe class PageAllocator<TBacking>
 
     private void InsertHole(uint page, uint size)
     {
-        _tags[page] = HoleBoundary | size;
-        _tags[page + size - 1] = HoleBoundary | size;
+        _tags[page] = PageTag.HoleBoundary | size;
+        _tags[page + size - 1] = PageTag.HoleBoundary | size;
         uint head = _holesOfSize[size];
         _nextHole[page] = head;
         _previousHole[page] = NoPage;
@@ -374,8 +368,8 @@ public sealed unsafe class PageAllocator<TBacking>
         {
             _previousHole[next] = previous;
         }
-        _tags[page] = FreeTag;
-        _tags[page + size - 1] = FreeTag;
+        _tags[page] = PageTag.Free;
+        _tags[page + size - 1] = PageTag.Free;
         _holeCount--;
         _holePages -= size;
     }

@@ -6,7 +6,9 @@ namespace Kernel.Mem.Heap;
 /// A set of sizes 0..capacity-1 as a hierarchical bitmap: bit i of a word at level k+1 is set exactly
 /// when word i of level k is non-zero. Insert and remove touch one word per level only while a word
 /// changes between empty and non-empty; the largest member is found by descending from the single top
-/// word with LeadingZeroCount. With 64-way fan-out a million sizes need four levels.
+/// word with LeadingZeroCount. With 64-way fan-out a million sizes need four levels. The level offsets
+/// sit in the caller's memory ahead of the words, not in a fixed buffer of this struct: the struct lives in
+/// a managed object, and a pointer into one is not stable on the host, where the GC moves objects.
 /// </summary>
 internal unsafe struct SizeBitmap
 {
@@ -15,13 +17,13 @@ internal unsafe struct SizeBitmap
     private const int MaximumLevels = 8;
 
     private ulong* _words;
+    private ulong* _levelOffsets;
     private int _levels;
-    private fixed ulong _levelOffsets[MaximumLevels];
 
     /// <summary>The 8-byte words the levels of a set of <paramref name="capacity"/> sizes occupy.</summary>
     public static ulong WordsNeeded(ulong capacity)
     {
-        ulong total = 0;
+        ulong total = MaximumLevels;
         ulong bits = capacity == 0 ? 1 : capacity;
         while (true)
         {
@@ -41,7 +43,8 @@ internal unsafe struct SizeBitmap
     /// </summary>
     public void Initialize(ulong* words, ulong capacity)
     {
-        _words = words;
+        _levelOffsets = words;
+        _words = words + MaximumLevels;
         _levels = 0;
         ulong offset = 0;
         ulong bits = capacity == 0 ? 1 : capacity;

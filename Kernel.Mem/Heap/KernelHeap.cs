@@ -1,0 +1,425 @@
+using Kernel.Mem.Paging;
+
+namespace Kernel.Mem.Heap;
+
+/// <summary>
+/// The kernel heap: kmalloc, kfree and krealloc over one virtual range laid out as FOS lays it out (see
+/// <see cref="KernelHeapLayout"/>). Requests up to <see cref="MaximumBlockSize"/> bytes go to the block
+/// allocator, larger ones to the custom-fit page allocator. Pages are backed when an allocation needs
+/// them: a frame from the frame source, mapped supervisor-only, writable and no-execute; when a page is
+/// freed it is unmapped and its frame goes back. Translations between heap virtual addresses and the
+/// physical addresses of their frames are an array lookup either way.
+/// Not thread-safe: the caller serialises calls.
+/// </summary>
+/// <remarks>
+/// The heap writes its free-block links through the virtual addresses of its range, so the range must be
+/// addressable by the running code once mapped: the higher-half heap region in the kernel, an ordinary
+/// host buffer in the host tests (where the mapper's tables live in emulated RAM and the virtual addresses
+/// are only bookkeeping to it).
+/// </remarks>
+public sealed unsafe class KernelHeap<TMem, TTlb>
+    where TMem : struct, IPhysicalMemory
+    where TTlb : struct, ITlb
+{
+    public const ulong MaximumBlockSize = BlockAllocator<KernelHeapBacking<TMem, TTlb>>.MaximumBlockSize;
+
+    /// <summary>Heap pages are data: kernel-only (no User bit), writable, never executable.</summary>
+    public const PageFlags HeapPageFlags = PageFlags.Writable | PageFlags.NoExecute;
+
+    // Translation arrays hold a number + 1 so that 0 can mean "none".
+    private const uint NoEntry = 0;
+
+    private readonly Mapper<TMem, TTlb> _mapper;
+    private readonly IFrameSource _frames;
+    private readonly KernelHeapLayout _layout;
+    private readonly BlockAllocator<KernelHeapBacking<TMem, TTlb>> _blocks;
+    private readonly PageAllocator<KernelHeapBacking<TMem, TTlb>> _pages;
+    private readonly uint* _frameOfPage;
+    private readonly uint* _pageOfFrame;
+    private readonly ulong _metadataBytes;
+    private bool _scrub;
+
+    private ulong _frameCount;
+    private ulong _allocations;
+    private ulong _frees;
+    private ulong _reallocations;
+    private ulong _failedAllocations;
+    private ulong _outsideHeapFrees;
+    private ulong _insideAllocationFrees;
+    private ulong _doubleFrees;
+    private ulong _misalignedFrees;
+
+    /// <summary>
+    /// Builds a heap over <paramref name="layout"/>, which must be <see cref="KernelHeapLayout.IsValid"/> and
+    /// unmapped in <paramref name="mapper"/>'s address space. The caller must own
+    /// <see cref="MetadataBytes"/>(<paramref name="layout"/>) writable bytes at <paramref name="metadata"/>,
+    /// 8-byte aligned and outside the range, for the heap's lifetime; <paramref name="frames"/> must hand out
+    /// only frames below <see cref="KernelHeapLayout.PhysicalLimit"/> (others are refused as if exhausted).
+    /// </summary>
+    public KernelHeap(Mapper<TMem, TTlb> mapper, IFrameSource frames, KernelHeapLayout layout, byte* metadata, ulong metadataLength)
+    {
+        _mapper = mapper;
+        _frames = frames;
+        _layout = layout;
+        var backing = new KernelHeapBacking<TMem, TTlb>(this);
+        ulong blockBytes = BlockAllocator<KernelHeapBacking<TMem, TTlb>>.MetadataBytes(layout.BlockAreaPages);
+        ulong pageBytes = PageAllocator<KernelHeapBacking<TMem, TTlb>>.MetadataBytes(layout.PageAreaPages);
+        _blocks = new BlockAllocator<KernelHeapBacking<TMem, TTlb>>(backing, layout.BlockAreaStart, layout.BlockAreaPages, metadata, blockBytes);
+        _pages = new PageAllocator<KernelHeapBacking<TMem, TTlb>>(backing, layout.PageAreaStart, layout.PageAreaPages, metadata + blockBytes, pageBytes);
+        var carver = new MetadataCarver(metadata + blockBytes + pageBytes, metadataLength - blockBytes - pageBytes);
+        _frameOfPage = (uint*)carver.Take(layout.RangePages * sizeof(uint));
+        _pageOfFrame = (uint*)carver.Take(layout.PhysicalFrames * sizeof(uint));
+        _metadataBytes = (ulong)(carver.Used - metadata);
+    }
+
+    /// <summary>
+    /// The metadata bytes a heap over <paramref name="layout"/> needs: 80 bytes per block-area page,
+    /// 16 bytes and a bit per page-area page, 4 bytes per page of the range (virtual to physical) and
+    /// 4 bytes per physical frame below the limit (physical to virtual).
+    /// </summary>
+    public static ulong MetadataBytes(KernelHeapLayout layout) =>
+        BlockAllocator<KernelHeapBacking<TMem, TTlb>>.MetadataBytes(layout.BlockAreaPages)
+        + PageAllocator<KernelHeapBacking<TMem, TTlb>>.MetadataBytes(layout.PageAreaPages)
+        + MetadataCarver.Round(layout.RangePages * sizeof(uint))
+        + MetadataCarver.Round(layout.PhysicalFrames * sizeof(uint));
+
+    public KernelHeapLayout Layout => _layout;
+
+    /// <summary>
+    /// Off by default. When on, allocations are filled with <see cref="HeapScrub.OnAllocation"/> and freed
+    /// memory with <see cref="HeapScrub.OnFree"/> (except a freed block's first two bytes, its free-list link).
+    /// </summary>
+    public bool Scrub
+    {
+        get => _scrub;
+        set
+        {
+            _scrub = value;
+            _blocks.ScrubOnFree = value;
+        }
+    }
+
+    /// <summary>The verdict of the last bad free or reallocation, and its address, for the kernel's report.</summary>
+    public FreeStatus LastBadFree { get; private set; }
+
+    public ulong LastBadFreeAddress { get; private set; }
+
+    public ulong BadFrees => _outsideHeapFrees + _insideAllocationFrees + _doubleFrees + _misalignedFrees;
+
+    /// <summary>
+    /// kmalloc: returns at least <paramref name="size"/> bytes, 8-byte aligned (blocks are aligned to their
+    /// power-of-two size, page allocations to a page), or null when <paramref name="size"/> is 0 or the
+    /// memory cannot be had; a failure leaves nothing mapped and no frame taken.
+    /// </summary>
+    public void* Allocate(ulong size)
+    {
+        _allocations++;
+        if (size == 0)
+        {
+            return null;
+        }
+        ulong address;
+        if (size <= MaximumBlockSize)
+        {
+            address = _blocks.Allocate(size);
+        }
+        else if (size <= _layout.PageAreaSize)
+        {
+            address = _pages.Allocate(PageAllocator<KernelHeapBacking<TMem, TTlb>>.PagesFor(size));
+        }
+        else
+        {
+            address = 0;
+        }
+        if (address == 0)
+        {
+            _failedAllocations++;
+            return null;
+        }
+        if (_scrub)
+        {
+            HeapMemory.Fill((byte*)address, UsableSizeOfLive(address), HeapScrub.OnAllocation);
+        }
+        return (void*)address;
+    }
+
+    /// <summary>As <see cref="Allocate"/>, with the memory cleared (what the runtime needs for new objects).</summary>
+    public void* AllocateZeroed(ulong size)
+    {
+        void* memory = Allocate(size);
+        if (memory != null)
+        {
+            HeapMemory.Fill((byte*)memory, UsableSizeOfLive((ulong)memory), 0);
+        }
+        return memory;
+    }
+
+    /// <summary>
+    /// kfree: releases the allocation that starts at <paramref name="address"/>; null is accepted and does
+    /// nothing. Any other address that does not start a live allocation changes nothing: it is counted,
+    /// remembered in <see cref="LastBadFree"/>, and its verdict returned for the kernel to panic or warn.
+    /// </summary>
+    public FreeStatus Free(void* address)
+    {
+        ulong at = (ulong)address;
+        if (at == 0)
+        {
+            return FreeStatus.NullPointer;
+        }
+        FreeStatus status;
+        if (_blocks.Contains(at))
+        {
+            status = _blocks.Free(at);
+        }
+        else if (_pages.Contains(at))
+        {
+            status = _pages.Free(at);
+        }
+        else
+        {
+            status = FreeStatus.OutsideHeap;
+        }
+        if (status == FreeStatus.Freed)
+        {
+            _frees++;
+        }
+        else
+        {
+            RecordBadFree(status, at);
+        }
+        return status;
+    }
+
+    /// <summary>Says what <see cref="Free"/> would make of <paramref name="address"/>, changing and counting nothing.</summary>
+    public FreeStatus Check(void* address)
+    {
+        ulong at = (ulong)address;
+        ulong size;
+        if (at == 0)
+        {
+            return FreeStatus.NullPointer;
+        }
+        if (_blocks.Contains(at))
+        {
+            return _blocks.Check(at, out size);
+        }
+        if (_pages.Contains(at))
+        {
+            return _pages.Check(at, out size);
+        }
+        return FreeStatus.OutsideHeap;
+    }
+
+    /// <summary>The bytes usable at <paramref name="address"/> (its block or its pages), or 0 when no live allocation starts there.</summary>
+    public ulong UsableSize(void* address) => Check(address) == FreeStatus.Freed ? UsableSizeOfLive((ulong)address) : 0;
+
+    /// <summary>
+    /// krealloc: null allocates, size 0 frees (and returns null). Otherwise the allocation keeps its address
+    /// when its block is big enough, when it shrinks by pages, or when it grows into the hole (or the break)
+    /// right after it; else it moves to a new allocation with its contents, and the old one is freed. On
+    /// failure it returns null and the original allocation is untouched. A bad address is treated as by
+    /// <see cref="Free"/> and returns null.
+    /// </summary>
+    public void* Reallocate(void* address, ulong size)
+    {
+        _reallocations++;
+        if (address == null)
+        {
+            return Allocate(size);
+        }
+        if (size == 0)
+        {
+            Free(address);
+            return null;
+        }
+        ulong at = (ulong)address;
+        FreeStatus status = Check(address);
+        if (status != FreeStatus.Freed)
+        {
+            RecordBadFree(status, at);
+            return null;
+        }
+        ulong oldSize = UsableSizeOfLive(at);
+        if (size <= oldSize)
+        {
+            if (_pages.Contains(at))
+            {
+                _pages.ShrinkInPlace(at, PageAllocator<KernelHeapBacking<TMem, TTlb>>.PagesFor(size));
+            }
+            return address;
+        }
+        if (_pages.Contains(at)
+            && size <= _layout.PageAreaSize
+            && _pages.TryGrowInPlace(at, PageAllocator<KernelHeapBacking<TMem, TTlb>>.PagesFor(size)))
+        {
+            if (_scrub)
+            {
+                HeapMemory.Fill((byte*)at + oldSize, UsableSizeOfLive(at) - oldSize, HeapScrub.OnAllocation);
+            }
+            return address;
+        }
+        void* moved = Allocate(size);
+        if (moved == null)
+        {
+            return null;
+        }
+        HeapMemory.Copy((byte*)moved, (byte*)address, oldSize);
+        Free(address);
+        return moved;
+    }
+
+    /// <summary>
+    /// kheap_physical_address: the physical address behind <paramref name="virtualAddress"/> when it lies on a
+    /// backed heap page, else 0.
+    /// </summary>
+    public ulong PhysicalAddress(ulong virtualAddress)
+    {
+        ulong physical;
+        return TryGetPhysicalAddress(virtualAddress, out physical) ? physical : 0;
+    }
+
+    public bool TryGetPhysicalAddress(ulong virtualAddress, out ulong physicalAddress)
+    {
+        physicalAddress = 0;
+        ulong page = (virtualAddress - _layout.Start) >> MemConstants.PageShift;
+        if (page >= _layout.RangePages || _frameOfPage[page] == NoEntry)
+        {
+            return false;
+        }
+        physicalAddress = ((ulong)(_frameOfPage[page] - 1) << MemConstants.PageShift) | (virtualAddress & MemConstants.PageMask);
+        return true;
+    }
+
+    /// <summary>
+    /// kheap_virtual_address: the heap virtual address of <paramref name="physicalAddress"/> when its frame backs
+    /// a heap page, else 0.
+    /// </summary>
+    public ulong VirtualAddress(ulong physicalAddress)
+    {
+        ulong virtualAddress;
+        return TryGetVirtualAddress(physicalAddress, out virtualAddress) ? virtualAddress : 0;
+    }
+
+    public bool TryGetVirtualAddress(ulong physicalAddress, out ulong virtualAddress)
+    {
+        virtualAddress = 0;
+        ulong frame = physicalAddress >> MemConstants.PageShift;
+        if (frame >= _layout.PhysicalFrames || _pageOfFrame[frame] == NoEntry)
+        {
+            return false;
+        }
+        virtualAddress = _layout.Start + ((ulong)(_pageOfFrame[frame] - 1) << MemConstants.PageShift) | (physicalAddress & MemConstants.PageMask);
+        return true;
+    }
+
+    public HeapStatistics GetStatistics()
+    {
+        HeapStatistics statistics = default;
+        statistics.BlockBytesInUse = _blocks.BytesInUse;
+        statistics.BlockBytesFree = _blocks.BytesFree;
+        statistics.BlockPages = _blocks.PagesInUse;
+        statistics.BlockBorrows = _blocks.Borrows;
+        statistics.PageBytesInUse = _pages.BytesInUse;
+        statistics.PageBytesFree = _pages.BytesFree;
+        statistics.PagesInUse = _pages.PagesInUse;
+        statistics.HoleCount = _pages.HoleCount;
+        statistics.LargestHoleBytes = _pages.LargestHoleBytes;
+        statistics.Break = _pages.Break;
+        statistics.Limit = _pages.Limit;
+        statistics.Frames = _frameCount;
+        statistics.MetadataBytes = _metadataBytes;
+        statistics.Allocations = _allocations;
+        statistics.Frees = _frees;
+        statistics.Reallocations = _reallocations;
+        statistics.FailedAllocations = _failedAllocations;
+        statistics.BadFrees = BadFrees;
+        statistics.OutsideHeapFrees = _outsideHeapFrees;
+        statistics.InsideAllocationFrees = _insideAllocationFrees;
+        statistics.DoubleFrees = _doubleFrees;
+        statistics.MisalignedFrees = _misalignedFrees;
+        return statistics;
+    }
+
+    /// <summary>
+    /// Backs the pages [<paramref name="virtualAddress"/>, + <paramref name="pageCount"/> pages) of the range
+    /// with fresh frames, all or nothing: when a frame or a page table cannot be had, the pages mapped so far
+    /// are unmapped and their frames returned (the mapper releases tables it created for them).
+    /// </summary>
+    internal bool CommitPages(ulong virtualAddress, ulong pageCount)
+    {
+        for (ulong i = 0; i < pageCount; i++)
+        {
+            ulong page = virtualAddress + (i << MemConstants.PageShift);
+            ulong frame;
+            if (!_frames.TryAllocateFrame(out frame))
+            {
+                DecommitPages(virtualAddress, i);
+                return false;
+            }
+            if ((frame >> MemConstants.PageShift) >= _layout.PhysicalFrames
+                || _mapper.Map(page, frame, HeapPageFlags, PageSize.Size4KiB) != PagingStatus.Success)
+            {
+                _frames.FreeFrame(frame);
+                DecommitPages(virtualAddress, i);
+                return false;
+            }
+            ulong pageIndex = (page - _layout.Start) >> MemConstants.PageShift;
+            _frameOfPage[pageIndex] = (uint)(frame >> MemConstants.PageShift) + 1;
+            _pageOfFrame[frame >> MemConstants.PageShift] = (uint)pageIndex + 1;
+            _frameCount++;
+        }
+        return true;
+    }
+
+    /// <summary>Unmaps pages backed by <see cref="CommitPages"/> and returns their frames, scrubbing them first when asked.</summary>
+    internal void DecommitPages(ulong virtualAddress, ulong pageCount)
+    {
+        if (_scrub && pageCount != 0)
+        {
+            HeapMemory.Fill((byte*)virtualAddress, pageCount << MemConstants.PageShift, HeapScrub.OnFree);
+        }
+        for (ulong i = 0; i < pageCount; i++)
+        {
+            ulong page = virtualAddress + (i << MemConstants.PageShift);
+            ulong pageIndex = (page - _layout.Start) >> MemConstants.PageShift;
+            uint entry = _frameOfPage[pageIndex];
+            // The heap's own record names the frame: it mapped every page it decommits.
+            _mapper.Unmap(page, PageSize.Size4KiB, out _);
+            if (entry == NoEntry)
+            {
+                continue;
+            }
+            ulong frame = (ulong)(entry - 1) << MemConstants.PageShift;
+            _pageOfFrame[entry - 1] = NoEntry;
+            _frameOfPage[pageIndex] = NoEntry;
+            _frames.FreeFrame(frame);
+            _frameCount--;
+        }
+    }
+
+    private ulong UsableSizeOfLive(ulong address) =>
+        _blocks.Contains(address)
+            ? _blocks.UsableSize(address)
+            : _pages.AllocationPages(address) << MemConstants.PageShift;
+
+    private void RecordBadFree(FreeStatus status, ulong address)
+    {
+        switch (status)
+        {
+            case FreeStatus.OutsideHeap:
+                _outsideHeapFrees++;
+                break;
+            case FreeStatus.InsideAllocation:
+                _insideAllocationFrees++;
+                break;
+            case FreeStatus.DoubleFree:
+                _doubleFrees++;
+                break;
+            default:
+                _misalignedFrees++;
+                break;
+        }
+        LastBadFree = status;
+        LastBadFreeAddress = address;
+    }
+}
