@@ -1,0 +1,794 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Kernel.Mem.Physical;
+
+/// <summary>
+/// The physical frame allocator: a binary buddy system over 4 KiB frames, blocks of order 0 to
+/// <see cref="MaxOrder"/> (4 KiB to 4 MiB), with one set of free lists per zone.
+/// </summary>
+/// <remarks>
+/// <para>
+/// All per-frame state lives in a mem_map of <see cref="FrameEntry"/> (8 bytes per frame) that
+/// <see cref="Create"/> places in physical memory taken from the memory map, and that is reached only
+/// through <typeparamref name="TMem"/>. Free lists are linked through that metadata, never through the
+/// free frames themselves, so the allocator never reads or writes memory it hands out.
+/// </para>
+/// <para>
+/// Invariants: every managed frame is <see cref="FrameState.Free"/>, <see cref="FrameState.FreeHead"/>
+/// or <see cref="FrameState.Allocated"/>; the free frames are exactly the union of the blocks on the free
+/// lists; a free block of order k starts on a frame number that is a multiple of 2^k, and its buddy
+/// (frame number XOR 2^k) is not also a free block of order k (coalescing is maximal). Blocks never
+/// straddle zones: the zone limits are multiples of the largest block.
+/// </para>
+/// <para>
+/// Single frames come from the first non-empty list of the lowest order, in O(zones × orders); frees
+/// coalesce in O(orders). Runs are carved out of one free block and the rest of that block goes back to
+/// the lists (like Linux's alloc_pages_exact), so a run is at most <see cref="MaxRunFrames"/> frames.
+/// Nothing here throws or allocates after <see cref="Create"/>.
+/// </para>
+/// </remarks>
+public sealed unsafe class FrameAllocator<TMem> : IFrameSource
+    where TMem : struct, IPhysicalMemory
+{
+    /// <summary>The largest block is 2^10 frames = 4 MiB, as in Linux (MAX_ORDER 10).</summary>
+    public const int MaxOrder = 10;
+    public const int OrderCount = MaxOrder + 1;
+    public const ulong MaxRunFrames = 1UL << MaxOrder;
+
+    /// <summary>Pass as <c>high</c> for "no upper limit".</summary>
+    public const ulong NoLimit = ulong.MaxValue;
+
+    /// <summary>
+    /// The metadata goes into the first usable range at or above 16 MiB that can hold it, so it does not
+    /// eat the DMA zone; only when there is none does it go lower.
+    /// </summary>
+    private const ulong PreferredMetadataBase = Zone.DmaEnd;
+
+    private const ulong DmaEndFrame = Zone.DmaEnd >> MemConstants.PageShift;
+    private const ulong Dma32EndFrame = Zone.Dma32End >> MemConstants.PageShift;
+    private const int RejectionKinds = (int)FrameFreeStatus.EmptyRun + 1;
+
+    // Not readonly: calling Access on a readonly field of a non-readonly struct would copy it each time.
+    private TMem _memory;
+    private readonly ulong _metadataBase;
+    private readonly ulong _metadataBytes;
+
+    // mem_map index i describes frame number _firstFrame + i.
+    private readonly ulong _firstFrame;
+    private readonly uint _frameSpan;
+
+    // Indexed by zone * OrderCount + order.
+    private readonly uint[] _freeHeads;
+    private readonly ulong[] _freeBlockCounts;
+
+    // Indexed by zone.
+    private readonly ulong[] _zoneTotalFrames;
+    private readonly ulong[] _zoneFreeFrames;
+
+    private readonly ulong[] _rejectedFreesByStatus;
+    private ulong _rejectedFrees;
+    private ulong _lastRejectedFree;
+
+    private FrameAllocator(TMem memory, ulong metadataBase, ulong metadataBytes, ulong firstFrame, uint frameSpan)
+    {
+        _memory = memory;
+        _metadataBase = metadataBase;
+        _metadataBytes = metadataBytes;
+        _firstFrame = firstFrame;
+        _frameSpan = frameSpan;
+        _freeHeads = new uint[Zone.Count * OrderCount];
+        _freeBlockCounts = new ulong[Zone.Count * OrderCount];
+        _zoneTotalFrames = new ulong[Zone.Count];
+        _zoneFreeFrames = new ulong[Zone.Count];
+        _rejectedFreesByStatus = new ulong[RejectionKinds];
+        for (int i = 0; i < _freeHeads.Length; i++)
+        {
+            _freeHeads[i] = FrameEntry.NoFrame;
+        }
+    }
+
+    /// <summary>
+    /// Builds an allocator over the usable regions of <paramref name="map"/>. Its metadata (8 bytes for
+    /// every frame between the lowest and the highest usable address) is carved out of a usable region
+    /// and recorded in <paramref name="map"/> as <see cref="MemoryRegionKind.FrameMetadata"/>, so the map
+    /// stays the one description of physical memory; every other usable frame becomes free.
+    /// </summary>
+    /// <param name="map">A sanitized map with every carve-out already made; it gains the metadata carve-out.</param>
+    /// <param name="memory">
+    /// Must reach every usable byte of <paramref name="map"/>; the allocator touches only its metadata.
+    /// </param>
+    public static FrameAllocatorCreateStatus Create(MemoryMap map, TMem memory, out FrameAllocator<TMem> allocator)
+    {
+        allocator = null;
+        ulong lowest = ulong.MaxValue;
+        ulong highest = 0;
+        ulong usableFrames = 0;
+        for (int i = 0; i < map.Count; i++)
+        {
+            MemoryRegion region = map[i];
+            if (region.IsUsable)
+            {
+                lowest = lowest < region.Base ? lowest : region.Base;
+                highest = highest > region.End ? highest : region.End;
+                usableFrames += region.Length >> MemConstants.PageShift;
+            }
+        }
+        if (usableFrames == 0)
+        {
+            return FrameAllocatorCreateStatus.NoUsableMemory;
+        }
+
+        ulong firstFrame = lowest >> MemConstants.PageShift;
+        ulong endFrame = highest >> MemConstants.PageShift;
+        // Links are 28-bit indices; memory beyond what they can name stays unmanaged.
+        if (endFrame - firstFrame > FrameEntry.NoFrame)
+        {
+            endFrame = firstFrame + FrameEntry.NoFrame;
+        }
+        ulong frameSpan = endFrame - firstFrame;
+        ulong metadataBytes = MemConstants.AlignUp(frameSpan * FrameEntry.SizeInBytes, MemConstants.PageSize);
+        if (!TryPlaceMetadata(map, metadataBytes, out ulong metadataBase))
+        {
+            return FrameAllocatorCreateStatus.NoRoomForMetadata;
+        }
+        if (metadataBytes >> MemConstants.PageShift >= usableFrames)
+        {
+            return FrameAllocatorCreateStatus.NoUsableMemory;
+        }
+        if (map.Reserve(metadataBase, metadataBytes, MemoryRegionKind.FrameMetadata) != MemoryMapStatus.Ok)
+        {
+            return FrameAllocatorCreateStatus.MemoryMapFull;
+        }
+
+        allocator = new FrameAllocator<TMem>(memory, metadataBase, metadataBytes, firstFrame, (uint)frameSpan);
+        allocator.ClearMetadata();
+        allocator.ReleaseUsableRegions(map);
+        return FrameAllocatorCreateStatus.Ok;
+    }
+
+    /// <summary>Physical address of the mem_map.</summary>
+    public ulong MetadataBase => _metadataBase;
+
+    /// <summary>Size of the mem_map, whole pages.</summary>
+    public ulong MetadataBytes => _metadataBytes;
+
+    /// <summary>The lowest physical address the mem_map describes.</summary>
+    public ulong ManagedBase => _firstFrame << MemConstants.PageShift;
+
+    /// <summary>The first physical address past what the mem_map describes.</summary>
+    public ulong ManagedEnd => (_firstFrame + _frameSpan) << MemConstants.PageShift;
+
+    /// <summary>Frames the allocator hands out (free or allocated), in all zones.</summary>
+    public ulong TotalFrames => _zoneTotalFrames[0] + _zoneTotalFrames[1] + _zoneTotalFrames[2];
+
+    public ulong FreeFrames => _zoneFreeFrames[0] + _zoneFreeFrames[1] + _zoneFreeFrames[2];
+
+    public ulong AllocatedFrames => TotalFrames - FreeFrames;
+
+    /// <summary>The largest free block in any zone, in frames.</summary>
+    public ulong LargestFreeBlockFrames
+    {
+        get
+        {
+            ulong largest = 0;
+            for (int zone = 0; zone < Zone.Count; zone++)
+            {
+                ulong frames = LargestFreeBlockIn(zone);
+                largest = frames > largest ? frames : largest;
+            }
+            return largest;
+        }
+    }
+
+    /// <summary>Frees that were refused (double frees, foreign or misaligned addresses, empty runs).</summary>
+    public ulong RejectedFrees => _rejectedFrees;
+
+    /// <summary>The address of the most recent refused free, for a panic or log message.</summary>
+    public ulong LastRejectedFree => _lastRejectedFree;
+
+    /// <summary>How many frees were refused with <paramref name="status"/>.</summary>
+    public ulong RejectedFreeCount(FrameFreeStatus status)
+        => (uint)status < (uint)RejectionKinds ? _rejectedFreesByStatus[(int)status] : 0;
+
+    /// <summary>Statistics of one zone.</summary>
+    public Zone GetZone(ZoneId id)
+    {
+        if ((uint)id >= Zone.Count)
+        {
+            return default;
+        }
+        int zone = (int)id;
+        return new Zone(id, _zoneTotalFrames[zone], _zoneFreeFrames[zone], LargestFreeBlockIn(zone));
+    }
+
+    /// <summary>How many free blocks of <paramref name="order"/> the zone holds (for the shell's <c>frames</c>).</summary>
+    public ulong FreeBlockCount(ZoneId id, int order)
+    {
+        if ((uint)id >= Zone.Count || (uint)order > MaxOrder)
+        {
+            return 0;
+        }
+        return _freeBlockCounts[ListIndex((int)id, order)];
+    }
+
+    /// <summary>Allocates one frame from any zone, trying Normal, then DMA32, then DMA.</summary>
+    public bool Allocate(out ulong physical) => Allocate(ZoneId.Normal, out physical);
+
+    /// <summary>
+    /// Allocates one frame from <paramref name="highestZone"/> or, when it is exhausted, from the zones
+    /// below it. Returns false, with <paramref name="physical"/> 0, when none of them has a free frame.
+    /// </summary>
+    public bool Allocate(ZoneId highestZone, out ulong physical)
+    {
+        if ((uint)highestZone < Zone.Count)
+        {
+            for (int zone = (int)highestZone; zone >= 0; zone--)
+            {
+                if (_zoneFreeFrames[zone] == 0)
+                {
+                    continue;
+                }
+                for (int order = 0; order <= MaxOrder; order++)
+                {
+                    uint block = _freeHeads[ListIndex(zone, order)];
+                    if (block != FrameEntry.NoFrame)
+                    {
+                        CarveRun(zone, block, order, block, 1);
+                        physical = AddressOf(block);
+                        return true;
+                    }
+                }
+            }
+        }
+        physical = 0;
+        return false;
+    }
+
+    /// <summary>Allocates <paramref name="frameCount"/> physically contiguous frames anywhere.</summary>
+    public FrameAllocationStatus AllocateRun(ulong frameCount, out ulong physical)
+        => AllocateRun(frameCount, MemConstants.PageSize, 0, NoLimit, 0, out physical);
+
+    /// <summary>Allocates <paramref name="frameCount"/> contiguous frames from <paramref name="highestZone"/> or below.</summary>
+    public FrameAllocationStatus AllocateRun(ulong frameCount, ZoneId highestZone, out ulong physical)
+    {
+        if ((uint)highestZone >= Zone.Count)
+        {
+            physical = 0;
+            return FrameAllocationStatus.InvalidRequest;
+        }
+        return AllocateRun(frameCount, MemConstants.PageSize, 0, Zone.EndOf(highestZone), 0, out physical);
+    }
+
+    /// <summary>
+    /// Allocates <paramref name="frameCount"/> physically contiguous frames in the manner of FreeBSD's
+    /// contigmalloc: the run lies in [<paramref name="low"/>, <paramref name="high"/>), starts on a
+    /// multiple of <paramref name="alignment"/>, and does not cross a multiple of
+    /// <paramref name="boundary"/>. Zones are tried from Normal down, skipping those outside the limits.
+    /// Frames of the chosen block that the run does not use go straight back to the free lists.
+    /// </summary>
+    /// <param name="frameCount">1 to <see cref="MaxRunFrames"/>; need not be a power of two.</param>
+    /// <param name="alignment">A power of two in bytes; 0 or anything below a page means page alignment.</param>
+    /// <param name="low">Lowest acceptable start address.</param>
+    /// <param name="high">Exclusive upper limit for the end of the run; <see cref="NoLimit"/> for none.</param>
+    /// <param name="boundary">A power of two in bytes, at least the run's size; 0 for none.</param>
+    public FrameAllocationStatus AllocateRun(
+        ulong frameCount, ulong alignment, ulong low, ulong high, ulong boundary, out ulong physical)
+    {
+        physical = 0;
+        if (frameCount == 0 || frameCount > MaxRunFrames)
+        {
+            return FrameAllocationStatus.InvalidRequest;
+        }
+        ulong runBytes = frameCount << MemConstants.PageShift;
+        if (alignment < MemConstants.PageSize)
+        {
+            alignment = MemConstants.PageSize;
+        }
+        if (!BitOperations.IsPow2(alignment) || alignment >= MemoryMap.PhysicalAddressLimit)
+        {
+            return FrameAllocationStatus.InvalidRequest;
+        }
+        if (boundary != 0 && (!BitOperations.IsPow2(boundary) || boundary < runBytes))
+        {
+            return FrameAllocationStatus.InvalidRequest;
+        }
+        if (boundary >= MemoryMap.PhysicalAddressLimit)
+        {
+            boundary = 0;
+        }
+        if (high > MemoryMap.PhysicalAddressLimit)
+        {
+            high = MemoryMap.PhysicalAddressLimit;
+        }
+        if (low >= high)
+        {
+            return FrameAllocationStatus.InvalidRequest;
+        }
+
+        int minOrder = BitOperations.Log2(BitOperations.RoundUpToPowerOf2(frameCount));
+        for (int zone = Zone.Count - 1; zone >= 0; zone--)
+        {
+            if (Zone.StartOf((ZoneId)zone) >= high || Zone.EndOf((ZoneId)zone) <= low
+                || _zoneFreeFrames[zone] < frameCount)
+            {
+                continue;
+            }
+            for (int order = minOrder; order <= MaxOrder; order++)
+            {
+                // An unconstrained request takes the first block it meets; only limits, alignment and
+                // boundary make this walk go further down a list.
+                for (uint block = _freeHeads[ListIndex(zone, order)]; block != FrameEntry.NoFrame; block = EntryAt(block)->Next)
+                {
+                    if (TryFitRun(block, order, runBytes, alignment, low, high, boundary, out ulong start))
+                    {
+                        CarveRun(zone, block, order, IndexOf(start), (uint)frameCount);
+                        physical = start;
+                        return FrameAllocationStatus.Ok;
+                    }
+                }
+            }
+        }
+        return FrameAllocationStatus.OutOfMemory;
+    }
+
+    /// <summary>Returns one frame. Anything but <see cref="FrameFreeStatus.Ok"/> is counted and changes nothing.</summary>
+    public FrameFreeStatus Free(ulong physical) => FreeRun(physical, 1);
+
+    /// <summary>
+    /// Returns <paramref name="frameCount"/> contiguous frames starting at <paramref name="physical"/>;
+    /// each must be allocated (they need not come from one allocation). They coalesce with free buddies.
+    /// When any frame fails the check, the first failure is reported and counted and nothing changes.
+    /// </summary>
+    public FrameFreeStatus FreeRun(ulong physical, ulong frameCount)
+    {
+        FrameFreeStatus status = CheckRunIsAllocated(physical, frameCount);
+        if (status != FrameFreeStatus.Ok)
+        {
+            _rejectedFrees++;
+            _rejectedFreesByStatus[(int)status]++;
+            _lastRejectedFree = physical;
+            return status;
+        }
+
+        uint first = IndexOf(physical);
+        uint end = first + (uint)frameCount;
+        for (uint index = first; index < end; index++)
+        {
+            *EntryAt(index) = FrameEntry.Of(FrameState.Free);
+            _zoneFreeFrames[ZoneOfFrame(_firstFrame + index)]++;
+        }
+        ReleaseBlocks(first, end);
+        return FrameFreeStatus.Ok;
+    }
+
+    /// <inheritdoc/>
+    public bool TryAllocateFrame(out ulong physical) => Allocate(out physical);
+
+    /// <inheritdoc/>
+    /// <remarks>A refused free shows in <see cref="RejectedFrees"/>; use <see cref="Free"/> to see the status.</remarks>
+    public void FreeFrame(ulong physical) => Free(physical);
+
+    /// <summary>
+    /// The longest run of free frames in a zone, whether or not the blocks that make it up are buddies.
+    /// Walks the zone's mem_map (skipping free blocks whole): for statistics, not for allocation paths.
+    /// </summary>
+    public ulong MeasureLargestFreeRun(ZoneId id)
+    {
+        if ((uint)id >= Zone.Count)
+        {
+            return 0;
+        }
+        ulong end = _firstFrame + _frameSpan;
+        ulong frame = Zone.StartOf(id) >> MemConstants.PageShift;
+        ulong zoneEnd = Zone.EndOf(id) >> MemConstants.PageShift;
+        frame = frame > _firstFrame ? frame : _firstFrame;
+        end = end < zoneEnd ? end : zoneEnd;
+
+        ulong largest = 0;
+        ulong current = 0;
+        while (frame < end)
+        {
+            FrameEntry entry = *EntryAt((uint)(frame - _firstFrame));
+            if (entry.State == FrameState.FreeHead)
+            {
+                ulong blockFrames = 1UL << entry.Order;
+                current += blockFrames;
+                frame += blockFrames;
+                continue;
+            }
+            if (entry.State == FrameState.Free)
+            {
+                // Unreachable while the invariants hold (the walk lands only on block heads); counted anyway.
+                current++;
+            }
+            else
+            {
+                largest = current > largest ? current : largest;
+                current = 0;
+            }
+            frame++;
+        }
+        return current > largest ? current : largest;
+    }
+
+    /// <summary>
+    /// Checks the free lists against the counters: every listed block is a correctly aligned free head of
+    /// the list's order and zone, back links match, and block and frame counts agree. O(free blocks).
+    /// </summary>
+    public bool VerifyFreeLists()
+    {
+        for (int zone = 0; zone < Zone.Count; zone++)
+        {
+            ulong freeFrames = 0;
+            for (int order = 0; order <= MaxOrder; order++)
+            {
+                ulong blocks = 0;
+                uint previous = FrameEntry.NoFrame;
+                uint block = _freeHeads[ListIndex(zone, order)];
+                while (block != FrameEntry.NoFrame)
+                {
+                    if (block >= _frameSpan || blocks > _frameSpan)
+                    {
+                        return false;
+                    }
+                    FrameEntry entry = *EntryAt(block);
+                    ulong frame = _firstFrame + block;
+                    if (entry.State != FrameState.FreeHead || entry.Order != order || entry.Prev != previous
+                        || (frame & ((1UL << order) - 1)) != 0 || ZoneOfFrame(frame) != zone
+                        || (ulong)block + (1UL << order) > _frameSpan)
+                    {
+                        return false;
+                    }
+                    blocks++;
+                    previous = block;
+                    block = entry.Next;
+                }
+                if (blocks != _freeBlockCounts[ListIndex(zone, order)])
+                {
+                    return false;
+                }
+                freeFrames += blocks << order;
+            }
+            if (freeFrames != _zoneFreeFrames[zone])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Checks every mem_map entry: each free head is followed by exactly its block of free frames, no two
+    /// buddies of one order are both free (coalescing is maximal), and per zone the free and allocated
+    /// frames add up to the counters. O(frames): for self-tests.
+    /// </summary>
+    public bool VerifyFrameStates()
+    {
+        ulong* free = stackalloc ulong[Zone.Count];
+        ulong* managed = stackalloc ulong[Zone.Count];
+        for (int zone = 0; zone < Zone.Count; zone++)
+        {
+            free[zone] = 0;
+            managed[zone] = 0;
+        }
+
+        ulong index = 0;
+        while (index < _frameSpan)
+        {
+            FrameEntry entry = *EntryAt((uint)index);
+            int zone = ZoneOfFrame(_firstFrame + index);
+            switch (entry.State)
+            {
+                case FrameState.FreeHead:
+                {
+                    int order = entry.Order;
+                    ulong blockFrames = 1UL << order;
+                    if (index + blockFrames > _frameSpan)
+                    {
+                        return false;
+                    }
+                    for (ulong tail = 1; tail < blockFrames; tail++)
+                    {
+                        if (EntryAt((uint)(index + tail))->State != FrameState.Free)
+                        {
+                            return false;
+                        }
+                    }
+                    ulong buddy = (_firstFrame + index) ^ blockFrames;
+                    if (order < MaxOrder && buddy >= _firstFrame && buddy - _firstFrame < _frameSpan)
+                    {
+                        FrameEntry buddyEntry = *EntryAt((uint)(buddy - _firstFrame));
+                        if (buddyEntry.State == FrameState.FreeHead && buddyEntry.Order == order)
+                        {
+                            return false;
+                        }
+                    }
+                    free[zone] += blockFrames;
+                    managed[zone] += blockFrames;
+                    index += blockFrames;
+                    continue;
+                }
+                case FrameState.Free:
+                    // A free frame outside any free block.
+                    return false;
+                case FrameState.Allocated:
+                    managed[zone]++;
+                    break;
+            }
+            index++;
+        }
+
+        for (int zone = 0; zone < Zone.Count; zone++)
+        {
+            if (free[zone] != _zoneFreeFrames[zone] || managed[zone] != _zoneTotalFrames[zone])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool TryPlaceMetadata(MemoryMap map, ulong bytes, out ulong physical)
+    {
+        for (int pass = 0; pass < 2; pass++)
+        {
+            ulong floor = pass == 0 ? PreferredMetadataBase : 0;
+            for (int i = 0; i < map.Count; i++)
+            {
+                MemoryRegion region = map[i];
+                ulong start = region.Base > floor ? region.Base : floor;
+                if (region.IsUsable && start < region.End && region.End - start >= bytes)
+                {
+                    physical = start;
+                    return true;
+                }
+            }
+        }
+        physical = 0;
+        return false;
+    }
+
+    /// <summary>Marks every mem_map entry reserved; usable frames are then released one region at a time.</summary>
+    private void ClearMetadata()
+    {
+        const int WordsPerPage = (int)(MemConstants.PageSize / sizeof(ulong));
+        for (ulong page = 0; page < _metadataBytes; page += MemConstants.PageSize)
+        {
+            // Access promises a pointer valid for the whole frame, not beyond it.
+            ulong* words = (ulong*)_memory.Access(_metadataBase + page);
+            for (int i = 0; i < WordsPerPage; i++)
+            {
+                words[i] = 0;
+            }
+        }
+    }
+
+    private void ReleaseUsableRegions(MemoryMap map)
+    {
+        ulong endFrame = _firstFrame + _frameSpan;
+        for (int i = 0; i < map.Count; i++)
+        {
+            MemoryRegion region = map[i];
+            if (!region.IsUsable)
+            {
+                continue;
+            }
+            ulong first = region.Base >> MemConstants.PageShift;
+            ulong end = region.End >> MemConstants.PageShift;
+            first = first > _firstFrame ? first : _firstFrame;
+            end = end < endFrame ? end : endFrame;
+            if (first >= end)
+            {
+                continue;
+            }
+            for (ulong frame = first; frame < end; frame++)
+            {
+                *EntryAt((uint)(frame - _firstFrame)) = FrameEntry.Of(FrameState.Free);
+                int zone = ZoneOfFrame(frame);
+                _zoneTotalFrames[zone]++;
+                _zoneFreeFrames[zone]++;
+            }
+            ReleaseBlocks((uint)(first - _firstFrame), (uint)(end - _firstFrame));
+        }
+    }
+
+    /// <summary>
+    /// Whether a run of <paramref name="runBytes"/> that meets the limits fits in the free block at
+    /// <paramref name="block"/>; if so, <paramref name="start"/> is the lowest such run's address.
+    /// </summary>
+    private bool TryFitRun(
+        uint block, int order, ulong runBytes, ulong alignment, ulong low, ulong high, ulong boundary, out ulong start)
+    {
+        ulong blockBase = AddressOf(block);
+        ulong blockEnd = blockBase + (MemConstants.PageSize << order);
+        // All values stay below 2^53: addresses are below PhysicalAddressLimit, alignment below half of it.
+        start = MemConstants.AlignUp(blockBase > low ? blockBase : low, alignment);
+        if (boundary != 0 && ((start ^ (start + runBytes - 1)) & ~(boundary - 1)) != 0)
+        {
+            // The next boundary is aligned too: either alignment <= boundary divides it, or alignment >
+            // boundary, and then every aligned start is itself on a boundary and the run (<= boundary)
+            // could not have crossed one.
+            start = MemConstants.AlignUp(MemConstants.AlignDown(start, boundary) + boundary, alignment);
+        }
+        ulong limit = blockEnd < high ? blockEnd : high;
+        return start + runBytes <= limit;
+    }
+
+    /// <summary>
+    /// Takes the free block at <paramref name="block"/> off its list, hands out
+    /// [<paramref name="run"/>, <paramref name="run"/> + <paramref name="frameCount"/>) from it, and
+    /// returns the rest of the block to the free lists.
+    /// </summary>
+    private void CarveRun(int zone, uint block, int order, uint run, uint frameCount)
+    {
+        Unlink(zone, block, order);
+        *EntryAt(block) = FrameEntry.Of(FrameState.Free);
+        uint runEnd = run + frameCount;
+        for (uint index = run; index < runEnd; index++)
+        {
+            *EntryAt(index) = FrameEntry.Of(FrameState.Allocated);
+        }
+        ReleaseBlocks(block, run);
+        ReleaseBlocks(runEnd, block + (1u << order));
+        _zoneFreeFrames[zone] -= frameCount;
+    }
+
+    /// <summary>
+    /// Puts the frames [<paramref name="first"/>, <paramref name="end"/>), already marked
+    /// <see cref="FrameState.Free"/>, on the free lists as the largest aligned blocks that tile the
+    /// range, each coalescing with free buddies. Does not touch the free-frame counters.
+    /// </summary>
+    private void ReleaseBlocks(uint first, uint end)
+    {
+        uint index = first;
+        while (index < end)
+        {
+            int alignedOrder = BitOperations.TrailingZeroCount(_firstFrame + index);
+            int fittingOrder = BitOperations.Log2(end - index);
+            int order = alignedOrder < fittingOrder ? alignedOrder : fittingOrder;
+            order = order < MaxOrder ? order : MaxOrder;
+            InsertFreeBlock(index, order);
+            index += 1u << order;
+        }
+    }
+
+    /// <summary>
+    /// Adds the free block at <paramref name="index"/> (all its entries <see cref="FrameState.Free"/>)
+    /// to the free lists, first merging it with its buddy for as long as the buddy is a free block of the
+    /// same order.
+    /// </summary>
+    private void InsertFreeBlock(uint index, int order)
+    {
+        ulong frame = _firstFrame + index;
+        int zone = ZoneOfFrame(frame);
+        while (order < MaxOrder)
+        {
+            ulong buddy = frame ^ (1UL << order);
+            if (buddy < _firstFrame || buddy - _firstFrame >= _frameSpan)
+            {
+                break;
+            }
+            uint buddyIndex = (uint)(buddy - _firstFrame);
+            FrameEntry buddyEntry = *EntryAt(buddyIndex);
+            if (buddyEntry.State != FrameState.FreeHead || buddyEntry.Order != order)
+            {
+                break;
+            }
+            Unlink(zone, buddyIndex, order);
+            *EntryAt(buddyIndex) = FrameEntry.Of(FrameState.Free);
+            frame &= ~(1UL << order);
+            order++;
+        }
+        Push(zone, (uint)(frame - _firstFrame), order);
+    }
+
+    private void Push(int zone, uint index, int order)
+    {
+        int list = ListIndex(zone, order);
+        uint head = _freeHeads[list];
+        *EntryAt(index) = FrameEntry.FreeHead(order, head, FrameEntry.NoFrame);
+        if (head != FrameEntry.NoFrame)
+        {
+            FrameEntry* headEntry = EntryAt(head);
+            *headEntry = headEntry->WithPrev(index);
+        }
+        _freeHeads[list] = index;
+        _freeBlockCounts[list]++;
+    }
+
+    /// <summary>Takes a free head off its list; the caller gives the entry its new state.</summary>
+    private void Unlink(int zone, uint index, int order)
+    {
+        int list = ListIndex(zone, order);
+        FrameEntry entry = *EntryAt(index);
+        if (entry.Prev != FrameEntry.NoFrame)
+        {
+            FrameEntry* previous = EntryAt(entry.Prev);
+            *previous = previous->WithNext(entry.Next);
+        }
+        else
+        {
+            _freeHeads[list] = entry.Next;
+        }
+        if (entry.Next != FrameEntry.NoFrame)
+        {
+            FrameEntry* next = EntryAt(entry.Next);
+            *next = next->WithPrev(entry.Prev);
+        }
+        _freeBlockCounts[list]--;
+    }
+
+    private FrameFreeStatus CheckRunIsAllocated(ulong physical, ulong frameCount)
+    {
+        if (frameCount == 0)
+        {
+            return FrameFreeStatus.EmptyRun;
+        }
+        if ((physical & MemConstants.PageMask) != 0)
+        {
+            return FrameFreeStatus.Misaligned;
+        }
+        ulong frame = physical >> MemConstants.PageShift;
+        if (frame < _firstFrame || frame - _firstFrame >= _frameSpan || frameCount > _frameSpan - (frame - _firstFrame))
+        {
+            return FrameFreeStatus.OutsideManagedRange;
+        }
+        uint first = (uint)(frame - _firstFrame);
+        uint end = first + (uint)frameCount;
+        for (uint index = first; index < end; index++)
+        {
+            switch (EntryAt(index)->State)
+            {
+                case FrameState.Allocated:
+                    break;
+                case FrameState.Free:
+                case FrameState.FreeHead:
+                    return FrameFreeStatus.AlreadyFree;
+                default:
+                    return FrameFreeStatus.NotManaged;
+            }
+        }
+        return FrameFreeStatus.Ok;
+    }
+
+    private ulong LargestFreeBlockIn(int zone)
+    {
+        for (int order = MaxOrder; order >= 0; order--)
+        {
+            if (_freeBlockCounts[ListIndex(zone, order)] != 0)
+            {
+                return 1UL << order;
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// The mem_map entry at <paramref name="index"/>. The caller must pass an index below the frame span.
+    /// Entries never straddle a page (8 divides 4096), so the pointer Access returns covers the whole entry.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private FrameEntry* EntryAt(uint index)
+        => (FrameEntry*)_memory.Access(_metadataBase + (ulong)index * FrameEntry.SizeInBytes);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong AddressOf(uint index) => (_firstFrame + index) << MemConstants.PageShift;
+
+    /// <summary>The mem_map index of a managed frame's address.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint IndexOf(ulong physical) => (uint)((physical >> MemConstants.PageShift) - _firstFrame);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ZoneOfFrame(ulong frame)
+    {
+        if (frame < DmaEndFrame)
+        {
+            return (int)ZoneId.Dma;
+        }
+        return frame < Dma32EndFrame ? (int)ZoneId.Dma32 : (int)ZoneId.Normal;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ListIndex(int zone, int order) => zone * OrderCount + order;
+}

@@ -1,0 +1,469 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Numerics;
+using FsCheck;
+using FsCheck.Fluent;
+using Kernel.Mem;
+using Kernel.Mem.Physical;
+using Kernel.Tests.Emulation;
+using Xunit;
+
+namespace Kernel.Tests.Mem.Physical;
+
+/// <summary>
+/// Random sequences of allocations and frees run against the allocator and against a model that is
+/// just "which frames are handed out". After every step: no frame is handed out twice, every frame and
+/// run meets its request, refused frees change nothing, and the counters agree with the model; single
+/// frames and runs fail only when the model proves that nothing fits. At the end everything is freed and
+/// the free lists must be exactly as they were after creation (maximal coalescing).
+/// </summary>
+public sealed class FrameAllocatorModelTests
+{
+    private const ulong PageSize = MemConstants.PageSize;
+    private const ulong KiB = MemConstants.KiB;
+    private const ulong MiB = MemConstants.MiB;
+    private const ulong GiB = MemConstants.GiB;
+    private const int MaxOrder = FrameAllocator<EmulatedRam.Accessor>.MaxOrder;
+    private const ulong NoLimit = FrameAllocator<EmulatedRam.Accessor>.NoLimit;
+
+    public enum OpKind
+    {
+        AllocateFrame,
+        AllocateRun,
+        FreeAllocation,
+        FreeOneFrameOfAllocation,
+        BadFree,
+    }
+
+    /// <summary>One step; the meaning of A to E depends on the kind (see <see cref="Scenario.Apply"/>).</summary>
+    public sealed record Op(OpKind Kind, int A, int B = 0, int C = 0, int D = 0, int E = 0, int F = 0);
+
+    private static Gen<Op> OpGen =>
+        Gen.Frequency(
+            (6, Gen.Choose(0, 2).Select(zone => new Op(OpKind.AllocateFrame, zone))),
+            (5, from frames in Gen.Frequency((6, Gen.Choose(1, 8)), (3, Gen.Choose(9, 64)), (1, Gen.Choose(65, 1024)))
+                from alignmentShift in Gen.Frequency((4, Gen.Constant(0)), (3, Gen.Choose(1, 8)))
+                from low in Gen.Frequency((3, Gen.Constant(0)), (2, Gen.Choose(1, 3)))
+                from high in Gen.Frequency((3, Gen.Constant(0)), (2, Gen.Choose(1, 4)))
+                from boundary in Gen.Frequency((3, Gen.Constant(0)), (2, Gen.Choose(1, 4)))
+                from lowOffset in Gen.Choose(1, 64)
+                select new Op(OpKind.AllocateRun, frames, alignmentShift, low, high, boundary, lowOffset)),
+            (5, Gen.Choose(0, 1000).Select(i => new Op(OpKind.FreeAllocation, i))),
+            (2, from i in Gen.Choose(0, 1000) from offset in Gen.Choose(0, 1023) select new Op(OpKind.FreeOneFrameOfAllocation, i, offset)),
+            (2, from kind in Gen.Choose(0, 4) from i in Gen.Choose(0, 1000) select new Op(OpKind.BadFree, kind, i)));
+
+    private static Arbitrary<Op[]> Ops => Arb.From(Gen.ArrayOf(OpGen), Shrink);
+
+    private static IEnumerable<Op[]> Shrink(Op[] ops)
+    {
+        if (ops.Length > 1)
+        {
+            yield return ops.Take(ops.Length / 2).ToArray();
+        }
+        for (int i = ops.Length - 1; i >= 0; i--)
+        {
+            yield return ops.Where((_, j) => j != i).ToArray();
+        }
+    }
+
+    [Fact]
+    public void Random_operations_agree_with_the_model_on_a_machine_with_DMA_and_DMA32()
+        => Check.One(Config.QuickThrowOnFailure.WithMaxTest(100), Prop.ForAll(Ops, ops => Run(PhysicalMachine.Small, ops)));
+
+    [Fact]
+    public void Random_operations_agree_with_the_model_on_a_machine_straddling_4GiB()
+        => Check.One(Config.QuickThrowOnFailure.WithMaxTest(100), Prop.ForAll(Ops, ops => Run(PhysicalMachine.AroundFourGiB, ops)));
+
+    [Fact]
+    public void Random_operations_agree_with_the_model_on_a_machine_with_all_three_zones()
+        => Check.One(Config.QuickThrowOnFailure.WithMaxTest(25), Prop.ForAll(Ops, ops => Run(PhysicalMachine.ThreeZones, ops)));
+
+    private static void Run(Func<PhysicalMachine> createMachine, Op[] ops)
+    {
+        using PhysicalMachine machine = createMachine();
+        var scenario = new Scenario(machine);
+        foreach (Op op in ops)
+        {
+            scenario.Apply(op);
+            scenario.CheckCounters();
+        }
+        scenario.FreeEverythingAndCheckFullCoalescing();
+    }
+
+    private sealed class Scenario
+    {
+        private readonly PhysicalMachine _machine;
+        private readonly FrameAllocator<EmulatedRam.Accessor> _frames;
+        private readonly ulong _baseFrame;
+        private readonly int _span;
+        private readonly bool[] _usable;
+        private readonly bool[] _allocated;
+        private readonly ulong[] _zoneTotal = new ulong[Zone.Count];
+        private readonly ulong[] _zoneAllocated = new ulong[Zone.Count];
+        private readonly List<(ulong Start, ulong Frames)> _live = new();
+        private readonly List<ulong> _released = new();
+        private readonly ulong[] _initialBlockCounts;
+        private readonly ulong[] _initialLargestRuns;
+        private readonly ulong[] _lowChoices;
+        private readonly ulong[] _highChoices;
+        private ulong _expectedRejected;
+
+        public Scenario(PhysicalMachine machine)
+        {
+            _machine = machine;
+            _frames = machine.Frames;
+            _baseFrame = _frames.ManagedBase / PageSize;
+            _span = (int)((_frames.ManagedEnd - _frames.ManagedBase) / PageSize);
+            _usable = new bool[_span];
+            _allocated = new bool[_span];
+            for (int i = 0; i < machine.Map.Count; i++)
+            {
+                MemoryRegion region = machine.Map[i];
+                if (!region.IsUsable)
+                {
+                    continue;
+                }
+                for (ulong frame = region.Base / PageSize; frame < region.End / PageSize; frame++)
+                {
+                    _usable[frame - _baseFrame] = true;
+                    _zoneTotal[(int)Zone.Of(frame * PageSize)]++;
+                }
+            }
+            _initialBlockCounts = BlockCounts();
+            _initialLargestRuns = LargestRuns();
+
+            ulong managedBase = _frames.ManagedBase;
+            ulong managedEnd = _frames.ManagedEnd;
+            ulong quarter = MemConstants.AlignDown((managedEnd - managedBase) / 4, PageSize);
+            _lowChoices = new ulong[]
+            {
+                0, 16 * MiB, MemConstants.AlignUp(managedBase + quarter, 4 * MiB), MemConstants.AlignDown(managedBase + 2 * quarter, 1 * MiB),
+            };
+            _highChoices = new[] { NoLimit, 16 * MiB, 4 * GiB, managedEnd - quarter, managedBase + 2 * quarter + 1 * MiB };
+
+            Assert.Equal(_zoneTotal.Aggregate(0UL, (sum, frames) => sum + frames), _frames.TotalFrames);
+            CheckCounters();
+        }
+
+        public void Apply(Op op)
+        {
+            switch (op.Kind)
+            {
+                case OpKind.AllocateFrame:
+                    AllocateFrame((ZoneId)op.A);
+                    break;
+                case OpKind.AllocateRun:
+                    ulong boundary = op.E switch
+                    {
+                        0 => 0,
+                        1 => 64 * KiB,
+                        2 => 1 * MiB,
+                        3 => 4 * MiB,
+                        _ => BitOperations.RoundUpToPowerOf2((ulong)op.A * PageSize),
+                    };
+                    // Lows a few pages off a large power of two make runs start mid-block, where
+                    // alignment and boundary start to bite.
+                    ulong low = op.C switch
+                    {
+                        0 => 0,
+                        1 => 16 * MiB,
+                        2 => _lowChoices[2] - (ulong)op.F * PageSize,
+                        _ => _lowChoices[3] + (ulong)op.F * PageSize,
+                    };
+                    AllocateRun((ulong)op.A, PageSize << op.B, low, _highChoices[op.D], boundary);
+                    break;
+                case OpKind.FreeAllocation:
+                    if (_live.Count > 0)
+                    {
+                        int index = op.A % _live.Count;
+                        (ulong start, ulong frames) = _live[index];
+                        _live.RemoveAt(index);
+                        Assert.Equal(FrameFreeStatus.Ok, frames == 1 ? _frames.Free(start) : _frames.FreeRun(start, frames));
+                        for (ulong i = 0; i < frames; i++)
+                        {
+                            MarkFree(start + i * PageSize);
+                        }
+                    }
+                    break;
+                case OpKind.FreeOneFrameOfAllocation:
+                    if (_live.Count > 0)
+                    {
+                        int index = op.A % _live.Count;
+                        (ulong start, ulong frames) = _live[index];
+                        ulong offset = (ulong)op.B % frames;
+                        ulong frame = start + offset * PageSize;
+                        Assert.Equal(FrameFreeStatus.Ok, _frames.Free(frame));
+                        MarkFree(frame);
+                        _live.RemoveAt(index);
+                        if (offset > 0)
+                        {
+                            _live.Add((start, offset));
+                        }
+                        if (offset + 1 < frames)
+                        {
+                            _live.Add((frame + PageSize, frames - offset - 1));
+                        }
+                    }
+                    break;
+                case OpKind.BadFree:
+                    BadFree(op.A, op.B);
+                    break;
+            }
+        }
+
+        private void AllocateFrame(ZoneId highest)
+        {
+            bool succeeded = _frames.Allocate(highest, out ulong frame);
+
+            // Single frames fail only when every allowed zone is empty, and come from the highest
+            // allowed zone that has a free frame.
+            int expectedZone = -1;
+            for (int zone = (int)highest; zone >= 0; zone--)
+            {
+                if (_zoneAllocated[zone] < _zoneTotal[zone])
+                {
+                    expectedZone = zone;
+                    break;
+                }
+            }
+            Assert.Equal(expectedZone >= 0, succeeded);
+            if (!succeeded)
+            {
+                Assert.Equal(0UL, frame);
+                return;
+            }
+            Assert.Equal((ZoneId)expectedZone, Zone.Of(frame));
+            MarkAllocated(frame, 1);
+            _live.Add((frame, 1));
+        }
+
+        private void AllocateRun(ulong frameCount, ulong alignment, ulong low, ulong high, ulong boundary)
+        {
+            ulong runBytes = frameCount * PageSize;
+            ulong freeBefore = _frames.FreeFrames;
+            FrameAllocationStatus status = _frames.AllocateRun(frameCount, alignment, low, high, boundary, out ulong start);
+
+            bool invalid = low >= high || (boundary != 0 && boundary < runBytes);
+            if (invalid)
+            {
+                Assert.Equal(FrameAllocationStatus.InvalidRequest, status);
+                Assert.Equal(freeBefore, _frames.FreeFrames);
+                return;
+            }
+            if (status == FrameAllocationStatus.OutOfMemory)
+            {
+                Assert.Equal(0UL, start);
+                Assert.Equal(freeBefore, _frames.FreeFrames);
+                Assert.False(ModelHasFit(Zone.Count - 1, frameCount, alignment, low, high, boundary),
+                    $"run of {frameCount} (align 0x{alignment:x}, 0x{low:x}..0x{high:x}, boundary 0x{boundary:x}) refused although a free block holds it");
+                return;
+            }
+
+            Assert.Equal(FrameAllocationStatus.Ok, status);
+            Assert.Equal(0UL, start % alignment);
+            Assert.True(start >= low && start + runBytes <= high, "run outside its limits");
+            if (boundary != 0)
+            {
+                Assert.Equal(start / boundary, (start + runBytes - 1) / boundary);
+            }
+            // Ordinary preference: no higher allowed zone had a block holding the run.
+            int zone = (int)Zone.Of(start);
+            Assert.Equal(Zone.Of(start), Zone.Of(start + runBytes - 1));
+            if (zone < Zone.Count - 1)
+            {
+                Assert.False(ModelHasFit(Zone.Count - 1, frameCount, alignment, low, high, boundary, lowestZone: zone + 1),
+                    "run taken from a lower zone although a higher one could hold it");
+            }
+            MarkAllocated(start, frameCount);
+            _live.Add((start, frameCount));
+        }
+
+        private void BadFree(int kind, int choice)
+        {
+            ulong address;
+            FrameFreeStatus expected;
+            switch (kind)
+            {
+                case 0:
+                    // A frame freed earlier and not handed out again since.
+                    ulong[] stale = _released.Where(f => !_allocated[Index(f)]).ToArray();
+                    if (stale.Length == 0)
+                    {
+                        return;
+                    }
+                    address = stale[choice % stale.Length];
+                    expected = FrameFreeStatus.AlreadyFree;
+                    break;
+                case 1:
+                    // A free frame that may never have been handed out.
+                    int start = (int)((ulong)choice * 7919 % (ulong)_span);
+                    int found = -1;
+                    for (int i = 0; i < _span && found < 0; i++)
+                    {
+                        int index = (start + i) % _span;
+                        if (_usable[index] && !_allocated[index])
+                        {
+                            found = index;
+                        }
+                    }
+                    if (found < 0)
+                    {
+                        return;
+                    }
+                    address = (_baseFrame + (ulong)found) * PageSize;
+                    expected = FrameFreeStatus.AlreadyFree;
+                    break;
+                case 2:
+                    address = _frames.MetadataBase + (ulong)choice % (_frames.MetadataBytes / PageSize) * PageSize;
+                    expected = FrameFreeStatus.NotManaged;
+                    break;
+                case 3:
+                    address = _frames.ManagedEnd + (ulong)choice * PageSize;
+                    expected = FrameFreeStatus.OutsideManagedRange;
+                    break;
+                default:
+                    address = _frames.ManagedBase + (ulong)choice * PageSize + 0x10;
+                    expected = FrameFreeStatus.Misaligned;
+                    break;
+            }
+
+            ulong[] blocksBefore = BlockCounts();
+            ulong freeBefore = _frames.FreeFrames;
+            Assert.Equal(expected, _frames.Free(address));
+            _expectedRejected++;
+            Assert.Equal(blocksBefore, BlockCounts());
+            Assert.Equal(freeBefore, _frames.FreeFrames);
+            Assert.Equal(address, _frames.LastRejectedFree);
+        }
+
+        public void CheckCounters()
+        {
+            for (int zone = 0; zone < Zone.Count; zone++)
+            {
+                Zone stats = _frames.GetZone((ZoneId)zone);
+                Assert.Equal(_zoneTotal[zone], stats.TotalFrames);
+                Assert.Equal(_zoneTotal[zone] - _zoneAllocated[zone], stats.FreeFrames);
+            }
+            Assert.Equal(_expectedRejected, _frames.RejectedFrees);
+            Assert.True(_frames.VerifyFreeLists(), "free lists disagree with the counters");
+        }
+
+        public void FreeEverythingAndCheckFullCoalescing()
+        {
+            foreach ((ulong start, ulong frames) in _live)
+            {
+                Assert.Equal(FrameFreeStatus.Ok, _frames.FreeRun(start, frames));
+                for (ulong i = 0; i < frames; i++)
+                {
+                    MarkFree(start + i * PageSize);
+                }
+            }
+            _live.Clear();
+            CheckCounters();
+            Assert.Equal(_frames.TotalFrames, _frames.FreeFrames);
+            Assert.Equal(_initialBlockCounts, BlockCounts());
+            Assert.Equal(_initialLargestRuns, LargestRuns());
+            Assert.True(_frames.VerifyFrameStates(), "mem_map inconsistent after freeing everything");
+        }
+
+        private void MarkAllocated(ulong start, ulong frames)
+        {
+            for (ulong i = 0; i < frames; i++)
+            {
+                ulong frame = start + i * PageSize;
+                Assert.True(frame >= _frames.ManagedBase && frame < _frames.ManagedEnd, $"0x{frame:x16} outside managed memory");
+                int index = Index(frame);
+                Assert.True(_usable[index], $"0x{frame:x16} is not usable RAM");
+                Assert.False(_allocated[index], $"0x{frame:x16} handed out twice");
+                _allocated[index] = true;
+                _zoneAllocated[(int)Zone.Of(frame)]++;
+            }
+        }
+
+        private void MarkFree(ulong frame)
+        {
+            int index = Index(frame);
+            Assert.True(_allocated[index]);
+            _allocated[index] = false;
+            _zoneAllocated[(int)Zone.Of(frame)]--;
+            _released.Add(frame);
+        }
+
+        private int Index(ulong frame) => (int)(frame / PageSize - _baseFrame);
+
+        private bool IsFreeFrame(ulong frameNumber)
+            => frameNumber >= _baseFrame && frameNumber - _baseFrame < (ulong)_span
+                && _usable[frameNumber - _baseFrame] && !_allocated[frameNumber - _baseFrame];
+
+        /// <summary>
+        /// Whether some free buddy block in zones lowestZone..highestZone holds a run meeting the request,
+        /// found by brute force. A buddy system with maximal coalescing has, as its free blocks, exactly
+        /// the largest aligned power-of-two ranges (up to the maximal order) whose frames are all free.
+        /// </summary>
+        private bool ModelHasFit(int highestZone, ulong frameCount, ulong alignment, ulong low, ulong high, ulong boundary, int lowestZone = 0)
+        {
+            ulong runBytes = frameCount * PageSize;
+            ulong frameNumber = _baseFrame;
+            ulong end = _baseFrame + (ulong)_span;
+            while (frameNumber < end)
+            {
+                if (!IsFreeFrame(frameNumber))
+                {
+                    frameNumber++;
+                    continue;
+                }
+                int order = MaxOrder;
+                ulong blockStart = 0;
+                for (; order >= 0; order--)
+                {
+                    blockStart = frameNumber & ~((1UL << order) - 1);
+                    ulong blockFrames = 1UL << order;
+                    bool allFree = true;
+                    for (ulong f = blockStart; f < blockStart + blockFrames && allFree; f++)
+                    {
+                        allFree = IsFreeFrame(f);
+                    }
+                    if (allFree)
+                    {
+                        break;
+                    }
+                }
+                ulong blockBase = blockStart * PageSize;
+                ulong blockEnd = blockBase + (PageSize << order);
+                int zone = (int)Zone.Of(blockBase);
+                if (zone >= lowestZone && zone <= highestZone && (1UL << order) >= frameCount)
+                {
+                    for (ulong candidate = MemConstants.AlignUp(Math.Max(blockBase, low), alignment);
+                        candidate + runBytes <= blockEnd;
+                        candidate += alignment)
+                    {
+                        bool crosses = boundary != 0 && candidate / boundary != (candidate + runBytes - 1) / boundary;
+                        if (candidate + runBytes <= high && !crosses)
+                        {
+                            return true;
+                        }
+                    }
+                }
+                frameNumber = blockEnd / PageSize;
+            }
+            return false;
+        }
+
+        private ulong[] BlockCounts()
+        {
+            var counts = new ulong[Zone.Count * (MaxOrder + 1)];
+            for (int zone = 0; zone < Zone.Count; zone++)
+            {
+                for (int order = 0; order <= MaxOrder; order++)
+                {
+                    counts[zone * (MaxOrder + 1) + order] = _frames.FreeBlockCount((ZoneId)zone, order);
+                }
+            }
+            return counts;
+        }
+
+        private ulong[] LargestRuns()
+            => Enumerable.Range(0, Zone.Count).Select(z => _frames.MeasureLargestFreeRun((ZoneId)z)).ToArray();
+    }
+}

@@ -1,0 +1,649 @@
+using System.Collections.Generic;
+using Kernel.Mem;
+using Kernel.Mem.Physical;
+using Kernel.Tests.Emulation;
+using Xunit;
+
+namespace Kernel.Tests.Mem.Physical;
+
+public sealed class FrameAllocatorTests
+{
+    private const ulong KiB = MemConstants.KiB;
+    private const ulong MiB = MemConstants.MiB;
+    private const ulong GiB = MemConstants.GiB;
+    private const ulong PageSize = MemConstants.PageSize;
+    private const int MaxOrder = FrameAllocator<EmulatedRam.Accessor>.MaxOrder;
+    private const ulong NoLimit = FrameAllocator<EmulatedRam.Accessor>.NoLimit;
+
+    /// <summary>Where <see cref="OneBlock"/> keeps its single free 4 MiB block.</summary>
+    private const ulong BlockBase = 20 * MiB;
+
+    /// <summary>
+    /// A machine whose free memory is exactly one 4 MiB buddy block at 20 MiB: the metadata for the span
+    /// 16 to 24 MiB (2048 frames, 16 KiB) fills the other usable range completely.
+    /// </summary>
+    private static PhysicalMachine OneBlock() => PhysicalMachine.WithUsable((16 * MiB, 16 * KiB), (BlockBase, 4 * MiB));
+
+    private static ulong[] FreeBlockCounts(FrameAllocator<EmulatedRam.Accessor> frames)
+    {
+        var counts = new ulong[Zone.Count * (MaxOrder + 1)];
+        for (int zone = 0; zone < Zone.Count; zone++)
+        {
+            for (int order = 0; order <= MaxOrder; order++)
+            {
+                counts[zone * (MaxOrder + 1) + order] = frames.FreeBlockCount((ZoneId)zone, order);
+            }
+        }
+        return counts;
+    }
+
+    private static (ulong Free, ulong Dma, ulong Dma32, ulong Normal, ulong Rejected) Statistics(FrameAllocator<EmulatedRam.Accessor> frames)
+        => (frames.FreeFrames, frames.GetZone(ZoneId.Dma).FreeFrames, frames.GetZone(ZoneId.Dma32).FreeFrames,
+            frames.GetZone(ZoneId.Normal).FreeFrames, frames.RejectedFrees);
+
+    // ---- Creation ----
+
+    [Fact]
+    public void Create_places_the_metadata_in_the_first_usable_range_above_16MiB_and_records_it_in_the_map()
+    {
+        using PhysicalMachine machine = PhysicalMachine.Small();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+
+        ulong spanFrames = (frames.ManagedEnd - frames.ManagedBase) / PageSize;
+        Assert.Equal(16 * MiB, frames.MetadataBase);
+        Assert.Equal(MemConstants.AlignUp(spanFrames * FrameEntry.SizeInBytes, PageSize), frames.MetadataBytes);
+        Assert.True(machine.Map.TryGetKind(frames.MetadataBase, out MemoryRegionKind kind));
+        Assert.Equal(MemoryRegionKind.FrameMetadata, kind);
+        Assert.Equal(frames.MetadataBytes, machine.Map.BytesOf(MemoryRegionKind.FrameMetadata));
+    }
+
+    [Fact]
+    public void Managed_frames_are_the_usable_frames_minus_the_metadata()
+    {
+        using PhysicalMachine machine = PhysicalMachine.Small();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+
+        // 2 MiB + one page (the widened kernel image) up to 64 MiB.
+        ulong usableFrames = (64 * MiB - 2 * MiB - PageSize) / PageSize;
+        Assert.Equal(usableFrames - frames.MetadataBytes / PageSize, frames.TotalFrames);
+        Assert.Equal(machine.Map.UsableBytes / PageSize, frames.TotalFrames);
+        Assert.Equal(frames.TotalFrames, frames.FreeFrames);
+        Assert.Equal(0UL, frames.AllocatedFrames);
+        Assert.True(frames.VerifyFreeLists());
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void Create_puts_the_metadata_below_16MiB_when_nothing_higher_is_usable()
+    {
+        using PhysicalMachine machine = PhysicalMachine.WithUsable((1 * MiB, 8 * MiB));
+
+        Assert.Equal(1 * MiB, machine.Frames.MetadataBase);
+        Assert.Equal(8 * MiB / PageSize - machine.Frames.MetadataBytes / PageSize, machine.Frames.TotalFrames);
+    }
+
+    [Fact]
+    public void Create_without_usable_memory_fails()
+    {
+        using var ram = new EmulatedRam(0, 16 * MiB);
+        var map = new MemoryMap();
+        map.AddFirmwareEntry(0, 16 * MiB, 2);
+
+        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, out FrameAllocator<EmulatedRam.Accessor> frames);
+
+        Assert.Equal(FrameAllocatorCreateStatus.NoUsableMemory, status);
+        Assert.Null(frames);
+    }
+
+    [Fact]
+    public void Create_fails_when_no_usable_range_can_hold_the_metadata()
+    {
+        using var ram = new EmulatedRam(0, PageSize);
+        var map = new MemoryMap();
+        map.AddFirmwareEntry(1 * MiB, PageSize, 1);
+        map.AddFirmwareEntry(1 * GiB, PageSize, 1);
+
+        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, out _);
+
+        Assert.Equal(FrameAllocatorCreateStatus.NoRoomForMetadata, status);
+        Assert.Equal(0UL, map.BytesOf(MemoryRegionKind.FrameMetadata));
+    }
+
+    [Fact]
+    public void Create_fails_when_the_map_cannot_record_the_metadata()
+    {
+        using var ram = new EmulatedRam(0, 2 * MiB);
+        var map = new MemoryMap(1);
+        map.AddFirmwareEntry(1 * MiB, 1 * MiB, 1);
+
+        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, out _);
+
+        Assert.Equal(FrameAllocatorCreateStatus.MemoryMapFull, status);
+    }
+
+    [Fact]
+    public void Allocator_reads_and_writes_nothing_but_its_metadata()
+    {
+        using var ram = new EmulatedRam(0, 64 * MiB);
+        var map = new MemoryMap();
+        map.AddFirmwareEntry(1 * MiB, 63 * MiB, 1);
+        var log = new TouchLog();
+        FrameAllocator<TouchRecordingMemory>.Create(map, new TouchRecordingMemory(ram.Memory, log), out FrameAllocator<TouchRecordingMemory> frames);
+
+        var held = new List<ulong>();
+        for (int i = 0; i < 1000; i++)
+        {
+            Assert.True(frames.Allocate(out ulong frame));
+            held.Add(frame);
+        }
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(100, 64 * KiB, 0, 16 * MiB, 1 * MiB, out ulong run));
+        foreach (ulong frame in held)
+        {
+            frames.Free(frame);
+        }
+        frames.FreeRun(run, 100);
+        frames.Free(run);
+
+        Assert.NotEmpty(log.Touched);
+        foreach (ulong address in log.Touched)
+        {
+            Assert.InRange(address, frames.MetadataBase, frames.MetadataBase + frames.MetadataBytes - 1);
+        }
+    }
+
+    // ---- Single frames and the buddy system ----
+
+    [Fact]
+    public void Single_frame_splits_the_only_block_down_to_order_zero()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        Assert.Equal(1UL, frames.FreeBlockCount(ZoneId.Dma32, MaxOrder));
+
+        Assert.True(frames.Allocate(out ulong frame));
+
+        Assert.Equal(BlockBase, frame);
+        for (int order = 0; order < MaxOrder; order++)
+        {
+            Assert.Equal(1UL, frames.FreeBlockCount(ZoneId.Dma32, order));
+        }
+        Assert.Equal(0UL, frames.FreeBlockCount(ZoneId.Dma32, MaxOrder));
+        Assert.Equal(1023UL, frames.FreeFrames);
+        Assert.Equal(512UL, frames.GetZone(ZoneId.Dma32).LargestFreeBlockFrames);
+    }
+
+    [Fact]
+    public void Single_frames_come_from_the_smallest_free_block()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+
+        frames.Allocate(out ulong first);
+        frames.Allocate(out ulong second);
+        frames.Allocate(out ulong third);
+
+        Assert.Equal(BlockBase, first);
+        Assert.Equal(BlockBase + PageSize, second);
+        Assert.Equal(BlockBase + 2 * PageSize, third);
+        Assert.Equal(1UL, frames.FreeBlockCount(ZoneId.Dma32, 0));
+        Assert.Equal(0UL, frames.FreeBlockCount(ZoneId.Dma32, 1));
+    }
+
+    [Fact]
+    public void Freeing_the_only_frame_coalesces_everything_back_into_one_block()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        ulong[] before = FreeBlockCounts(frames);
+        frames.Allocate(out ulong frame);
+
+        Assert.Equal(FrameFreeStatus.Ok, frames.Free(frame));
+
+        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.Equal(1024UL, frames.FreeFrames);
+        Assert.Equal(1024UL, frames.MeasureLargestFreeRun(ZoneId.Dma32));
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void Buddies_coalesce_only_once_both_are_free()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        frames.Allocate(out ulong first);
+        frames.Allocate(out ulong second);
+
+        frames.Free(first);
+
+        Assert.Equal(1UL, frames.FreeBlockCount(ZoneId.Dma32, 0));
+        Assert.Equal(0UL, frames.FreeBlockCount(ZoneId.Dma32, MaxOrder));
+
+        frames.Free(second);
+
+        Assert.Equal(0UL, frames.FreeBlockCount(ZoneId.Dma32, 0));
+        Assert.Equal(1UL, frames.FreeBlockCount(ZoneId.Dma32, MaxOrder));
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void Largest_free_run_counts_adjacent_blocks_that_are_not_buddies()
+    {
+        // Free frames 20 MiB + 8 KiB .. + 40 KiB: blocks of 2, 4 and 2 frames, none of them buddies.
+        using PhysicalMachine machine = PhysicalMachine.WithUsable((16 * MiB, 16 * KiB), (BlockBase + 8 * KiB, 32 * KiB));
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+
+        Assert.Equal(4UL, frames.GetZone(ZoneId.Dma32).LargestFreeBlockFrames);
+        Assert.Equal(8UL, frames.MeasureLargestFreeRun(ZoneId.Dma32));
+    }
+
+    // ---- Zones ----
+
+    [Fact]
+    public void Ordinary_requests_take_Normal_then_DMA32_then_DMA()
+    {
+        using PhysicalMachine machine = PhysicalMachine.ThreeZones();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        Zone dma = frames.GetZone(ZoneId.Dma);
+        Zone dma32 = frames.GetZone(ZoneId.Dma32);
+        Zone normal = frames.GetZone(ZoneId.Normal);
+
+        var taken = new List<ulong>();
+        while (frames.Allocate(out ulong frame))
+        {
+            taken.Add(frame);
+        }
+
+        Assert.Equal(frames.TotalFrames, (ulong)taken.Count);
+        for (int i = 0; i < taken.Count; i++)
+        {
+            ZoneId expected = (ulong)i < normal.TotalFrames ? ZoneId.Normal
+                : (ulong)i < normal.TotalFrames + dma32.TotalFrames ? ZoneId.Dma32
+                : ZoneId.Dma;
+            Assert.Equal(expected, Zone.Of(taken[i]));
+        }
+        Assert.Equal(dma.TotalFrames, (ulong)taken.FindAll(f => Zone.Of(f) == ZoneId.Dma).Count);
+        Assert.False(frames.Allocate(out ulong none));
+        Assert.Equal(0UL, none);
+
+        foreach (ulong frame in taken)
+        {
+            Assert.Equal(FrameFreeStatus.Ok, frames.Free(frame));
+        }
+        Assert.Equal(frames.TotalFrames, frames.FreeFrames);
+        Assert.Equal(1024UL, frames.GetZone(ZoneId.Normal).LargestFreeBlockFrames);
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void Zone_limited_request_never_uses_a_higher_zone_and_falls_back_to_lower_ones()
+    {
+        using PhysicalMachine machine = PhysicalMachine.ThreeZones();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+
+        Assert.True(frames.Allocate(ZoneId.Dma, out ulong dmaFrame));
+        Assert.True(frames.Allocate(ZoneId.Dma32, out ulong dma32Frame));
+        Assert.Equal(ZoneId.Dma, Zone.Of(dmaFrame));
+        Assert.Equal(ZoneId.Dma32, Zone.Of(dma32Frame));
+
+        // Drain DMA32; the next DMA32 request must come from DMA, not Normal.
+        while (frames.GetZone(ZoneId.Dma32).FreeFrames > 0)
+        {
+            Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(1, PageSize, 16 * MiB, 4 * GiB, 0, out _));
+        }
+        Assert.True(frames.Allocate(ZoneId.Dma32, out ulong fallback));
+
+        Assert.Equal(ZoneId.Dma, Zone.Of(fallback));
+        Assert.Equal(frames.GetZone(ZoneId.Normal).TotalFrames, frames.GetZone(ZoneId.Normal).FreeFrames);
+    }
+
+    [Fact]
+    public void Zone_limited_run_comes_from_the_highest_allowed_zone()
+    {
+        using PhysicalMachine machine = PhysicalMachine.ThreeZones();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(8, ZoneId.Dma32, out ulong dma32Run));
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(8, out ulong anywhere));
+
+        Assert.Equal(ZoneId.Dma32, Zone.Of(dma32Run));
+        Assert.Equal(ZoneId.Normal, Zone.Of(anywhere));
+    }
+
+    // ---- Runs ----
+
+    [Fact]
+    public void Run_of_three_frames_returns_the_unused_fourth_to_the_free_lists()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(3, out ulong run));
+        frames.Allocate(out ulong next);
+
+        Assert.Equal(BlockBase, run);
+        Assert.Equal(BlockBase + 3 * PageSize, next);
+        Assert.Equal(1020UL, frames.FreeFrames);
+    }
+
+    [Fact]
+    public void Run_of_the_largest_block_takes_it_whole()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(1024, out ulong run));
+
+        Assert.Equal(BlockBase, run);
+        Assert.Equal(0UL, frames.FreeFrames);
+        Assert.Equal(FrameAllocationStatus.OutOfMemory, frames.AllocateRun(1, out _));
+        Assert.Equal(FrameFreeStatus.Ok, frames.FreeRun(run, 1024));
+        Assert.Equal(1UL, frames.FreeBlockCount(ZoneId.Dma32, MaxOrder));
+    }
+
+    [Fact]
+    public void Run_start_honours_the_alignment()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        frames.Allocate(out _);
+
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(2, 64 * KiB, 0, NoLimit, 0, out ulong run));
+
+        Assert.Equal(BlockBase + 64 * KiB, run);
+        Assert.True(frames.VerifyFreeLists());
+    }
+
+    [Fact]
+    public void Run_lies_between_low_and_high()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(4, PageSize, 21 * MiB + 4 * KiB, 22 * MiB, 0, out ulong run));
+
+        Assert.Equal(21 * MiB + 4 * KiB, run);
+        Assert.Equal(1020UL, frames.FreeFrames);
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void Run_may_end_exactly_at_high()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(4, PageSize, 21 * MiB - 16 * KiB, 21 * MiB, 0, out ulong run));
+
+        Assert.Equal(21 * MiB - 16 * KiB, run);
+    }
+
+    [Fact]
+    public void Run_that_would_reach_past_high_is_refused()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+
+        Assert.Equal(FrameAllocationStatus.OutOfMemory, frames.AllocateRun(4, PageSize, 22 * MiB - 8 * KiB, 22 * MiB, 0, out _));
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(2, PageSize, 22 * MiB - 8 * KiB, 22 * MiB, 0, out ulong run));
+
+        Assert.Equal(22 * MiB - 8 * KiB, run);
+    }
+
+    [Fact]
+    public void Run_does_not_cross_the_boundary()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+
+        // From low, 16 frames would cross 20 MiB + 64 KiB; the first start that does not is that boundary.
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(16, PageSize, BlockBase + 60 * KiB, NoLimit, 64 * KiB, out ulong run));
+
+        Assert.Equal(BlockBase + 64 * KiB, run);
+    }
+
+    [Fact]
+    public void Isa_dma_buffer_of_64KiB_lies_below_16MiB_on_a_64KiB_boundary()
+    {
+        using PhysicalMachine machine = PhysicalMachine.Small();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        // Fragment the DMA zone first so the request has to search.
+        var held = new List<ulong>();
+        for (int i = 0; i < 37; i++)
+        {
+            frames.Allocate(ZoneId.Dma, out ulong frame);
+            held.Add(frame);
+        }
+
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(16, 64 * KiB, 0, 16 * MiB, 64 * KiB, out ulong buffer));
+
+        Assert.True(buffer + 64 * KiB <= 16 * MiB);
+        Assert.Equal(0UL, buffer % (64 * KiB));
+        Assert.DoesNotContain(held, frame => frame >= buffer && frame < buffer + 64 * KiB);
+    }
+
+    [Fact]
+    public void Run_that_fits_nowhere_is_out_of_memory_and_changes_nothing()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        frames.Allocate(out _);
+        ulong[] before = FreeBlockCounts(frames);
+
+        Assert.Equal(FrameAllocationStatus.OutOfMemory, frames.AllocateRun(1, PageSize, 0, 16 * MiB, 0, out ulong run));
+        Assert.Equal(FrameAllocationStatus.OutOfMemory, frames.AllocateRun(1024, out _));
+        Assert.Equal(FrameAllocationStatus.OutOfMemory, frames.AllocateRun(1, ZoneId.Dma, out _));
+
+        Assert.Equal(0UL, run);
+        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.Equal(1023UL, frames.FreeFrames);
+    }
+
+    [Theory]
+    [InlineData(0UL, PageSize, 0UL, NoLimit, 0UL)]
+    [InlineData(1025UL, PageSize, 0UL, NoLimit, 0UL)]
+    [InlineData(1UL, 3 * PageSize, 0UL, NoLimit, 0UL)]
+    [InlineData(4UL, PageSize, 0UL, NoLimit, 8 * KiB)]
+    [InlineData(1UL, PageSize, 0UL, NoLimit, 12 * KiB)]
+    [InlineData(1UL, PageSize, 16 * MiB, 16 * MiB, 0UL)]
+    [InlineData(1UL, PageSize, 32 * MiB, 16 * MiB, 0UL)]
+    public void Impossible_run_request_is_invalid_and_changes_nothing(ulong frameCount, ulong alignment, ulong low, ulong high, ulong boundary)
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+
+        Assert.Equal(FrameAllocationStatus.InvalidRequest, frames.AllocateRun(frameCount, alignment, low, high, boundary, out ulong run));
+
+        Assert.Equal(0UL, run);
+        Assert.Equal(1024UL, frames.FreeFrames);
+    }
+
+    [Fact]
+    public void Freeing_a_run_frees_all_its_frames_and_coalesces()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        ulong[] before = FreeBlockCounts(frames);
+        frames.AllocateRun(5, out ulong first);
+        frames.AllocateRun(100, out ulong second);
+
+        Assert.Equal(FrameFreeStatus.Ok, frames.FreeRun(first, 5));
+        Assert.Equal(FrameFreeStatus.Ok, frames.FreeRun(second, 100));
+
+        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void Frames_of_a_run_may_be_freed_one_by_one()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        frames.AllocateRun(7, out ulong run);
+
+        for (ulong i = 0; i < 7; i++)
+        {
+            Assert.Equal(FrameFreeStatus.Ok, frames.Free(run + i * PageSize));
+        }
+
+        Assert.Equal(1UL, frames.FreeBlockCount(ZoneId.Dma32, MaxOrder));
+    }
+
+    // ---- Rejected frees ----
+
+    [Fact]
+    public void Double_free_is_reported_counted_and_changes_nothing()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        frames.Allocate(out ulong keep);
+        frames.Allocate(out ulong frame);
+        frames.Free(frame);
+        ulong[] before = FreeBlockCounts(frames);
+        var statistics = Statistics(frames);
+
+        Assert.Equal(FrameFreeStatus.AlreadyFree, frames.Free(frame));
+
+        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.Equal(statistics with { Rejected = 1 }, Statistics(frames));
+        Assert.Equal(1UL, frames.RejectedFreeCount(FrameFreeStatus.AlreadyFree));
+        Assert.Equal(frame, frames.LastRejectedFree);
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void Double_free_is_detected_after_the_frame_merged_into_a_larger_block()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        frames.Allocate(out ulong first);
+        frames.Allocate(out ulong second);
+        frames.Free(first);
+        frames.Free(second);
+
+        Assert.Equal(FrameFreeStatus.AlreadyFree, frames.Free(first));
+        Assert.Equal(FrameFreeStatus.AlreadyFree, frames.Free(second));
+
+        Assert.Equal(2UL, frames.RejectedFrees);
+        Assert.Equal(1UL, frames.FreeBlockCount(ZoneId.Dma32, MaxOrder));
+        Assert.Equal(1024UL, frames.FreeFrames);
+    }
+
+    [Fact]
+    public void Free_of_a_frame_never_handed_out_is_reported()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+
+        Assert.Equal(FrameFreeStatus.AlreadyFree, frames.Free(BlockBase + 1 * MiB));
+
+        Assert.Equal(1024UL, frames.FreeFrames);
+        Assert.Equal(1UL, frames.RejectedFrees);
+    }
+
+    [Fact]
+    public void Free_of_reserved_memory_or_the_metadata_is_reported_as_not_managed()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+
+        Assert.Equal(FrameFreeStatus.NotManaged, frames.Free(18 * MiB));
+        Assert.Equal(FrameFreeStatus.NotManaged, frames.Free(frames.MetadataBase));
+
+        Assert.Equal(2UL, frames.RejectedFreeCount(FrameFreeStatus.NotManaged));
+        Assert.Equal(1024UL, frames.FreeFrames);
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Theory]
+    [InlineData(0UL)]
+    [InlineData(8 * MiB)]
+    [InlineData(24 * MiB)]
+    [InlineData(64 * GiB)]
+    public void Free_outside_managed_memory_is_reported(ulong address)
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+
+        Assert.Equal(FrameFreeStatus.OutsideManagedRange, frames.Free(address));
+
+        Assert.Equal(1UL, frames.RejectedFreeCount(FrameFreeStatus.OutsideManagedRange));
+        Assert.Equal(1024UL, frames.FreeFrames);
+    }
+
+    [Fact]
+    public void Run_reaching_past_managed_memory_is_reported()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        frames.AllocateRun(1024, out ulong run);
+
+        Assert.Equal(FrameFreeStatus.OutsideManagedRange, frames.FreeRun(run, 1025));
+        Assert.Equal(FrameFreeStatus.OutsideManagedRange, frames.FreeRun(run, ulong.MaxValue));
+
+        Assert.Equal(0UL, frames.FreeFrames);
+    }
+
+    [Fact]
+    public void Misaligned_free_is_reported()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        frames.Allocate(out ulong frame);
+
+        Assert.Equal(FrameFreeStatus.Misaligned, frames.Free(frame + 8));
+
+        Assert.Equal(1023UL, frames.FreeFrames);
+        Assert.Equal(1UL, frames.RejectedFreeCount(FrameFreeStatus.Misaligned));
+    }
+
+    [Fact]
+    public void Empty_run_free_is_reported()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        frames.Allocate(out ulong frame);
+
+        Assert.Equal(FrameFreeStatus.EmptyRun, frames.FreeRun(frame, 0));
+
+        Assert.Equal(1023UL, frames.FreeFrames);
+    }
+
+    [Fact]
+    public void Run_free_with_one_free_frame_in_it_frees_none_of_them()
+    {
+        using PhysicalMachine machine = OneBlock();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        frames.AllocateRun(4, out ulong run);
+        frames.Free(run + 2 * PageSize);
+
+        Assert.Equal(FrameFreeStatus.AlreadyFree, frames.FreeRun(run, 4));
+
+        Assert.Equal(1021UL, frames.FreeFrames);
+        Assert.Equal(FrameFreeStatus.Ok, frames.FreeRun(run, 2));
+        Assert.Equal(FrameFreeStatus.Ok, frames.Free(run + 3 * PageSize));
+        Assert.Equal(1UL, frames.FreeBlockCount(ZoneId.Dma32, MaxOrder));
+    }
+
+    // ---- The IFrameSource seam ----
+
+    [Fact]
+    public void Allocator_serves_as_a_frame_source()
+    {
+        using PhysicalMachine machine = OneBlock();
+
+        ulong frame = TakeAndReturnTwice(machine.Frames);
+
+        Assert.Equal(BlockBase, frame);
+        Assert.Equal(1024UL, machine.Frames.FreeFrames);
+        Assert.Equal(1UL, machine.Frames.RejectedFrees);
+    }
+
+    private static ulong TakeAndReturnTwice<TSource>(TSource source)
+        where TSource : IFrameSource
+    {
+        Assert.True(source.TryAllocateFrame(out ulong frame));
+        source.FreeFrame(frame);
+        source.FreeFrame(frame);
+        return frame;
+    }
+}
