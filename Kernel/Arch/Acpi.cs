@@ -1,0 +1,164 @@
+using Kernel.Drivers;
+
+namespace Kernel.Arch
+{
+    /// <summary>
+    /// Just enough ACPI to power off: find the RSDP in the BIOS area, the FADT through the RSDT/XSDT, the
+    /// PM1 control blocks in the FADT, and the sleep type values of the \_S5 package in the DSDT's AML
+    /// (ACPI 6.4, 5.2 and 7.4.2). Entering S5 is a write of SLP_TYP | SLP_EN to PM1a/PM1b control.
+    /// </summary>
+    internal static unsafe class Acpi
+    {
+        private const ulong BiosAreaStart = 0xE0000;
+        private const ulong BiosAreaEnd = 0x100000;
+        private const ulong EbdaSegmentPointer = 0x40E;
+        private const ushort SleepEnable = 1 << 13;
+        private const ushort SciEnable = 1 << 0;
+        private const byte AmlPackageOp = 0x12;
+        private const byte AmlBytePrefix = 0x0A;
+
+        /// <summary>Physical memory is identity-mapped below 4 GiB while ACPI is read.</summary>
+        private static byte* Physical(ulong address) => (byte*)Memory.PhysicalMemory.ToVirtual(address);
+
+        public static bool TryShutdown()
+        {
+            byte* rsdp = FindRsdp();
+            if (rsdp == null)
+            {
+                return false;
+            }
+            byte* fadt = FindTable(rsdp, "FACP");
+            if (fadt == null)
+            {
+                return false;
+            }
+            uint length = *(uint*)(fadt + 4);
+            ulong dsdtAddress = *(uint*)(fadt + 40);
+            if (length >= 148 && *(ulong*)(fadt + 140) != 0)
+            {
+                dsdtAddress = *(ulong*)(fadt + 140);
+            }
+            uint smiCommand = *(uint*)(fadt + 48);
+            byte acpiEnable = fadt[52];
+            ushort pm1a = (ushort)*(uint*)(fadt + 64);
+            ushort pm1b = (ushort)*(uint*)(fadt + 68);
+            if (pm1a == 0 || dsdtAddress == 0 || !TryFindS5(Physical(dsdtAddress), out byte typeA, out byte typeB))
+            {
+                return false;
+            }
+            if ((Cpu.InWord(pm1a) & SciEnable) == 0 && smiCommand != 0 && acpiEnable != 0)
+            {
+                Cpu.OutByte((ushort)smiCommand, acpiEnable);
+                for (int i = 0; i < 300 && (Cpu.InWord(pm1a) & SciEnable) == 0; i++)
+                {
+                    Pit.Sleep(1);
+                }
+            }
+            Cpu.OutWord(pm1a, (ushort)((typeA << 10) | SleepEnable));
+            if (pm1b != 0)
+            {
+                Cpu.OutWord(pm1b, (ushort)((typeB << 10) | SleepEnable));
+            }
+            Pit.Sleep(100);
+            return false;
+        }
+
+        private static byte* FindRsdp()
+        {
+            ulong ebda = (ulong)*(ushort*)Physical(EbdaSegmentPointer) << 4;
+            byte* found = ebda >= 0x80000 && ebda < 0xA0000 ? Scan(ebda, ebda + 1024) : null;
+            return found != null ? found : Scan(BiosAreaStart, BiosAreaEnd);
+        }
+
+        private static byte* Scan(ulong start, ulong end)
+        {
+            for (ulong address = start; address < end; address += 16)
+            {
+                byte* p = Physical(address);
+                if (Matches(p, "RSD PTR ") && Checksum(p, 20))
+                {
+                    return p;
+                }
+            }
+            return null;
+        }
+
+        private static byte* FindTable(byte* rsdp, string signature)
+        {
+            bool extended = rsdp[15] >= 2 && *(ulong*)(rsdp + 24) != 0;
+            byte* root = Physical(extended ? *(ulong*)(rsdp + 24) : *(uint*)(rsdp + 16));
+            uint length = *(uint*)(root + 4);
+            int entrySize = extended ? 8 : 4;
+            for (uint offset = 36; offset + entrySize <= length; offset += (uint)entrySize)
+            {
+                ulong address = extended ? *(ulong*)(root + offset) : *(uint*)(root + offset);
+                byte* table = Physical(address);
+                if (Matches(table, signature))
+                {
+                    return table;
+                }
+            }
+            return null;
+        }
+
+        /// <summary>Finds <c>Name(_S5, Package() { SLP_TYPa, SLP_TYPb, ... })</c> in the DSDT's AML.</summary>
+        private static bool TryFindS5(byte* dsdt, out byte typeA, out byte typeB)
+        {
+            typeA = 0;
+            typeB = 0;
+            uint length = *(uint*)(dsdt + 4);
+            for (uint i = 36; i + 8 < length; i++)
+            {
+                byte* p = dsdt + i;
+                if (!Matches(p, "_S5_") || p[4] != AmlPackageOp)
+                {
+                    continue;
+                }
+                // PkgLength: the top two bits of the lead byte count the bytes that follow it.
+                byte* q = p + 5;
+                q += 1 + ((*q >> 6) & 3);
+                q++; // NumElements
+                typeA = ReadSmallInteger(ref q);
+                typeB = ReadSmallInteger(ref q);
+                return true;
+            }
+            return false;
+        }
+
+        private static byte ReadSmallInteger(ref byte* p)
+        {
+            if (*p == AmlBytePrefix)
+            {
+                byte value = p[1];
+                p += 2;
+                return value;
+            }
+            // ZeroOp (0x00) and OneOp (0x01) stand for themselves.
+            byte constant = *p;
+            p++;
+            return constant;
+        }
+
+        private static bool Matches(byte* p, string text)
+        {
+            for (int i = 0; i < text.Length; i++)
+            {
+                if (p[i] != text[i])
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static bool Checksum(byte* p, int length)
+        {
+            byte sum = 0;
+            for (int i = 0; i < length; i++)
+            {
+                sum += p[i];
+            }
+            return sum == 0;
+        }
+    }
+}

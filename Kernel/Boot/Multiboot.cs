@@ -1,0 +1,147 @@
+using System.Runtime.InteropServices;
+
+namespace Kernel.Boot
+{
+    /// <summary>
+    /// Reads the multiboot2 boot information GRUB leaves in memory (Multiboot2 spec, 3.6): a total size,
+    /// then 8-byte-aligned tags. The kernel keeps pointers to the command line, the memory map and the
+    /// modules; the structure itself lies in identity-mapped low memory and must be reserved.
+    /// </summary>
+    internal static unsafe class Multiboot
+    {
+        public const uint BootloaderMagic = 0x36D76289;
+        private const uint TagEnd = 0;
+        private const uint TagCommandLine = 1;
+        private const uint TagBootLoaderName = 2;
+        private const uint TagModule = 3;
+        private const uint TagBasicMemory = 4;
+        private const uint TagMemoryMap = 6;
+        public const int MaxModules = 8;
+
+        [StructLayout(LayoutKind.Sequential)]
+        public struct MemoryMapEntry
+        {
+            public ulong Base;
+            public ulong Length;
+            public uint Type;
+            public uint Reserved;
+        }
+
+        [StructLayout(LayoutKind.Sequential)]
+        public struct Module
+        {
+            public ulong Start;
+            public ulong End;
+            public byte* Name;
+        }
+
+        private static byte* s_info;
+        private static byte* s_commandLine;
+        private static byte* s_bootLoaderName;
+        private static byte* s_memoryMap;
+        private static uint s_memoryMapEntrySize;
+        private static int s_memoryMapCount;
+        private static Module* s_modules;
+        private static int s_moduleCount;
+        private static uint s_lowerMemoryKiB;
+        private static uint s_upperMemoryKiB;
+
+        public static ulong InfoAddress => (ulong)s_info;
+
+        public static ulong InfoSize => s_info == null ? 0 : *(uint*)s_info;
+
+        public static byte* CommandLine => s_commandLine;
+
+        public static byte* BootLoaderName => s_bootLoaderName;
+
+        public static int MemoryMapCount => s_memoryMapCount;
+
+        public static int ModuleCount => s_moduleCount;
+
+        public static uint UpperMemoryKiB => s_upperMemoryKiB;
+
+        public static bool Parse(uint magic, ulong info)
+        {
+            if (magic != BootloaderMagic || info == 0)
+            {
+                return false;
+            }
+            s_info = (byte*)info;
+            s_modules = (Module*)Memory.ObjectAllocator.AllocateZeroed((nuint)(MaxModules * sizeof(Module)));
+            uint totalSize = *(uint*)s_info;
+            byte* tag = s_info + 8;
+            byte* end = s_info + totalSize;
+            while (tag + 8 <= end)
+            {
+                uint type = *(uint*)tag;
+                uint size = *(uint*)(tag + 4);
+                if (type == TagEnd || size < 8)
+                {
+                    break;
+                }
+                switch (type)
+                {
+                    case TagCommandLine:
+                        s_commandLine = tag + 8;
+                        break;
+                    case TagBootLoaderName:
+                        s_bootLoaderName = tag + 8;
+                        break;
+                    case TagModule:
+                        if (s_moduleCount < MaxModules)
+                        {
+                            Module* module = s_modules + s_moduleCount++;
+                            module->Start = *(uint*)(tag + 8);
+                            module->End = *(uint*)(tag + 12);
+                            module->Name = tag + 16;
+                        }
+                        break;
+                    case TagBasicMemory:
+                        s_lowerMemoryKiB = *(uint*)(tag + 8);
+                        s_upperMemoryKiB = *(uint*)(tag + 12);
+                        break;
+                    case TagMemoryMap:
+                        s_memoryMapEntrySize = *(uint*)(tag + 8);
+                        s_memoryMap = tag + 16;
+                        s_memoryMapCount = s_memoryMapEntrySize == 0 ? 0 : (int)((size - 16) / s_memoryMapEntrySize);
+                        break;
+                }
+                tag += (size + 7) & ~7u;
+            }
+            return true;
+        }
+
+        public static MemoryMapEntry* GetMemoryMapEntry(int index) => (MemoryMapEntry*)(s_memoryMap + index * s_memoryMapEntrySize);
+
+        public static Module* GetModule(int index) => s_modules + index;
+
+        /// <summary>Finds a module by the string GRUB gave it (module2 path NAME).</summary>
+        public static Module* FindModule(string name)
+        {
+            for (int i = 0; i < s_moduleCount; i++)
+            {
+                if (CString.EqualsAscii(s_modules[i].Name, name))
+                {
+                    return s_modules + i;
+                }
+            }
+            return null;
+        }
+
+        /// <summary>Whether the kernel command line contains <paramref name="word"/> as a whole word.</summary>
+        public static bool HasOption(string word) => CString.ContainsWord(s_commandLine, word);
+
+        public static string MemoryTypeName(uint type)
+        {
+            switch (type)
+            {
+                case 1: return "usable";
+                case 2: return "reserved";
+                case 3: return "ACPI data";
+                case 4: return "ACPI NVS";
+                case 5: return "unusable";
+                default: return "reserved (unknown type)";
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+namespace Kernel.Drivers
+{
+    /// <summary>
+    /// The kernel console: every character goes to the VGA text screen and to COM1, so a person at the
+    /// screen and a test reading the serial line see the same text. Colours apply to VGA only; the serial
+    /// stream stays plain so scripted sessions can match it. Number writers allocate nothing.
+    /// </summary>
+    internal static unsafe class Console
+    {
+        public static void Write(char c)
+        {
+            VgaText.Write(c);
+            if (c == '\n')
+            {
+                SerialPort.Write((byte)'\r');
+            }
+            SerialPort.Write((byte)(c < 0x80 ? c : '?'));
+        }
+
+        public static void Write(string text)
+        {
+            if (text == null)
+            {
+                return;
+            }
+            for (int i = 0; i < text.Length; i++)
+            {
+                Write(text[i]);
+            }
+        }
+
+        public static void WriteLine(string text)
+        {
+            Write(text);
+            Write('\n');
+        }
+
+        public static void WriteLine() => Write('\n');
+
+        public static void Write(string text, ConsoleColor color)
+        {
+            VgaText.SetColor(color);
+            Write(text);
+            VgaText.SetColor(ConsoleColor.LightGray);
+        }
+
+        public static void SetColor(ConsoleColor color) => VgaText.SetColor(color);
+
+        public static void ResetColor() => VgaText.SetColor(ConsoleColor.LightGray);
+
+        /// <summary>Writes the ASCII bytes of a NUL-terminated C string (at most <paramref name="max"/>).</summary>
+        public static void WriteAscii(byte* text, int max)
+        {
+            for (int i = 0; i < max && text[i] != 0; i++)
+            {
+                Write((char)text[i]);
+            }
+        }
+
+        public static void WriteDecimal(ulong value)
+        {
+            char* digits = stackalloc char[20];
+            int count = 0;
+            do
+            {
+                digits[count++] = (char)('0' + (int)(value % 10));
+                value /= 10;
+            }
+            while (value != 0);
+            while (count > 0)
+            {
+                Write(digits[--count]);
+            }
+        }
+
+        public static void WriteDecimal(long value)
+        {
+            if (value < 0)
+            {
+                Write('-');
+                WriteDecimal((ulong)(-(value + 1)) + 1);
+                return;
+            }
+            WriteDecimal((ulong)value);
+        }
+
+        /// <summary>Writes <paramref name="value"/> right-aligned in <paramref name="width"/> columns.</summary>
+        public static void WriteDecimal(ulong value, int width)
+        {
+            int digits = 1;
+            for (ulong v = value; v >= 10; v /= 10)
+            {
+                digits++;
+            }
+            for (int i = digits; i < width; i++)
+            {
+                Write(' ');
+            }
+            WriteDecimal(value);
+        }
+
+        /// <summary>Writes 0x and <paramref name="digits"/> hexadecimal digits (16 for an address).</summary>
+        public static void WriteHex(ulong value, int digits = 16)
+        {
+            Write('0');
+            Write('x');
+            for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4)
+            {
+                int nibble = (int)((value >> shift) & 0xF);
+                Write((char)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10));
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using Kernel.Arch;
+
+namespace Kernel.Drivers
+{
+    /// <summary>
+    /// Characters typed on the PS/2 keyboard or received on COM1, in arrival order. Interrupt handlers
+    /// push; the shell pops with interrupts disabled around the index update. When full, new input is
+    /// dropped (and counted) rather than overwriting what the reader has not seen.
+    /// </summary>
+    internal static unsafe class InputQueue
+    {
+        private const int Capacity = 256;
+        private static char* s_buffer;
+        private static int s_head;
+        private static int s_tail;
+        private static ulong s_dropped;
+
+        public static ulong Dropped => s_dropped;
+
+        public static void Push(char c)
+        {
+            if (s_buffer == null)
+            {
+                s_buffer = (char*)Memory.ObjectAllocator.AllocateZeroed(Capacity * sizeof(char));
+            }
+            int next = (s_tail + 1) % Capacity;
+            if (next == s_head)
+            {
+                s_dropped++;
+                return;
+            }
+            s_buffer[s_tail] = c;
+            s_tail = next;
+        }
+
+        public static bool TryPop(out char c)
+        {
+            ulong flags = Cpu.ReadFlags();
+            Cpu.DisableInterrupts();
+            bool available = s_head != s_tail;
+            c = available ? s_buffer[s_head] : '\0';
+            if (available)
+            {
+                s_head = (s_head + 1) % Capacity;
+            }
+            if ((flags & 0x200) != 0)
+            {
+                Cpu.EnableInterrupts();
+            }
+            return available;
+        }
+
+        /// <summary>Blocks (halting between interrupts) until a character arrives.</summary>
+        public static char Read()
+        {
+            char c;
+            while (!TryPop(out c))
+            {
+                Cpu.WaitForInterrupt();
+            }
+            return c;
+        }
+    }
+}

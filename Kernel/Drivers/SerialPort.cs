@@ -1,0 +1,102 @@
+using Kernel.Arch;
+
+namespace Kernel.Drivers
+{
+    /// <summary>
+    /// The 16550 UART on COM1 (I/O port 0x3F8): 115200 baud, 8N1, FIFOs on. Output polls the transmit
+    /// holding register; input is interrupt-driven (IRQ 4) into a small ring the shell reads.
+    /// </summary>
+    internal static class SerialPort
+    {
+        private const ushort Com1 = 0x3F8;
+        private const ushort Data = Com1 + 0;
+        private const ushort InterruptEnable = Com1 + 1;
+        private const ushort FifoControl = Com1 + 2;
+        private const ushort LineControl = Com1 + 3;
+        private const ushort ModemControl = Com1 + 4;
+        private const ushort LineStatus = Com1 + 5;
+        private const ushort Scratch = Com1 + 7;
+        private const byte LineStatusDataReady = 0x01;
+        private const byte LineStatusTransmitEmpty = 0x20;
+        private const byte DivisorLatch = 0x80;
+
+        private static bool s_present;
+
+        public static bool IsPresent => s_present;
+
+        public static void Initialize()
+        {
+            // A UART keeps what is written to its scratch register; absent hardware reads back 0xFF.
+            Cpu.OutByte(Scratch, 0x5A);
+            if (Cpu.InByte(Scratch) != 0x5A)
+            {
+                return;
+            }
+            Cpu.OutByte(InterruptEnable, 0x00);
+            Cpu.OutByte(LineControl, DivisorLatch);
+            Cpu.OutByte(Data, 1);               // divisor 1: 115200 baud
+            Cpu.OutByte(InterruptEnable, 0x00);
+            Cpu.OutByte(LineControl, 0x03);     // 8 data bits, no parity, one stop bit
+            Cpu.OutByte(FifoControl, 0xC7);     // enable and clear FIFOs, 14-byte threshold
+            Cpu.OutByte(ModemControl, 0x0B);    // DTR, RTS, OUT2 (OUT2 gates the IRQ line)
+            s_present = true;
+        }
+
+        /// <summary>Asks the UART to raise IRQ 4 when a byte arrives.</summary>
+        public static void EnableReceiveInterrupt()
+        {
+            if (s_present)
+            {
+                Cpu.OutByte(InterruptEnable, 0x01);
+            }
+        }
+
+        public static void Write(byte value)
+        {
+            if (!s_present)
+            {
+                return;
+            }
+            int spins = 100000;
+            while ((Cpu.InByte(LineStatus) & LineStatusTransmitEmpty) == 0 && --spins > 0)
+            {
+                Cpu.Pause();
+            }
+            Cpu.OutByte(Data, value);
+        }
+
+        /// <summary>
+        /// Sends a byte through the UART's internal loopback (MCR bit 4) and checks it comes back; call with
+        /// interrupts disabled so the receive handler does not take the byte.
+        /// </summary>
+        public static bool LoopbackTest(byte value)
+        {
+            const byte Loopback = 0x10;
+            byte saved = Cpu.InByte(ModemControl);
+            while (TryRead(out _))
+            {
+            }
+            Cpu.OutByte(ModemControl, (byte)(saved | Loopback));
+            Cpu.OutByte(Data, value);
+            bool received = false;
+            byte echoed = 0;
+            for (int i = 0; i < 100000 && !received; i++)
+            {
+                received = TryRead(out echoed);
+            }
+            Cpu.OutByte(ModemControl, saved);
+            return received && echoed == value;
+        }
+
+        public static bool TryRead(out byte value)
+        {
+            if (s_present && (Cpu.InByte(LineStatus) & LineStatusDataReady) != 0)
+            {
+                value = Cpu.InByte(Data);
+                return true;
+            }
+            value = 0;
+            return false;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Runtime.InteropServices;
+using Internal.Runtime;
+using Kernel.Arch;
+using Kernel.Boot;
+using Kernel.Drivers;
+using Kernel.SelfTest;
+using Kernel.Shell;
+using Kernel.Shell.Commands;
+
+namespace Kernel
+{
+    /// <summary>
+    /// Where boot.asm hands over to C#: bring up the consoles and the runtime, read what GRUB passed,
+    /// take over the CPU's tables and interrupts, then run the self-tests (GRUB entry "selftest") or the
+    /// shell.
+    /// </summary>
+    internal static unsafe class KernelMain
+    {
+        [UnmanagedCallersOnly(EntryPoint = "kernel_main")]
+        private static void Entry(uint magic, uint bootInformation)
+        {
+            SerialPort.Initialize();
+            StartupCodeHelpers.InitializeModules();
+            VgaText.Clear();
+            Console.Write("C# kernel", ConsoleColor.LightCyan);
+            Console.WriteLine(" (x86-64, NativeAOT)");
+
+            if (!Multiboot.Parse(magic, bootInformation))
+            {
+                Panic.Fail("not started by a multiboot2 boot loader (bad magic or no boot information)");
+            }
+            Symbols.Load();
+            CpuFeatures.Detect();
+            Interrupts.Initialize();
+            Pit.CalibrateTsc();
+
+            SelfTestRunner.Initialize(new SelfTestSuite[]
+            {
+                new RuntimeSuite(),
+                new ArchSuite(),
+            });
+            Shell.Shell.Initialize(new ShellCommand[]
+            {
+                new HelpCommand(),
+                new MemmapCommand(),
+                new CmdlineCommand(),
+                new CpuinfoCommand(),
+                new UptimeCommand(),
+                new SelftestCommand(),
+                new CrashCommand(),
+                new ShutdownCommand(),
+                new RebootCommand(),
+            });
+
+            if (Multiboot.HasOption("selftest"))
+            {
+                int failed = SelfTestRunner.Run(null);
+                if (failed == 0)
+                {
+                    QemuExit.Pass();
+                }
+                else
+                {
+                    QemuExit.Fail();
+                }
+                Console.WriteLine("selftest: not running under QEMU's debug-exit device; continuing to the shell");
+            }
+            Shell.Shell.Run();
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using System;
+using System.Runtime;
+using System.Runtime.InteropServices;
+
+namespace Internal.Runtime
+{
+    /// <summary>
+    /// Resolves interface calls. ilc's code calls through a dispatch cell: <c>{stub, cache}</c> where the
+    /// cache word names the interface (a relative pointer tagged in its low two bits); the cell block ends
+    /// with a terminator (stub 0) whose cache word holds <c>cellType &lt;&lt; 16 | slot</c>. The assembly
+    /// stub RhpInitialDynamicInterfaceDispatch saves the argument registers and calls <see cref="Resolve"/>,
+    /// then jumps to the returned code address.
+    /// </summary>
+    internal static unsafe class InterfaceDispatch
+    {
+        // Low two bits of the cell's cache word as ilc 10 emits it (checked against the linked image: a
+        // tag-3 word plus the address of the word is the interface's MethodTable itself).
+        private const nint CacheTagMask = 3;
+        private const nint InterfacePointerTag = 1;
+        private const nint RelativePointerTag = 3;
+        private const int CacheSize = 512;
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct DispatchCell
+        {
+            public nint Stub;
+            public nint Cache;
+        }
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct CacheEntry
+        {
+            public MethodTable* Type;
+            public DispatchCell* Cell;
+            public nint Target;
+        }
+
+        // A direct-mapped cache of resolved targets keyed by (object type, call-site cell).
+        private static CacheEntry* s_cache;
+
+        public static ulong Hits;
+        public static ulong Misses;
+
+        [UnmanagedCallersOnly(EntryPoint = "KernelResolveInterfaceCall")]
+        private static nint Resolve(nint thisPointer, nint cellAddress)
+        {
+            if (thisPointer == 0)
+            {
+                CompilerHelpers.ThrowHelpers.ThrowNullReferenceException();
+            }
+            MethodTable* type = *(MethodTable**)thisPointer;
+            DispatchCell* cell = (DispatchCell*)cellAddress;
+
+            CacheEntry* entry = Lookup(type, cell);
+            if (entry != null && entry->Type == type && entry->Cell == cell)
+            {
+                Hits++;
+                return entry->Target;
+            }
+            Misses++;
+
+            MethodTable* interfaceType = InterfaceOf(cell);
+            ushort slot = SlotOf(cell);
+            nint target = FindImplementation(type, interfaceType, slot);
+            if (target == 0)
+            {
+                Kernel.Panic.Fail("interface method not implemented (missing dispatch map entry)");
+            }
+            if (entry != null)
+            {
+                entry->Type = type;
+                entry->Cell = cell;
+                entry->Target = target;
+            }
+            return target;
+        }
+
+        private static CacheEntry* Lookup(MethodTable* type, DispatchCell* cell)
+        {
+            if (s_cache == null)
+            {
+                s_cache = (CacheEntry*)Kernel.Memory.ObjectAllocator.AllocateZeroed((nuint)(CacheSize * sizeof(CacheEntry)));
+                if (s_cache == null)
+                {
+                    return null;
+                }
+            }
+            ulong hash = ((ulong)type >> 3) ^ ((ulong)cell >> 4) * 0x9E3779B97F4A7C15UL;
+            return s_cache + (int)((hash >> 40) & (CacheSize - 1));
+        }
+
+        private static MethodTable* InterfaceOf(DispatchCell* cell)
+        {
+            nint cache = cell->Cache;
+            nint tag = cache & CacheTagMask;
+            if (tag == InterfacePointerTag)
+            {
+                return (MethodTable*)(cache & ~CacheTagMask);
+            }
+            if (tag == RelativePointerTag)
+            {
+                nint address = (nint)(&cell->Cache) + (int)cache;
+                return (MethodTable*)(address & ~CacheTagMask);
+            }
+            Kernel.Panic.Fail("interface dispatch cell in an unknown state");
+            return null;
+        }
+
+        private static ushort SlotOf(DispatchCell* cell)
+        {
+            while (cell->Stub != 0)
+            {
+                cell++;
+            }
+            return (ushort)cell->Cache;
+        }
+
+        /// <summary>
+        /// Walks the type and its bases looking for a dispatch-map row {interface index, interface slot,
+        /// implementation slot} that matches; the implementation slot indexes the object's vtable (so
+        /// overrides in derived types win) or, past its end, the declaring type's sealed virtual slots.
+        /// </summary>
+        internal static nint FindImplementation(MethodTable* objectType, MethodTable* interfaceType, ushort slot)
+        {
+            for (MethodTable* type = objectType; type != null; type = type->BaseType)
+            {
+                ushort* map = type->DispatchMap;
+                if (map == null)
+                {
+                    continue;
+                }
+                int standardCount = map[0];
+                ushort* row = map + 4;
+                MethodTable** interfaces = type->InterfaceMap;
+                for (int i = 0; i < standardCount; i++, row += 3)
+                {
+                    if (row[1] != slot || row[0] >= type->_numInterfaces || interfaces[row[0]] != interfaceType)
+                    {
+                        continue;
+                    }
+                    ushort implementationSlot = row[2];
+                    if (implementationSlot < type->_numVtableSlots)
+                    {
+                        return objectType->Vtable[implementationSlot];
+                    }
+                    return type->GetSealedVirtualSlot(implementationSlot - type->_numVtableSlots);
+                }
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,94 @@
+; Runtime pieces that must be assembly: a write barrier the JIT expects to clobber almost nothing, the
+; interface-dispatch entry that must preserve every argument register, and data symbols ilc references.
+bits 64
+section .text
+
+; RhpByRefAssignRef: copy one reference from [rsi] to [rdi], advancing both (no GC: no barrier).
+global RhpByRefAssignRef
+RhpByRefAssignRef:
+    movsq
+    ret
+
+; Interface calls arrive here with r11 = the dispatch cell and the call's own arguments in place.
+extern KernelResolveInterfaceCall
+global RhpInitialDynamicInterfaceDispatch
+RhpInitialDynamicInterfaceDispatch:
+    push rdi
+    push rsi
+    push rdx
+    push rcx
+    push r8
+    push r9
+    sub rsp, 8 * 16 + 8
+    movdqu [rsp + 0x00], xmm0
+    movdqu [rsp + 0x10], xmm1
+    movdqu [rsp + 0x20], xmm2
+    movdqu [rsp + 0x30], xmm3
+    movdqu [rsp + 0x40], xmm4
+    movdqu [rsp + 0x50], xmm5
+    movdqu [rsp + 0x60], xmm6
+    movdqu [rsp + 0x70], xmm7
+    mov rsi, r11
+    call KernelResolveInterfaceCall
+    movdqu xmm0, [rsp + 0x00]
+    movdqu xmm1, [rsp + 0x10]
+    movdqu xmm2, [rsp + 0x20]
+    movdqu xmm3, [rsp + 0x30]
+    movdqu xmm4, [rsp + 0x40]
+    movdqu xmm5, [rsp + 0x50]
+    movdqu xmm6, [rsp + 0x60]
+    movdqu xmm7, [rsp + 0x70]
+    add rsp, 8 * 16 + 8
+    pop r9
+    pop r8
+    pop rcx
+    pop rdx
+    pop rsi
+    pop rdi
+    jmp rax
+
+extern __modules_start, __modules_end
+global KernelModulesStart, KernelModulesEnd
+KernelModulesStart:
+    lea rax, [rel __modules_start]
+    ret
+KernelModulesEnd:
+    lea rax, [rel __modules_end]
+    ret
+
+section .data
+global __security_cookie, RhpTrapThreads
+align 8
+__security_cookie: dq 0x2B992DDFA23249D6
+RhpTrapThreads: dd 0
+
+; The early object heap that serves `new` until the kernel heap runs on its own frames.
+EARLY_HEAP_SIZE equ 4 * 1024 * 1024
+section .bss
+align 4096
+early_heap: resb EARLY_HEAP_SIZE
+early_heap_end:
+
+section .text
+global KernelEarlyHeapStart, KernelEarlyHeapEnd
+KernelEarlyHeapStart:
+    lea rax, [rel early_heap]
+    ret
+KernelEarlyHeapEnd:
+    lea rax, [rel early_heap_end]
+    ret
+
+; RhpStackProbe: ilc calls this for frames larger than a page with rax = the lowest address the frame will
+; use; touching each page in order turns a stack overflow into a guard-page fault, not silent corruption.
+global RhpStackProbe
+RhpStackProbe:
+    mov r11, rsp
+    and r11, ~0xFFF
+.probe:
+    sub r11, 0x1000
+    cmp r11, rax
+    jb .done
+    test [r11], r11
+    jmp .probe
+.done:
+    ret

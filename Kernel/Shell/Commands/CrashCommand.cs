@@ -1,0 +1,66 @@
+using System;
+using System.Runtime.CompilerServices;
+using Kernel.Arch;
+
+namespace Kernel.Shell.Commands
+{
+    /// <summary>Deliberate faults that show the panic screen; each ends the kernel.</summary>
+    internal sealed unsafe class CrashCommand : ShellCommand
+    {
+        public override string Name => "crash";
+
+        public override string Arguments => "null|pf ADDR|ud|throw";
+
+        public override string Summary => "provoke a fault to see the panic screen";
+
+        private sealed class Node
+        {
+            public Node Next;
+            public int Value;
+        }
+
+        private static Node s_nothing;
+
+        public override void Execute(CommandLine line)
+        {
+            if (line.Count == 2 && line.WordIs(1, "null"))
+            {
+                Drivers.Console.WriteLine("crash: reading a field through a null reference");
+                Drivers.Console.WriteDecimal((ulong)ReadThroughNull(s_nothing));
+                return;
+            }
+            if (line.Count == 3 && line.WordIs(1, "pf") && line.TryParseNumber(2, out ulong address))
+            {
+                Drivers.Console.Write("crash: reading ");
+                Drivers.Console.WriteHex(address);
+                Drivers.Console.WriteLine();
+                Drivers.Console.WriteDecimal((ulong)*(byte*)address);
+                return;
+            }
+            if (line.Count == 2 && line.WordIs(1, "ud"))
+            {
+                Drivers.Console.WriteLine("crash: executing ud2");
+                Cpu.InvalidOpcode();
+                return;
+            }
+            if (line.Count == 2 && line.WordIs(1, "throw"))
+            {
+                Drivers.Console.WriteLine("crash: throwing an exception");
+                Throw();
+                return;
+            }
+            PrintUsage();
+        }
+
+        // Not inlined, so the compiler cannot see that the reference is always null: the load itself
+        // must fault on the unmapped page 0.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static int ReadThroughNull(Node node) => node.Next.Value + node.Value;
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void Throw()
+        {
+            throw new InvalidOperationException("deliberate exception from the shell's crash command");
+        }
+    }
+}

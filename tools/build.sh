@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# The one build pipeline. The Makefile and build.ps1 are thin wrappers that call this script with a verb:
+#   setup   install or name missing prerequisites, restore the ILCompiler package
+#   kernel  C# -> IL (csc, own corlib) -> ELF object (ilc) + NASM stubs -> build/kernel.elf + symbols
+#   iso     kernel + GRUB image -> iso/kernel.iso
+#   run     iso, then boot it in QEMU (window when there is a display, else the serial line on this terminal)
+#   debug   iso, then QEMU halted, waiting for gdb on :1234 (symbols: build/kernel.elf)
+#   test    iso, then every test (host and boot); ends with "N passed, N failed"
+#   bench   the allocator benchmarks (BenchmarkDotNet)
+#   clean   remove build outputs
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="$ROOT/build"
+OBJ="$BUILD/obj"
+ISO="$ROOT/iso/kernel.iso"
+NUGET_PACKAGES="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
+IlcVersion="$(sed -n 's:.*<IlcVersion>\(.*\)</IlcVersion>.*:\1:p' "$ROOT/Directory.Packages.props")"
+ILC="$NUGET_PACKAGES/runtime.linux-x64.microsoft.dotnet.ilcompiler/$IlcVersion/tools/ilc"
+DEBIAN_PACKAGES="qemu-system-x86 nasm xorriso grub-pc-bin grub-common mtools binutils libmimalloc2.0"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+log() { printf '%s\n' "$*" >&2; }
+
+missing_tools() {
+    local missing=()
+    command -v nasm >/dev/null || missing+=(nasm)
+    command -v ld >/dev/null || missing+=(binutils)
+    command -v nm >/dev/null || missing+=(binutils)
+    command -v xorriso >/dev/null || missing+=(xorriso)
+    command -v grub-mkrescue >/dev/null || missing+=(grub-common)
+    [ -d /usr/lib/grub/i386-pc ] || missing+=(grub-pc-bin)
+    command -v mformat >/dev/null || missing+=(mtools)
+    command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+    ls /usr/lib/x86_64-linux-gnu/libmimalloc.so* >/dev/null 2>&1 || missing+=(libmimalloc2.0)
+    printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' '
+}
+
+setup() {
+    if ! command -v dotnet >/dev/null; then
+        log "error: the .NET SDK (dotnet) is required: see https://learn.microsoft.com/dotnet/core/install/linux-debian"
+        exit 1
+    fi
+    local missing
+    missing="$(missing_tools)"
+    if [ -n "${missing// /}" ]; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            log "setup: installing $missing"
+            apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+        else
+            log "error: missing prerequisites. Install them with:"
+            log "  sudo apt-get install --no-install-recommends $missing"
+            exit 1
+        fi
+    fi
+    if [ ! -x "$ILC" ]; then
+        log "setup: restoring the NativeAOT compiler $IlcVersion"
+        dotnet restore "$ROOT/tools/ilc/IlcRestore.csproj" -p:IlcVersion="$IlcVersion" --verbosity quiet
+    fi
+}
+
+csc_path() {
+    local sdk
+    sdk="$(dotnet --list-sdks | awk -v want="$(dotnet --version)" '$1 == want { gsub(/[\[\]]/, "", $2); print $2 "/" $1 }')"
+    echo "$sdk/Roslyn/bincore/csc.dll"
+}
+
+kernel() {
+    setup
+    mkdir -p "$OBJ"
+    local sources=()
+    while IFS= read -r -d '' f; do sources+=("$f"); done < <(
+        find "$ROOT/Kernel" "$ROOT/Kernel.Mem" -name '*.cs' -not -path '*/obj/*' -not -path '*/bin/*' -print0 | sort -z)
+
+    log "csc: ${#sources[@]} files -> kernel.dll"
+    dotnet "$(csc_path)" -nologo -noconfig -nostdlib -unsafe -optimize+ -debug- -langversion:latest \
+        -runtimemetadataversion:v4.0.30319 -target:library -nowarn:CS0626,CS0649,CS0169,CS8500 \
+        -out:"$OBJ/kernel.dll" "${sources[@]}"
+
+    log "ilc: kernel.dll -> kernel.o"
+    "$ILC" "$OBJ/kernel.dll" -o "$OBJ/kernel.o" --systemmodule kernel --targetos linux --targetarch x64 \
+        -O --nativelib --map "$OBJ/kernel.map.xml" >&2
+    [ -f "$OBJ/kernel.o" ] || { log "error: ilc produced no object"; exit 1; }
+
+    local objects=("$OBJ/kernel.o")
+    while IFS= read -r -d '' asm; do
+        local out="$OBJ/$(basename "$asm" .asm).asm.o"
+        nasm -f elf64 -w+all -o "$out" "$asm"
+        objects+=("$out")
+    done < <(find "$ROOT/Kernel" -name '*.asm' -print0 | sort -z)
+
+    log "ld: -> build/kernel.elf"
+    ld -n -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+        -T "$ROOT/Kernel/Boot/linker.ld" -o "$BUILD/kernel.elf" "${objects[@]}"
+    grub-file --is-x86-multiboot2 "$BUILD/kernel.elf" || { log "error: kernel.elf is not multiboot2"; exit 1; }
+
+    # The symbol table for backtraces: "address name" per function, sorted, shipped as a GRUB module.
+    nm -n --defined-only "$BUILD/kernel.elf" | awk '$2 ~ /^[tTdDrR]$/ { print $1, $3 }' > "$BUILD/kernel.sym"
+}
+
+# iso [default-entry] [timeout] [extra command line] [output]
+iso() {
+    local default="${1:-0}" timeout="${2:-3}" extra="${3:-}" out="${4:-$ISO}"
+    if [ -z "${SKIP_KERNEL:-}" ] || [ ! -f "$BUILD/kernel.elf" ]; then kernel; fi
+    local tree="$BUILD/isotree-$$"
+    rm -rf "$tree" && mkdir -p "$tree/boot/grub"
+    cp "$BUILD/kernel.elf" "$BUILD/kernel.sym" "$tree/boot/"
+    sed -e "s/@DEFAULT@/$default/" -e "s/@TIMEOUT@/$timeout/" -e "s/@EXTRA@/$extra/" \
+        "$ROOT/iso/grub.cfg.in" > "$tree/boot/grub/grub.cfg"
+    grub-mkrescue -o "$out" "$tree" 2>/dev/null
+    rm -rf "$tree"
+    log "iso: $out"
+}
+
+qemu_args() {
+    echo "-cdrom $ISO -cpu max -m ${QEMU_MEMORY:-512M} -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04"
+}
+
+run() {
+    kernel && SKIP_KERNEL=1 iso
+    if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+        # shellcheck disable=SC2046
+        exec qemu-system-x86_64 $(qemu_args) -serial stdio
+    else
+        log "no display: the console is on this terminal over COM1 (quit QEMU with Ctrl-A X)"
+        # shellcheck disable=SC2046
+        exec qemu-system-x86_64 $(qemu_args) -display none -serial mon:stdio
+    fi
+}
+
+debug() {
+    kernel && SKIP_KERNEL=1 iso
+    log "QEMU is waiting for gdb: gdb $BUILD/kernel.elf -ex 'target remote :1234'"
+    # shellcheck disable=SC2046
+    exec qemu-system-x86_64 $(qemu_args) -display none -serial mon:stdio -s -S
+}
+
+test_all() {
+    kernel && SKIP_KERNEL=1 iso
+    local results="$BUILD/test-results"
+    rm -rf "$results"
+    local status=0
+    KERNEL_ROOT="$ROOT" dotnet test "$ROOT/Kernel.Tests/Kernel.Tests.csproj" -c Release \
+        --logger "trx;LogFileName=results.trx" --results-directory "$results" --verbosity quiet \
+        --nologo || status=$?
+    local trx="$results/results.trx"
+    if [ -f "$trx" ]; then
+        local passed failed
+        passed="$(grep -o '<Counters [^>]*' "$trx" | sed -n 's/.* passed="\([0-9]*\)".*/\1/p')"
+        failed="$(grep -o '<Counters [^>]*' "$trx" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')"
+        echo "${passed:-0} passed, ${failed:-0} failed"
+        [ "${failed:-0}" = 0 ] && [ "$status" = 0 ] || exit 1
+    else
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+}
+
+bench() {
+    setup
+    dotnet run -c Release --project "$ROOT/Kernel.Bench/Kernel.Bench.csproj" -- "$@"
+}
+
+clean() {
+    rm -rf "$BUILD" "$ISO"
+    find "$ROOT" -name bin -o -name obj -type d -prune -exec rm -rf {} + 2>/dev/null || true
+}
+
+verb="${1:-iso}"
+shift || true
+case "$verb" in
+    setup) setup ;;
+    kernel) kernel ;;
+    iso) iso "$@" ;;
+    run) run ;;
+    debug) debug ;;
+    test) test_all ;;
+    bench) bench "$@" ;;
+    clean) clean ;;
+    *) log "usage: tools/build.sh setup|kernel|iso|run|debug|test|bench|clean"; exit 2 ;;
+esac
