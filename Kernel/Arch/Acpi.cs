@@ -65,7 +65,13 @@ namespace Kernel.Arch
 
         private static byte* FindRsdp()
         {
-            ulong ebda = (ulong)*(ushort*)Physical(EbdaSegmentPointer) << 4;
+            // The EBDA segment is stored in the BIOS data area on physical page 0, which is unmapped while
+            // the identity map serves as the kernel's view of low memory: read it through the fault probe.
+            ulong ebda = 0;
+            if (FaultProbe.TryRead((ulong)Physical(EbdaSegmentPointer), out byte low) && FaultProbe.TryRead((ulong)Physical(EbdaSegmentPointer + 1), out byte high))
+            {
+                ebda = (ulong)(low | (high << 8)) << 4;
+            }
             byte* found = ebda >= 0x80000 && ebda < 0xA0000 ? Scan(ebda, ebda + 1024) : null;
             return found != null ? found : Scan(BiosAreaStart, BiosAreaEnd);
         }

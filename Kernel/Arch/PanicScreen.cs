@@ -101,6 +101,11 @@ namespace Kernel.Arch
             int vector = (int)frame->Vector;
             bool pageFault = vector == (int)ExceptionVector.PageFault;
             string reason = pageFault ? Memory.PageFaultClassifier.Classify(faultAddress, frame->ErrorCode) : "CPU exception";
+            if (vector == (int)ExceptionVector.GeneralProtection && frame->ErrorCode == 0)
+            {
+                // A memory access through a non-canonical address raises #GP(0), not #PF (SDM Vol. 3A, 6.15).
+                reason = "general protection fault (non-canonical address or privileged operation)";
+            }
             if (vector == (int)ExceptionVector.DoubleFault && Memory.KernelStacks.IsGuardPage(Cpu.ReadCr2()))
             {
                 // The page fault on the guard page could not push its own frame: the stack is gone.

@@ -1,0 +1,94 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+
+namespace Kernel.Tests.Boot;
+
+/// <summary>
+/// Finds the repository and the built kernel, and makes the GRUB images the boot tests need: one per
+/// default menu entry and extra command-line options (for example "selftest" with "panic=exit").
+/// <c>make test</c> builds the kernel first; run directly, the tests build it once themselves.
+/// </summary>
+public static class KernelImage
+{
+    private static readonly object s_lock = new object();
+    private static bool s_kernelChecked;
+
+    public static string Root { get; } = FindRoot();
+
+    public static string BuildDirectory => Path.Combine(Root, "build");
+
+    public static string KernelElf => Path.Combine(BuildDirectory, "kernel.elf");
+
+    /// <summary>Returns an ISO whose GRUB menu boots <paramref name="entry"/> at once with <paramref name="options"/>.</summary>
+    public static string Iso(MenuEntry entry, string options = "")
+    {
+        lock (s_lock)
+        {
+            EnsureKernel();
+            string name = entry.ToString().ToLowerInvariant() + (options.Length == 0 ? "" : "-" + options.Replace(' ', '-').Replace('=', '_'));
+            string iso = Path.Combine(BuildDirectory, "test-isos", name + ".iso");
+            if (!File.Exists(iso) || File.GetLastWriteTimeUtc(iso) < File.GetLastWriteTimeUtc(KernelElf))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(iso)!);
+                Run("iso", ((int)entry).ToString(), "0", options, iso);
+            }
+            return iso;
+        }
+    }
+
+    private static void EnsureKernel()
+    {
+        if (s_kernelChecked)
+        {
+            return;
+        }
+        if (!File.Exists(KernelElf))
+        {
+            Run("kernel");
+        }
+        s_kernelChecked = true;
+    }
+
+    private static void Run(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(Path.Combine(Root, "tools", "build.sh"));
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment["SKIP_KERNEL"] = "1";
+        using Process process = Process.Start(start)!;
+        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"tools/build.sh {string.Join(' ', arguments)} failed:\n{output}");
+        }
+    }
+
+    private static string FindRoot()
+    {
+        string fromEnvironment = Environment.GetEnvironmentVariable("KERNEL_ROOT");
+        if (!string.IsNullOrEmpty(fromEnvironment))
+        {
+            return fromEnvironment;
+        }
+        for (string directory = AppContext.BaseDirectory; directory != null; directory = Path.GetDirectoryName(directory))
+        {
+            if (File.Exists(Path.Combine(directory, "Kernel.slnx")))
+            {
+                return directory;
+            }
+        }
+        throw new InvalidOperationException("cannot find the repository root (Kernel.slnx) above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>The GRUB menu entries of iso/grub.cfg.in, by index.</summary>
+public enum MenuEntry
+{
+    Kernel = 0,
+    Selftest = 1,
+}

@@ -1,0 +1,186 @@
+using System;
+using System.Diagnostics;
+using System.Text;
+using System.Threading;
+
+namespace Kernel.Tests.Boot;
+
+/// <summary>
+/// One run of the kernel under QEMU (software emulation, no display), with COM1 on the process's
+/// standard streams so a test can wait for text and type commands. Every wait has a deadline and the
+/// whole run a hard limit; disposing kills QEMU if it is still running.
+/// </summary>
+public sealed class QemuSession : IDisposable
+{
+    public const string Prompt = "kernel> ";
+    private static readonly TimeSpan s_hardLimit = TimeSpan.FromSeconds(120);
+
+    private readonly Process _process;
+    private readonly StringBuilder _raw = new StringBuilder();
+    private readonly StringBuilder _output = new StringBuilder();
+    private readonly object _lock = new object();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private int _consumed;
+
+    private QemuSession(Process process)
+    {
+        _process = process;
+    }
+
+    /// <summary>Everything COM1 has printed so far (carriage returns and terminal escapes removed).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <param name="memory">QEMU -m value, e.g. "512M" or "5G".</param>
+    /// <param name="debugExit">Attach isa-debug-exit at 0xf4 (how the kernel reports test results).</param>
+    public static QemuSession Start(string iso, string memory = "512M", bool debugExit = true)
+    {
+        var start = new ProcessStartInfo("qemu-system-x86_64")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in new[] { "-cdrom", iso, "-cpu", "max", "-m", memory, "-no-reboot", "-display", "none", "-serial", "stdio", "-monitor", "none" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        if (debugExit)
+        {
+            start.ArgumentList.Add("-device");
+            start.ArgumentList.Add("isa-debug-exit,iobase=0xf4,iosize=0x04");
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException("qemu-system-x86_64 did not start");
+        var session = new QemuSession(process);
+        // Read raw chunks, not lines: the shell's prompt is not followed by a newline.
+        session.StartReader(process.StandardOutput);
+        session.StartReader(process.StandardError);
+        return session;
+    }
+
+    private void StartReader(System.IO.StreamReader reader)
+    {
+        var thread = new Thread(() =>
+        {
+            char[] buffer = new char[4096];
+            int count;
+            while ((count = reader.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                lock (_lock)
+                {
+                    _raw.Append(buffer, 0, count);
+                    _output.Clear();
+                    _output.Append(StripTerminalCodes(_raw.ToString()));
+                    Monitor.PulseAll(_lock);
+                }
+            }
+            lock (_lock)
+            {
+                Monitor.PulseAll(_lock);
+            }
+        })
+        { IsBackground = true };
+        thread.Start();
+    }
+
+    private static string StripTerminalCodes(string line)
+    {
+        var builder = new StringBuilder(line.Length);
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (c == '\u001b')
+            {
+                // CSI: ESC [ parameters final-letter
+                i++;
+                if (i < line.Length && line[i] == '[')
+                {
+                    while (i + 1 < line.Length && !char.IsLetter(line[i + 1]))
+                    {
+                        i++;
+                    }
+                    i++;
+                }
+                continue;
+            }
+            if (c != '\r')
+            {
+                builder.Append(c);
+            }
+        }
+        return builder.ToString();
+    }
+
+    /// <summary>Waits until <paramref name="text"/> appears after what earlier waits consumed; returns the text up to it.</summary>
+    public string WaitFor(string text, int seconds = 60)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(seconds);
+        lock (_lock)
+        {
+            while (true)
+            {
+                string all = _output.ToString();
+                int index = all.IndexOf(text, _consumed, StringComparison.Ordinal);
+                if (index >= 0)
+                {
+                    string before = all.Substring(_consumed, index + text.Length - _consumed);
+                    _consumed = index + text.Length;
+                    return before;
+                }
+                TimeSpan left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero || (_process.HasExited && !Monitor.Wait(_lock, 200)))
+                {
+                    throw new TimeoutException($"'{text}' did not appear within {seconds} s. Output so far:\n{all}");
+                }
+                Monitor.Wait(_lock, left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
+            }
+        }
+    }
+
+    /// <summary>Types a command line on COM1 and returns what it printed before the next prompt.</summary>
+    public string Run(string command, int seconds = 60)
+    {
+        Type(command + "\r");
+        string reply = WaitFor(Prompt, seconds);
+        return reply.Substring(0, reply.Length - Prompt.Length);
+    }
+
+    public void Type(string text)
+    {
+        _process.StandardInput.Write(text);
+        _process.StandardInput.Flush();
+    }
+
+    /// <summary>Waits for QEMU to exit and returns its status (33/35 through isa-debug-exit).</summary>
+    public int WaitForExit(int seconds = 90)
+    {
+        int limit = (int)Math.Min(seconds * 1000.0, s_hardLimit.TotalMilliseconds);
+        if (!_process.WaitForExit(limit))
+        {
+            throw new TimeoutException($"QEMU still running after {seconds} s. Output:\n{Output}");
+        }
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+        _process.Dispose();
+    }
+}

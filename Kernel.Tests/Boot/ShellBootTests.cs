@@ -1,0 +1,125 @@
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace Kernel.Tests.Boot;
+
+[Collection(BootCollection.Name)]
+public sealed class ShellBootTests
+{
+    private const int QemuSuccess = 33;
+    private const int QemuFailure = 35;
+
+    [Fact]
+    public void Scripted_session_reaches_shell_ready_and_runs_help_and_memmap()
+    {
+        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel));
+        qemu.WaitFor("shell ready");
+        qemu.WaitFor(QemuSession.Prompt);
+
+        string help = qemu.Run("help");
+        foreach (string command in new[] { "help", "memmap", "cmdline", "cpuinfo", "uptime", "selftest", "crash", "shutdown", "reboot" })
+        {
+            Assert.Matches(new Regex(@"^\s+" + command + @"\b", RegexOptions.Multiline), help);
+        }
+
+        string memmap = qemu.Run("memmap");
+        MatchCollection regions = Regex.Matches(memmap, @"^\[mem 0x([0-9a-f]{16})-0x([0-9a-f]{16})\] (\S.*)$", RegexOptions.Multiline);
+        Assert.True(regions.Count >= 3, "memmap printed fewer than 3 regions:\n" + memmap);
+        Assert.Contains(regions, m => m.Groups[1].Value == "0000000000000000" && m.Groups[3].Value == "usable");
+        // 512 MiB of RAM: the region above 1 MiB reported as usable must be most of it.
+        Assert.Contains(regions, m => m.Groups[1].Value == "0000000000100000" && m.Groups[3].Value == "usable"
+            && System.Convert.ToUInt64(m.Groups[2].Value, 16) > 0x1C000000);
+        Assert.Matches(@"usable: \d+ KiB \(5\d\d MiB\)", memmap);
+    }
+
+    [Fact]
+    public void Unknown_commands_and_bad_arguments_print_usage_and_the_shell_keeps_running()
+    {
+        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel));
+        qemu.WaitFor("shell ready");
+        qemu.WaitFor(QemuSession.Prompt);
+
+        Assert.Contains("unknown command: frobnicate", qemu.Run("frobnicate"));
+        Assert.Contains("usage: crash null|pf ADDR|ud|throw", qemu.Run("crash"));
+        Assert.Contains("usage: crash", qemu.Run("crash pf 0xZZ"));
+        Assert.Contains("usage: crash", qemu.Run("crash pf 99999999999999999999999"));
+        Assert.Contains("usage: memmap", qemu.Run("memmap extra"));
+        Assert.Contains("no suite named nosuch", qemu.Run("selftest nosuch"));
+        Assert.Contains("up 0:00:", qemu.Run("uptime"));
+        Assert.Contains("features:", qemu.Run("cpuinfo"));
+        Assert.Contains("selftest: ", qemu.Run("selftest runtime"));
+    }
+
+    [Fact]
+    public void Line_editing_with_backspace_corrects_a_command()
+    {
+        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel));
+        qemu.WaitFor("shell ready");
+        qemu.WaitFor(QemuSession.Prompt);
+
+        // "uptimx" + backspace + "e" is "uptime".
+        Assert.Contains("ticks at 1000 Hz", qemu.Run("uptimx\u007fe"));
+    }
+
+    [Fact]
+    public void Crash_null_reports_a_null_reference_with_a_symbolised_backtrace()
+    {
+        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel, "panic=exit"));
+        qemu.WaitFor("shell ready");
+        qemu.WaitFor(QemuSession.Prompt);
+        qemu.Type("crash null\r");
+        int status = qemu.WaitForExit();
+        string output = qemu.Output;
+
+        Assert.Contains("KERNEL PANIC: page fault: null reference", output);
+        Assert.Contains("NullReferenceException", output);
+        Assert.Contains("#PF page fault", output);
+        Assert.Matches(@"CR2 0x0000000000000\w{3}", output);
+        Assert.Matches(@"RAX=0x[0-9a-f]{16}", output);
+        Assert.Matches(@"#\d+ 0x[0-9a-f]{16} kernel_Kernel_Shell_Commands_CrashCommand__\w+\+0x", output);
+        Assert.Equal(QemuFailure, status);
+    }
+
+    [Theory]
+    [InlineData("crash ud", "#UD invalid opcode")]
+    [InlineData("crash throw", "exception: System.InvalidOperationException")]
+    [InlineData("crash pf 0xffff800000000000", "page fault: unmapped address")]
+    [InlineData("crash pf 0x0000800000000000", "#GP general protection")]
+    public void Crash_variants_show_the_panic_screen_with_their_cause(string command, string expected)
+    {
+        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel, "panic=exit"));
+        qemu.WaitFor("shell ready");
+        qemu.WaitFor(QemuSession.Prompt);
+        qemu.Type(command + "\r");
+        int status = qemu.WaitForExit();
+
+        Assert.Contains("KERNEL PANIC", qemu.Output);
+        Assert.Contains(expected, qemu.Output);
+        Assert.Contains("backtrace:", qemu.Output);
+        Assert.Equal(QemuFailure, status);
+    }
+
+    [Fact]
+    public void Shutdown_ends_qemu_through_the_debug_exit_device()
+    {
+        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel));
+        qemu.WaitFor("shell ready");
+        qemu.WaitFor(QemuSession.Prompt);
+        qemu.Type("shutdown\r");
+
+        Assert.Equal(QemuSuccess, qemu.WaitForExit());
+    }
+
+    [Fact]
+    public void Shutdown_without_the_debug_exit_device_powers_off_through_acpi()
+    {
+        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel), debugExit: false);
+        qemu.WaitFor("shell ready");
+        qemu.WaitFor(QemuSession.Prompt);
+        qemu.Type("shutdown\r");
+
+        // QEMU exits with status 0 when the guest enters ACPI S5.
+        Assert.Equal(0, qemu.WaitForExit());
+        Assert.DoesNotContain("resetting instead", qemu.Output);
+    }
+}

@@ -1,0 +1,30 @@
+# Thin wrapper: every verb is implemented once, in tools/build.sh (build.ps1 calls the same script).
+BUILD := bash tools/build.sh
+
+.PHONY: all run test iso kernel bench debug setup clean
+
+all: iso
+
+run:
+	@$(BUILD) run
+
+test:
+	@$(BUILD) test
+
+iso:
+	@$(BUILD) iso
+
+kernel:
+	@$(BUILD) kernel
+
+bench:
+	@$(BUILD) bench
+
+debug:
+	@$(BUILD) debug
+
+setup:
+	@$(BUILD) setup
+
+clean:
+	@$(BUILD) clean

@@ -1,0 +1,12 @@
+#!/usr/bin/env pwsh
+# The same verbs as the Makefile, for PowerShell users; both call the one pipeline in tools/build.sh.
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('run', 'test', 'iso', 'kernel', 'bench', 'debug', 'setup', 'clean')]
+    [string]$Verb = 'iso',
+    [Parameter(ValueFromRemainingArguments = $true)]
+    [string[]]$Rest
+)
+$ErrorActionPreference = 'Stop'
+& bash (Join-Path $PSScriptRoot 'tools/build.sh') $Verb @Rest
+exit $LASTEXITCODE
