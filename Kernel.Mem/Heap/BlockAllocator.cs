@@ -14,7 +14,8 @@ namespace Kernel.Mem.Heap;
 /// Both operations are O(1): each class keeps a doubly linked list of its pages that have a free block,
 /// each page keeps its free blocks in an in-page list (16-bit offsets stored in the free blocks) and a
 /// count, and an allocation bitmap per page (one bit per 8-byte granule) catches double frees and
-/// pointers into a block. Metadata: 80 bytes per page of the area, outside the area.
+/// pointers into a block. Metadata: 80 bytes per page of the area, outside the area. Each class also
+/// counts its pages and free blocks on those same paths, so <see cref="GetClassStatistics"/> is O(1).
 /// </remarks>
 public sealed unsafe class BlockAllocator<TBacking>
     where TBacking : struct, IPageBacking
@@ -39,6 +40,11 @@ public sealed unsafe class BlockAllocator<TBacking>
     private readonly ulong* _allocated;
     private readonly uint* _classHeads;
     private readonly ulong _metadataBytes;
+
+    // Per-class counters for introspection, kept on the O(1) paths. Managed arrays made once at construction
+    // rather than carved from the metadata, so that MetadataBytes stays what callers have sized for.
+    private readonly uint[] _classPages;
+    private readonly ulong[] _classFreeBlocks;
 
     // Pages [0, _break) have been used; returned ones among them are stacked through BlockPage.Next.
     private uint _break;
@@ -68,6 +74,8 @@ public sealed unsafe class BlockAllocator<TBacking>
         _allocated = (ulong*)carver.Take(pageCount * BitmapBytesPerPage);
         _classHeads = (uint*)carver.Take(ClassCount * sizeof(uint));
         _metadataBytes = (ulong)(carver.Used - metadata);
+        _classPages = new uint[ClassCount];
+        _classFreeBlocks = new ulong[ClassCount];
         for (int i = 0; i < ClassCount; i++)
         {
             _classHeads[i] = NoPage;
@@ -115,6 +123,26 @@ public sealed unsafe class BlockAllocator<TBacking>
     public static ulong BlockSizeOf(int sizeClass) => MinimumBlockSize << sizeClass;
 
     public bool Contains(ulong address) => address - _start < ((ulong)_pageCount << MemConstants.PageShift);
+
+    /// <summary>
+    /// The figures of size class <paramref name="classIndex"/> (0 for 8-byte blocks up to
+    /// <see cref="ClassCount"/> - 1 for 2 KiB ones); all zero for an index outside that range. O(1): the
+    /// counters are kept by allocation, free, and taking and returning pages.
+    /// </summary>
+    public BlockClassStatistics GetClassStatistics(int classIndex)
+    {
+        BlockClassStatistics statistics = default;
+        if ((uint)classIndex >= ClassCount)
+        {
+            return statistics;
+        }
+        statistics.BlockSize = BlockSizeOf(classIndex);
+        statistics.BlocksPerPage = BlocksPerPage(classIndex);
+        statistics.Pages = _classPages[classIndex];
+        statistics.FreeBlocks = _classFreeBlocks[classIndex];
+        statistics.BlocksInUse = statistics.Pages * statistics.BlocksPerPage - statistics.FreeBlocks;
+        return statistics;
+    }
 
     /// <summary>Returns a block of at least <paramref name="size"/> (1..2048) bytes, or 0 when none can be had.</summary>
     public ulong Allocate(ulong size)
@@ -211,6 +239,7 @@ public sealed unsafe class BlockAllocator<TBacking>
         record.FreeHead = offset;
         ClearAllocated(page, offset);
         record.FreeBlocks++;
+        _classFreeBlocks[record.Class]++;
         _bytesInUse -= size;
         _bytesFree += size;
         _frees++;
@@ -244,6 +273,7 @@ public sealed unsafe class BlockAllocator<TBacking>
         }
         SetAllocated(page, offset);
         record.FreeBlocks--;
+        _classFreeBlocks[sizeClass]--;
         if (record.FreeBlocks == 0)
         {
             UnlinkClass(page, sizeClass);
@@ -289,6 +319,8 @@ public sealed unsafe class BlockAllocator<TBacking>
         record.FreeHead = EndOfList;
         record.Carved = 0;
         record.FreeBlocks = (ushort)BlocksPerPage(sizeClass);
+        _classPages[sizeClass]++;
+        _classFreeBlocks[sizeClass] += BlocksPerPage(sizeClass);
         _pagesInUse++;
         _bytesFree += MemConstants.PageSize;
         PushClass(page, sizeClass);
@@ -301,6 +333,8 @@ public sealed unsafe class BlockAllocator<TBacking>
         _backing.Decommit(_start + ((ulong)page << MemConstants.PageShift), 1);
         ref BlockPage record = ref _pages[page];
         record.State = BlockPageState.Returned;
+        _classPages[record.Class]--;
+        _classFreeBlocks[record.Class] -= BlocksPerPage(record.Class);
         record.Next = _returnedHead;
         _returnedHead = page;
         _pagesInUse--;

@@ -23,6 +23,9 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
 {
     public const ulong MaximumBlockSize = BlockAllocator<KernelHeapBacking<TMem, TTlb>>.MaximumBlockSize;
 
+    /// <summary>The block allocator's size classes: <see cref="GetClassStatistics"/> takes 0 up to this less one.</summary>
+    public const int BlockClassCount = BlockAllocator<KernelHeapBacking<TMem, TTlb>>.ClassCount;
+
     /// <summary>Heap pages are data: kernel-only (no User bit), writable, never executable.</summary>
     public const PageFlags HeapPageFlags = PageFlags.Writable | PageFlags.NoExecute;
 
@@ -339,6 +342,26 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
         statistics.MisalignedFrees = _misalignedFrees;
         return statistics;
     }
+
+    /// <summary>
+    /// The figures of block size class <paramref name="classIndex"/> (0 for 8 B up to
+    /// <see cref="BlockClassCount"/> - 1 for 2 KiB), all zero outside that range. O(1), allocation-free.
+    /// </summary>
+    public BlockClassStatistics GetClassStatistics(int classIndex) => _blocks.GetClassStatistics(classIndex);
+
+    /// <summary>
+    /// One step of a walk over the page area's holes in address order: start <paramref name="cursor"/> at 0
+    /// and call until it returns false. The heap must not change during the walk. A whole walk is
+    /// O(page allocations + holes); see <see cref="PageAllocator{TBacking}.NextHole"/>.
+    /// </summary>
+    public bool NextHole(ref ulong cursor, out ulong address, out ulong bytes) => _pages.NextHole(ref cursor, out address, out bytes);
+
+    /// <summary>
+    /// One step of a walk over the page area's live allocations (requests above <see cref="MaximumBlockSize"/>)
+    /// in address order, with their sizes in whole pages; as <see cref="NextHole"/>. Blocks are not included.
+    /// </summary>
+    public bool NextPageAllocation(ref ulong cursor, out ulong address, out ulong bytes) =>
+        _pages.NextAllocation(ref cursor, out address, out bytes);
 
     /// <summary>
     /// Backs the pages [<paramref name="virtualAddress"/>, + <paramref name="pageCount"/> pages) of the range

@@ -270,6 +270,64 @@ public sealed unsafe class PageAllocator<TBacking>
         Release(tail, tailCount);
     }
 
+    /// <summary>
+    /// One step of a walk over the holes in address order. Start with <paramref name="cursor"/> at 0 and call
+    /// until it returns false; each true gives the next hole's <paramref name="address"/> and size in
+    /// <paramref name="bytes"/>. The walk follows the boundary tags from the start of the area to the break,
+    /// jumping over each allocation and hole by its size, so a whole walk is O(allocations + holes below the
+    /// break) and one step is O(allocations skipped). It allocates nothing and changes nothing.
+    /// </summary>
+    /// <remarks>
+    /// The cursor is the page where the walk resumes. The allocator must not change during a walk (gather,
+    /// then print); if it does, the walk still ends and reads only the tag array, but what it reports is
+    /// not meaningful.
+    /// </remarks>
+    public bool NextHole(ref ulong cursor, out ulong address, out ulong bytes) =>
+        NextRun(ref cursor, PageTag.HoleBoundary, out address, out bytes);
+
+    /// <summary>
+    /// One step of a walk over the live allocations in address order, as <see cref="NextHole"/> walks the
+    /// holes (same cursor, same cost): <paramref name="address"/> is an allocation's start and
+    /// <paramref name="bytes"/> its size in whole pages.
+    /// </summary>
+    public bool NextAllocation(ref ulong cursor, out ulong address, out ulong bytes) =>
+        NextRun(ref cursor, PageTag.AllocationStart, out address, out bytes);
+
+    /// <summary>
+    /// Walks the runs (allocations and holes) from page <paramref name="cursor"/> to the break and stops after
+    /// the first whose first-page tag is of <paramref name="kind"/>. Every run below the break starts with an
+    /// allocation-start or hole-boundary tag carrying its size; any other tag can only be met from a cursor
+    /// made stale by a change, and is stepped over a page at a time so the walk always ends.
+    /// </summary>
+    private bool NextRun(ref ulong cursor, uint kind, out ulong address, out ulong bytes)
+    {
+        ulong page = cursor;
+        while (page < _break)
+        {
+            uint tag = _tags[page];
+            uint tagKind = tag & PageTag.KindMask;
+            ulong size = tag & PageTag.SizeMask;
+            if ((tagKind != PageTag.HoleBoundary && tagKind != PageTag.AllocationStart) || size == 0)
+            {
+                page++;
+                continue;
+            }
+            ulong next = page + size;
+            if (tagKind == kind && next <= _break)
+            {
+                cursor = next;
+                address = PageAddress((uint)page);
+                bytes = size << MemConstants.PageShift;
+                return true;
+            }
+            page = next;
+        }
+        cursor = page;
+        address = 0;
+        bytes = 0;
+        return false;
+    }
+
     private ulong Fail()
     {
         _failedAllocations++;

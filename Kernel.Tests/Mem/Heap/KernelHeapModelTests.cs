@@ -254,6 +254,79 @@ public sealed unsafe class KernelHeapModelTests
         Expect(stats.Frames == stats.BlockPages + stats.PagesInUse, "frames add up");
         Expect(stats.PageBytesInUse + stats.PageBytesFree == stats.Break - layout.PageAreaStart, "page area below the break adds up");
         Expect(machine.Frames.Outstanding >= machine.BaselineFrames + (int)stats.Frames, "frames outstanding");
+        CheckIntrospection(machine, live, stats);
+    }
+
+    /// <summary>
+    /// The walks and per-class figures agree with the model: the holes are exactly the gaps between the
+    /// model's page allocations below the break, the walked allocations are the model's, and each class
+    /// holds as many blocks in use as the model has live blocks of its size.
+    /// </summary>
+    private static void CheckIntrospection(HeapMachine machine, Dictionary<ulong, Live> live, HeapStatistics stats)
+    {
+        var heap = machine.Heap;
+        KernelHeapLayout layout = machine.Layout;
+        var modelPages = new List<(ulong Address, ulong Bytes)>();
+        var blocksOfClass = new ulong[KernelHeap<Kernel.Tests.Emulation.EmulatedRam.Accessor, Kernel.Tests.Emulation.RecordingTlb>.BlockClassCount];
+        foreach (ulong p in live.Keys)
+        {
+            ulong usable = heap.UsableSize((void*)p);
+            if (p >= layout.PageAreaStart)
+            {
+                modelPages.Add((p, usable));
+            }
+            else
+            {
+                blocksOfClass[System.Numerics.BitOperations.Log2(usable) - 3]++;
+            }
+        }
+        modelPages.Sort();
+        var modelHoles = new List<(ulong Address, ulong Bytes)>();
+        ulong end = layout.PageAreaStart;
+        foreach ((ulong address, ulong bytes) in modelPages)
+        {
+            if (address > end)
+            {
+                modelHoles.Add((end, address - end));
+            }
+            end = address + bytes;
+        }
+        Expect(end == stats.Break, "the model's break");
+
+        var holes = new List<(ulong Address, ulong Bytes)>();
+        ulong cursor = 0;
+        while (heap.NextHole(ref cursor, out ulong hole, out ulong holeBytes))
+        {
+            holes.Add((hole, holeBytes));
+        }
+        Expect(holes.SequenceEqual(modelHoles), "hole walk matches the model's gaps");
+        Expect((ulong)holes.Count == stats.HoleCount, "hole walk count");
+        Expect(holes.Aggregate(0UL, (sum, h) => sum + h.Bytes) == stats.PageBytesFree, "hole walk bytes");
+        Expect(holes.Aggregate(0UL, (max, h) => Math.Max(max, h.Bytes)) == stats.LargestHoleBytes, "hole walk largest");
+
+        var allocations = new List<(ulong Address, ulong Bytes)>();
+        cursor = 0;
+        while (heap.NextPageAllocation(ref cursor, out ulong allocation, out ulong allocationBytes))
+        {
+            allocations.Add((allocation, allocationBytes));
+        }
+        Expect(allocations.SequenceEqual(modelPages), "page allocation walk matches the model");
+
+        ulong pages = 0;
+        ulong bytesFree = 0;
+        ulong bytesInUse = 0;
+        for (int i = 0; i < blocksOfClass.Length; i++)
+        {
+            BlockClassStatistics c = heap.GetClassStatistics(i);
+            Expect(c.BlocksInUse == blocksOfClass[i], "blocks in use of class " + i);
+            Expect(c.FreeBlocks + c.BlocksInUse == c.Pages * c.BlocksPerPage, "pages of class " + i + " add up");
+            pages += c.Pages;
+            bytesFree += c.BytesFree;
+            bytesInUse += c.BytesInUse;
+        }
+        Expect(pages == stats.BlockPages, "class pages sum to the block pages");
+        Expect(bytesFree == stats.BlockBytesFree, "class free blocks sum to the free block bytes");
+        Expect(bytesInUse == stats.BlockBytesInUse, "class blocks in use sum to the block bytes in use");
     }
 
     private static void Expect(bool condition, string what)

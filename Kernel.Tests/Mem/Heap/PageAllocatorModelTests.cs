@@ -172,6 +172,20 @@ public sealed unsafe class PageAllocatorModelTests
         Expect(pages.LargestHoleBytes == (holes.Count == 0 ? 0 : holes.Max(h => h.Size)) * PageSize, "largest hole");
         Expect(pages.PagesInUse == (ulong)live.Values.Sum(v => (long)v), "pages in use");
         Expect(log.Committed.Count == live.Values.Sum(v => (long)v), "committed pages");
+        var walkedHoles = new List<(ulong Start, ulong Size)>();
+        ulong cursor = 0;
+        while (pages.NextHole(ref cursor, out ulong address, out ulong bytes))
+        {
+            walkedHoles.Add(((address - AreaStart) / PageSize, bytes / PageSize));
+        }
+        Expect(walkedHoles.SequenceEqual(holes), "hole walk matches the model's gaps");
+        var walkedAllocations = new List<(ulong Start, ulong Size)>();
+        cursor = 0;
+        while (pages.NextAllocation(ref cursor, out ulong address, out ulong bytes))
+        {
+            walkedAllocations.Add(((address - AreaStart) / PageSize, bytes / PageSize));
+        }
+        Expect(walkedAllocations.SequenceEqual(live.Select(a => (a.Key, a.Value))), "allocation walk matches the model");
         foreach (KeyValuePair<ulong, ulong> a in live)
         {
             Expect(pages.AllocationPages(At(a.Key)) == a.Value, "allocation size");
