@@ -32,6 +32,9 @@ namespace Kernel
             Symbols.Load();
             CpuFeatures.Detect();
             Interrupts.Initialize();
+            Cpu.DisableInterrupts();
+            Memory.MemoryManager.Initialize();
+            Cpu.EnableInterrupts();
             Pit.CalibrateTsc();
 
             SelfTestRunner.Initialize(new SelfTestSuite[]

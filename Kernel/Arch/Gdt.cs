@@ -15,7 +15,6 @@ namespace Kernel.Arch
         public const ushort UserCode = 0x20 | 3;
         public const ushort TaskState = 0x28;
         public const int DoubleFaultIst = 1;
-        private const int IstStackSize = 16 * 1024;
         private const int EntryCount = 7;
 
         [StructLayout(LayoutKind.Sequential, Pack = 1)]
@@ -44,8 +43,7 @@ namespace Kernel.Arch
         {
             s_table = (ulong*)Memory.ObjectAllocator.AllocateZeroed(EntryCount * 8);
             s_tss = (TaskStateSegment*)Memory.ObjectAllocator.AllocateZeroed((nuint)sizeof(TaskStateSegment));
-            byte* istStack = (byte*)Memory.ObjectAllocator.AllocateZeroed(IstStackSize);
-            s_tss->Ist1 = (ulong)(istStack + IstStackSize);
+            s_tss->Ist1 = Memory.KernelStacks.IstStackTop();
             s_tss->IoMapBase = (ushort)sizeof(TaskStateSegment);
 
             // Access bytes: present, DPL, code/data, executable/writable; flags: long mode (L) for code.

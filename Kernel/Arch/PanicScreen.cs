@@ -221,6 +221,12 @@ namespace Kernel.Arch
             }
             ulong stackLow = rsp & ~0xFFFUL;
             ulong stackHigh = stackLow + 64 * 1024;
+            if (rip != 0 && rsp != 0 && IsCode(*(ulong*)rsp) && *(ulong*)rsp != *(ulong*)(rbp + 8))
+            {
+                // Faulted in a function that has not pushed a frame yet (a leaf): its return address is
+                // the word at RSP. Probable, not certain, so marked as a guess.
+                WriteFrame(frames++, *(ulong*)rsp, true);
+            }
             ulong fp = rbp;
             while (frames < MaxFrames && fp >= stackLow && fp < stackHigh && (fp & 7) == 0)
             {

@@ -5,12 +5,15 @@ namespace Kernel.Arch
     /// <summary>
     /// The kernel's function symbols, for backtraces. The build writes <c>nm -n</c> output ("address name"
     /// per line, sorted by address) to kernel.sym, which GRUB loads as the module named "symbols". It is
-    /// indexed once at boot; lookups are a binary search over the addresses.
+    /// indexed once at boot; lookups are a binary search over the addresses. Names are kept as offsets into
+    /// the module and reached through <see cref="Memory.PhysicalMemory"/>, valid before and after the
+    /// memory manager takes over the page tables.
     /// </summary>
     internal static unsafe class Symbols
     {
         private static ulong* s_addresses;
-        private static byte** s_names;
+        private static uint* s_nameOffsets;
+        private static ulong s_modulePhysical;
         private static int s_count;
 
         public static int Count => s_count;
@@ -22,8 +25,9 @@ namespace Kernel.Arch
             {
                 return;
             }
-            byte* text = (byte*)module->Start;
-            byte* end = (byte*)module->End;
+            s_modulePhysical = module->Start;
+            byte* text = (byte*)Memory.PhysicalMemory.ToVirtual(module->Start);
+            byte* end = text + (module->End - module->Start);
             int lines = 0;
             for (byte* p = text; p < end; p++)
             {
@@ -33,7 +37,7 @@ namespace Kernel.Arch
                 }
             }
             s_addresses = (ulong*)Memory.ObjectAllocator.AllocateZeroed((nuint)(lines * 8));
-            s_names = (byte**)Memory.ObjectAllocator.AllocateZeroed((nuint)(lines * 8));
+            s_nameOffsets = (uint*)Memory.ObjectAllocator.AllocateZeroed((nuint)(lines * 4));
             byte* line = text;
             while (line < end && s_count < lines)
             {
@@ -47,7 +51,7 @@ namespace Kernel.Arch
                 if (p < end && *p == ' ')
                 {
                     s_addresses[s_count] = address;
-                    s_names[s_count] = p + 1;
+                    s_nameOffsets[s_count] = (uint)(p + 1 - text);
                     s_count++;
                 }
                 while (p < end && *p != '\n')
@@ -81,7 +85,7 @@ namespace Kernel.Arch
                     high = middle - 1;
                 }
             }
-            name = s_names[low];
+            name = (byte*)Memory.PhysicalMemory.ToVirtual(s_modulePhysical) + s_nameOffsets[low];
             offset = address - s_addresses[low];
             // Past the last symbol the address is not in any known function.
             return low < s_count - 1 || offset < 0x10000;

@@ -4,8 +4,10 @@ namespace Kernel.Boot
 {
     /// <summary>
     /// Reads the multiboot2 boot information GRUB leaves in memory (Multiboot2 spec, 3.6): a total size,
-    /// then 8-byte-aligned tags. The kernel keeps pointers to the command line, the memory map and the
-    /// modules; the structure itself lies in identity-mapped low memory and must be reserved.
+    /// then 8-byte-aligned tags. The kernel keeps the physical addresses of the command line, the memory
+    /// map and the modules and reaches them through <see cref="Memory.PhysicalMemory"/>, so they stay valid
+    /// when the memory manager replaces the boot identity map with the direct map. The structure itself is
+    /// reserved from the frame allocator.
     /// </summary>
     internal static unsafe class Multiboot
     {
@@ -32,13 +34,15 @@ namespace Kernel.Boot
         {
             public ulong Start;
             public ulong End;
-            public byte* Name;
+            public ulong NamePhysical;
+
+            public byte* Name => Phys(NamePhysical);
         }
 
-        private static byte* s_info;
-        private static byte* s_commandLine;
-        private static byte* s_bootLoaderName;
-        private static byte* s_memoryMap;
+        private static ulong s_info;
+        private static ulong s_commandLine;
+        private static ulong s_bootLoaderName;
+        private static ulong s_memoryMap;
         private static uint s_memoryMapEntrySize;
         private static int s_memoryMapCount;
         private static Module* s_modules;
@@ -46,13 +50,15 @@ namespace Kernel.Boot
         private static uint s_lowerMemoryKiB;
         private static uint s_upperMemoryKiB;
 
-        public static ulong InfoAddress => (ulong)s_info;
+        private static byte* Phys(ulong physical) => physical == 0 ? null : (byte*)Memory.PhysicalMemory.ToVirtual(physical);
 
-        public static ulong InfoSize => s_info == null ? 0 : *(uint*)s_info;
+        public static ulong InfoAddress => s_info;
 
-        public static byte* CommandLine => s_commandLine;
+        public static ulong InfoSize => s_info == 0 ? 0 : *(uint*)Phys(s_info);
 
-        public static byte* BootLoaderName => s_bootLoaderName;
+        public static byte* CommandLine => Phys(s_commandLine);
+
+        public static byte* BootLoaderName => Phys(s_bootLoaderName);
 
         public static int MemoryMapCount => s_memoryMapCount;
 
@@ -66,11 +72,12 @@ namespace Kernel.Boot
             {
                 return false;
             }
-            s_info = (byte*)info;
+            s_info = info;
             s_modules = (Module*)Memory.ObjectAllocator.AllocateZeroed((nuint)(MaxModules * sizeof(Module)));
-            uint totalSize = *(uint*)s_info;
-            byte* tag = s_info + 8;
-            byte* end = s_info + totalSize;
+            byte* start = Phys(info);
+            uint totalSize = *(uint*)start;
+            byte* tag = start + 8;
+            byte* end = start + totalSize;
             while (tag + 8 <= end)
             {
                 uint type = *(uint*)tag;
@@ -82,10 +89,10 @@ namespace Kernel.Boot
                 switch (type)
                 {
                     case TagCommandLine:
-                        s_commandLine = tag + 8;
+                        s_commandLine = info + (ulong)(tag + 8 - start);
                         break;
                     case TagBootLoaderName:
-                        s_bootLoaderName = tag + 8;
+                        s_bootLoaderName = info + (ulong)(tag + 8 - start);
                         break;
                     case TagModule:
                         if (s_moduleCount < MaxModules)
@@ -93,7 +100,7 @@ namespace Kernel.Boot
                             Module* module = s_modules + s_moduleCount++;
                             module->Start = *(uint*)(tag + 8);
                             module->End = *(uint*)(tag + 12);
-                            module->Name = tag + 16;
+                            module->NamePhysical = info + (ulong)(tag + 16 - start);
                         }
                         break;
                     case TagBasicMemory:
@@ -102,7 +109,7 @@ namespace Kernel.Boot
                         break;
                     case TagMemoryMap:
                         s_memoryMapEntrySize = *(uint*)(tag + 8);
-                        s_memoryMap = tag + 16;
+                        s_memoryMap = info + (ulong)(tag + 16 - start);
                         s_memoryMapCount = s_memoryMapEntrySize == 0 ? 0 : (int)((size - 16) / s_memoryMapEntrySize);
                         break;
                 }
@@ -111,7 +118,7 @@ namespace Kernel.Boot
             return true;
         }
 
-        public static MemoryMapEntry* GetMemoryMapEntry(int index) => (MemoryMapEntry*)(s_memoryMap + index * s_memoryMapEntrySize);
+        public static MemoryMapEntry* GetMemoryMapEntry(int index) => (MemoryMapEntry*)Phys(s_memoryMap + (ulong)index * s_memoryMapEntrySize);
 
         public static Module* GetModule(int index) => s_modules + index;
 
@@ -129,7 +136,7 @@ namespace Kernel.Boot
         }
 
         /// <summary>Whether the kernel command line contains <paramref name="word"/> as a whole word.</summary>
-        public static bool HasOption(string word) => CString.ContainsWord(s_commandLine, word);
+        public static bool HasOption(string word) => CString.ContainsWord(CommandLine, word);
 
         public static string MemoryTypeName(uint type)
         {

@@ -1,6 +1,11 @@
 ; Multiboot2 entry: GRUB leaves us in 32-bit protected mode with paging off (Multiboot2 spec, 3.3).
-; This stub checks for long mode, builds an identity map of the first 4 GiB (page 0 left unmapped so
-; null dereferences fault), enables PAE, SSE, NX and long mode, and calls the managed kernel_main.
+; This stub runs at its load address (the .boot sections, linked low). It checks for long mode, builds
+; temporary page tables - an identity map of the first 4 GiB and the same first GiB again at -2 GiB where
+; the rest of the kernel is linked, page 0 left unmapped so null dereferences fault - enables PAE, SSE, NX
+; and long mode, then jumps to the higher half and calls the managed kernel_main. The memory manager
+; replaces these tables with its own before the shell starts.
+
+KERNEL_VIRTUAL_BASE equ 0xFFFFFFFF80000000
 
 MB2_MAGIC           equ 0xE85250D6
 MB2_ARCH_I386       equ 0
@@ -27,6 +32,9 @@ EFER_LME            equ 1 << 8
 EFER_NXE            equ 1 << 11
 
 BOOT_STACK_SIZE     equ 64 * 1024
+IST_STACK_SIZE      equ 16 * 1024
+PML4_INDEX_HIGH     equ 511
+PDPT_INDEX_HIGH     equ 510
 
 section .multiboot2
 align 8
@@ -51,7 +59,7 @@ bits 32
 global _start
 _start:
     cli
-    mov esp, boot_stack_top
+    mov esp, early_stack_top
     mov [boot_magic], eax
     mov [boot_info], ebx
 
@@ -99,6 +107,14 @@ build_identity_map:
     or eax, PTE_PRESENT | PTE_WRITABLE
     mov [boot_pml4], eax
 
+    ; -2 GiB: PML4 entry 511, PDPT entry 510 -> the first page directory (physical 0..1 GiB).
+    mov eax, boot_pdpt_high
+    or eax, PTE_PRESENT | PTE_WRITABLE
+    mov [boot_pml4 + PML4_INDEX_HIGH * 8], eax
+    mov eax, boot_pd
+    or eax, PTE_PRESENT | PTE_WRITABLE
+    mov [boot_pdpt_high + PDPT_INDEX_HIGH * 8], eax
+
     xor ecx, ecx
 .pdpt_loop:
     mov eax, ecx
@@ -140,7 +156,7 @@ build_identity_map:
     jb .pt_loop
 
     ; Unmap the page under the boot stack so an overflow faults instead of corrupting .bss.
-    mov eax, boot_stack_guard
+    mov eax, boot_stack_guard - KERNEL_VIRTUAL_BASE
     shr eax, 12
     cmp eax, 512
     jae .no_guard
@@ -174,18 +190,12 @@ long_mode_entry:
     xor ax, ax
     mov fs, ax
     mov gs, ax
-    mov rsp, boot_stack_top
-    xor rbp, rbp
     mov edi, [boot_magic]
     mov esi, [boot_info]
-    extern kernel_main
-    call kernel_main
-.hang:
-    cli
-    hlt
-    jmp .hang
+    mov rax, higher_half_entry
+    jmp rax
 
-section .rodata
+section .boot.rodata progbits alloc noexec nowrite
 no_long_mode_message: db "kernel: this CPU has no x86-64 long mode; cannot boot", 0
 
 align 16
@@ -198,30 +208,71 @@ boot_gdt_pointer:
     dw boot_gdt_end - boot_gdt - 1
     dq boot_gdt
 
-section .data
-global boot_magic, boot_info
+section .boot.data progbits alloc noexec write
 boot_magic: dd 0
 boot_info: dd 0
 boot_has_nx: dd 0
 
-section .bss
+section .boot.bss nobits alloc noexec write
 align 4096
-global boot_pml4
 boot_pml4: resb 4096
 boot_pdpt: resb 4096
+boot_pdpt_high: resb 4096
 boot_pd: resb 4 * 4096
 boot_pt0: resb 4096
-; The boot stack; the page below it is left as a guard by the memory manager once it owns the page tables.
-global boot_stack_guard, boot_stack_bottom, boot_stack_top
+early_stack: resb 4096
+early_stack_top:
+
+; From here on everything is linked in the higher half.
+section .text
+higher_half_entry:
+    ; edi = multiboot2 magic, esi = physical address of the boot information (set above).
+    mov rsp, boot_stack_top
+    xor rbp, rbp
+    extern kernel_main
+    call kernel_main
+.hang:
+    cli
+    hlt
+    jmp .hang
+
+section .bss
+; Kernel stacks, each above a guard page the memory manager leaves unmapped (boot.asm already unmaps
+; the boot stack's guard in the temporary tables).
+align 4096
+global boot_stack_guard, boot_stack_top, ist_stack_guard, ist_stack_top
 boot_stack_guard: resb 4096
 boot_stack_bottom: resb BOOT_STACK_SIZE
 boot_stack_top:
+ist_stack_guard: resb 4096
+ist_stack_bottom: resb IST_STACK_SIZE
+ist_stack_top:
 
 section .text
-global KernelBootStackGuard, KernelBootStackTop
+global KernelBootStackGuard, KernelBootStackTop, KernelIstStackGuard, KernelIstStackTop, KernelImageLayout
 KernelBootStackGuard:
     lea rax, [rel boot_stack_guard]
     ret
 KernelBootStackTop:
     lea rax, [rel boot_stack_top]
     ret
+KernelIstStackGuard:
+    lea rax, [rel ist_stack_guard]
+    ret
+KernelIstStackTop:
+    lea rax, [rel ist_stack_top]
+    ret
+
+; The image's section bounds from the linker script, for the memory manager's W^X mapping.
+extern __kernel_physical_start, __kernel_physical_end, __boot_end, __text_start, __text_end
+extern __rodata_start, __rodata_end, __data_start, __data_end, __kernel_end
+KernelImageLayout:
+    lea rax, [rel image_layout]
+    ret
+
+section .rodata
+align 8
+image_layout:
+    dq __kernel_physical_start, __kernel_physical_end, __boot_end
+    dq __text_start, __text_end, __rodata_start, __rodata_end, __data_start, __data_end, __kernel_end
+    dq KERNEL_VIRTUAL_BASE

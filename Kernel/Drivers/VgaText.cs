@@ -21,7 +21,8 @@ namespace Kernel.Drivers
         private static int s_row;
         private static byte s_attribute = (byte)ConsoleColor.LightGray;
 
-        private static ushort* Cells => (ushort*)Buffer;
+        // Reached through the memory manager's view of physical memory (identity map, then the direct map).
+        private static ushort* Cells => (ushort*)Memory.PhysicalMemory.ToVirtual(Buffer);
 
         public static void SetColor(ConsoleColor foreground, ConsoleColor background = ConsoleColor.Black)
         {

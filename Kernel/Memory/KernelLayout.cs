@@ -1,12 +1,25 @@
 namespace Kernel.Memory
 {
-    /// <summary>The kernel's virtual address layout (see shared ARCHITECTURE.md, "Address space").</summary>
+    /// <summary>
+    /// The kernel's virtual address layout (shared ARCHITECTURE.md, "Address space"). User space owns the
+    /// lower half; the kernel lives in the higher half:
+    /// <code>
+    /// 0xFFFF_8000_0000_0000  direct map of all physical memory (2 MiB pages, no-execute)
+    /// 0xFFFF_C000_0000_0000  kernel heap: block area, guard page, page area (mapped page by page)
+    /// 0xFFFF_D000_0000_0000  kernel heap metadata
+    /// 0xFFFF_FFFF_8000_0000  kernel image (-2 GiB), W^X
+    /// </code>
+    /// </summary>
     internal static class KernelLayout
     {
-        /// <summary>Start of the kernel heap region in the higher half.</summary>
+        public const ulong DirectMapBase = 0xFFFF_8000_0000_0000;
         public const ulong KernelHeapBase = 0xFFFF_C000_0000_0000;
-        public const ulong KernelHeapSize = 64UL << 30;
+        public const ulong KernelHeapMaximumSize = 1UL << 30;
+        public const ulong KernelHeapMetadataBase = 0xFFFF_D000_0000_0000;
+        public const ulong KernelImageBase = 0xFFFF_FFFF_8000_0000;
 
-        public static bool IsKernelHeapAddress(ulong address) => address >= KernelHeapBase && address - KernelHeapBase < KernelHeapSize;
+        public static bool IsKernelHeapAddress(ulong address) => address - KernelHeapBase < KernelHeapMaximumSize;
+
+        public static bool IsDirectMapAddress(ulong address) => address - DirectMapBase < KernelHeapBase - DirectMapBase;
     }
 }

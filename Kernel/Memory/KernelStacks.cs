@@ -3,7 +3,10 @@ using System.Runtime.CompilerServices;
 
 namespace Kernel.Memory
 {
-    /// <summary>The kernel stacks and the guard pages beneath them (boot.asm reserves the boot stack).</summary>
+    /// <summary>
+    /// The kernel stacks and the guard pages beneath them, reserved in boot.asm: the boot stack (the kernel's
+    /// only thread so far) and the interrupt stack used for double faults and NMIs.
+    /// </summary>
     internal static class KernelStacks
     {
         [RuntimeImport("*", "KernelBootStackGuard")] [MethodImpl(MethodImplOptions.InternalCall)]
@@ -12,10 +15,17 @@ namespace Kernel.Memory
         [RuntimeImport("*", "KernelBootStackTop")] [MethodImpl(MethodImplOptions.InternalCall)]
         public static extern ulong BootStackTop();
 
+        [RuntimeImport("*", "KernelIstStackGuard")] [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern ulong IstStackGuard();
+
+        [RuntimeImport("*", "KernelIstStackTop")] [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern ulong IstStackTop();
+
+        private const ulong GuardSize = 0x1000;
+
         public static bool IsGuardPage(ulong address)
         {
-            ulong guard = BootStackGuard();
-            return address >= guard && address < guard + 0x1000;
+            return address - BootStackGuard() < GuardSize || address - IstStackGuard() < GuardSize;
         }
     }
 }

@@ -1,20 +1,26 @@
 using System.Runtime;
 using System.Runtime.CompilerServices;
+using Kernel.Mem.Heap;
 
 namespace Kernel.Memory
 {
     /// <summary>
-    /// Where <c>new</c> gets its memory. Until the kernel heap runs on its own frames, objects come from a
-    /// bump allocator over a fixed region in the image's .bss (runtime.asm): simple, zeroed, never freed.
-    /// Allocation failure is fatal, as it is for the runtime's own allocation helpers.
+    /// Where <c>new</c> gets its memory. During early boot objects come from a bump allocator over a fixed
+    /// region of the image's .bss (runtime.asm), zeroed and never freed. Once the memory manager is up,
+    /// every allocation is a kmalloc from the kernel heap, and <see cref="Free(object)"/> returns an object
+    /// explicitly (there is no garbage collector). Allocation failure is fatal, as the runtime expects.
     /// </summary>
     internal static unsafe class ObjectAllocator
     {
-        private const int Alignment = 16;
+        private const int EarlyAlignment = 16;
 
         private static byte* s_next;
         private static byte* s_end;
-        private static ulong s_allocations;
+        private static ulong s_earlyAllocations;
+        private static ulong s_heapAllocations;
+        private static ulong s_frees;
+        private static ulong s_earlyFrees;
+        private static bool s_useHeap;
 
         [RuntimeImport("*", "KernelEarlyHeapStart")]
         [MethodImpl(MethodImplOptions.InternalCall)]
@@ -24,29 +30,93 @@ namespace Kernel.Memory
         [MethodImpl(MethodImplOptions.InternalCall)]
         private static extern byte* EarlyHeapEnd();
 
-        public static ulong BytesAllocated => s_next == null ? 0 : (ulong)(s_next - EarlyHeapStart());
+        public static ulong EarlyBytesAllocated => s_next == null ? 0 : (ulong)(s_next - EarlyHeapStart());
 
-        public static ulong Allocations => s_allocations;
+        public static ulong EarlyAllocations => s_earlyAllocations;
 
-        public static ulong Capacity => (ulong)(EarlyHeapEnd() - EarlyHeapStart());
+        public static ulong EarlyCapacity => (ulong)(EarlyHeapEnd() - EarlyHeapStart());
+
+        public static ulong HeapAllocations => s_heapAllocations;
+
+        public static ulong Frees => s_frees;
+
+        /// <summary>Frees of objects from the early region, which cannot be returned (counted, harmless).</summary>
+        public static ulong EarlyFrees => s_earlyFrees;
+
+        public static bool UsesKernelHeap => s_useHeap;
+
+        public static void UseKernelHeap() => s_useHeap = true;
 
         public static void* AllocateZeroed(nuint size)
+        {
+            if (s_useHeap)
+            {
+                void* memory = MemoryManager.Heap.AllocateZeroed(size);
+                if (memory == null)
+                {
+                    Panic.Fail("out of memory: kmalloc for a managed object failed");
+                }
+                s_heapAllocations++;
+                return memory;
+            }
+            return AllocateEarly(size);
+        }
+
+        private static void* AllocateEarly(nuint size)
         {
             if (s_next == null)
             {
                 s_next = EarlyHeapStart();
                 s_end = EarlyHeapEnd();
             }
-            nuint rounded = (size + Alignment - 1) & ~(nuint)(Alignment - 1);
+            nuint rounded = (size + EarlyAlignment - 1) & ~(nuint)(EarlyAlignment - 1);
             if (rounded > (nuint)(s_end - s_next))
             {
                 Panic.Fail("out of memory: the early object heap is exhausted");
             }
             byte* result = s_next;
             s_next += rounded;
-            s_allocations++;
+            s_earlyAllocations++;
             // The region is .bss, zeroed at load, and never reused: the memory is already clear.
             return result;
+        }
+
+        public static bool IsEarly(void* memory) => memory >= EarlyHeapStart() && memory < EarlyHeapEnd();
+
+        /// <summary>
+        /// Returns an object's memory to the kernel heap. The caller guarantees nothing references it any
+        /// more. A bad pointer (not an object from the heap, or already freed) is reported and ignored.
+        /// </summary>
+        public static FreeStatus Free(object obj)
+        {
+            if (obj == null)
+            {
+                return FreeStatus.NullPointer;
+            }
+            return Free((void*)Unsafe.As<object, nint>(ref obj));
+        }
+
+        public static FreeStatus Free(void* memory)
+        {
+            if (memory == null)
+            {
+                return FreeStatus.NullPointer;
+            }
+            if (IsEarly(memory))
+            {
+                s_earlyFrees++;
+                return FreeStatus.Freed;
+            }
+            FreeStatus status = s_useHeap ? MemoryManager.Heap.Free(memory) : FreeStatus.OutsideHeap;
+            if (status == FreeStatus.Freed)
+            {
+                s_frees++;
+            }
+            else
+            {
+                KernelHeapReport.WarnBadFree(memory, status);
+            }
+            return status;
         }
     }
 }

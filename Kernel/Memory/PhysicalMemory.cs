@@ -1,11 +1,19 @@
 namespace Kernel.Memory
 {
     /// <summary>
-    /// How the kernel reaches a physical address. The boot stub identity-maps the first 4 GiB, so for now
-    /// a physical address below 4 GiB is its own virtual address.
+    /// How the kernel reaches a physical address. Until the memory manager switches to its own page tables
+    /// the boot stub's identity map of the first 4 GiB is the view (offset 0); afterwards every physical
+    /// address is reached through the direct map at <see cref="KernelLayout.DirectMapBase"/>.
     /// </summary>
     internal static class PhysicalMemory
     {
-        public static ulong ToVirtual(ulong physical) => physical;
+        private static ulong s_offset;
+
+        public static bool DirectMapActive => s_offset != 0;
+
+        public static ulong ToVirtual(ulong physical) => physical + s_offset;
+
+        /// <summary>Called once, right after CR3 holds the kernel's own tables.</summary>
+        public static void UseDirectMap() => s_offset = KernelLayout.DirectMapBase;
     }
 }

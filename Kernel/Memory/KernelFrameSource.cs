@@ -1,0 +1,36 @@
+using Kernel.Mem;
+using Kernel.Mem.Physical;
+
+namespace Kernel.Memory
+{
+    /// <summary>
+    /// Frames for page tables and heap pages. While the boot identity map (first 4 GiB) is the only way to
+    /// touch physical memory, frames come from DMA32 and below; once the direct map is live, from anywhere
+    /// (Normal first). A rejected free is a kernel bug: it is reported on the console, never absorbed.
+    /// </summary>
+    internal sealed class KernelFrameSource : IFrameSource
+    {
+        private readonly FrameAllocator<KernelPhysicalMemory> _frames;
+
+        public KernelFrameSource(FrameAllocator<KernelPhysicalMemory> frames)
+        {
+            _frames = frames;
+            HighestZone = ZoneId.Dma32;
+        }
+
+        public ZoneId HighestZone { get; set; }
+
+        public bool TryAllocateFrame(out ulong physical) => _frames.Allocate(HighestZone, out physical);
+
+        public void FreeFrame(ulong physical)
+        {
+            FrameFreeStatus status = _frames.Free(physical);
+            if (status != FrameFreeStatus.Ok)
+            {
+                Drivers.Console.Write("frames: rejected free of ");
+                Drivers.Console.WriteHex(physical);
+                Drivers.Console.WriteLine(" (not an allocated frame)");
+            }
+        }
+    }
+}

@@ -1,0 +1,266 @@
+using Kernel.Arch;
+using Kernel.Boot;
+using Kernel.Drivers;
+using Kernel.Mem;
+using Kernel.Mem.Heap;
+using Kernel.Mem.Paging;
+using Kernel.Mem.Physical;
+
+namespace Kernel.Memory
+{
+    /// <summary>
+    /// Puts the host-tested memory manager (Kernel.Mem) under the running kernel: builds the memory map
+    /// from what GRUB reported, the zones and the frame allocator from what is left after the kernel image,
+    /// the boot information, the modules and the first MiB; then the kernel's own page tables (a direct
+    /// map of physical memory, the image with W^X, guard pages under the stacks, page 0 unmapped), switches
+    /// CR3 to them, and starts the kernel heap that serves <c>new</c> from then on.
+    /// </summary>
+    internal static unsafe class MemoryManager
+    {
+        /// <summary>Usable memory needed once the kernel image and boot data are carved out (24 MiB of RAM).</summary>
+        public const ulong MinimumUsableBytes = 16 * MemConstants.MiB;
+
+        private const ulong Cr4GlobalPages = 1UL << 7;
+        private const ulong Cr4Smep = 1UL << 20;
+        private const ulong Cr4Smap = 1UL << 21;
+        private const ulong MinimumHeapSize = 16 * MemConstants.MiB;
+
+        private static MemoryMap s_map;
+        private static FrameAllocator<KernelPhysicalMemory> s_frames;
+        private static KernelFrameSource s_frameSource;
+        private static Mapper<KernelPhysicalMemory, KernelTlb> s_mapper;
+        private static KernelHeap<KernelPhysicalMemory, KernelTlb> s_heap;
+        private static KernelImageLayout s_image;
+        private static ulong s_directMapSize;
+        private static ulong s_heapMetadataPages;
+        private static ulong s_pageTableFramesAtSwitch;
+
+        public static MemoryMap Map => s_map;
+
+        public static FrameAllocator<KernelPhysicalMemory> Frames => s_frames;
+
+        public static KernelFrameSource FrameSource => s_frameSource;
+
+        public static Mapper<KernelPhysicalMemory, KernelTlb> Mapper => s_mapper;
+
+        public static KernelHeap<KernelPhysicalMemory, KernelTlb> Heap => s_heap;
+
+        public static KernelImageLayout Image => s_image;
+
+        public static ulong DirectMapSize => s_directMapSize;
+
+        /// <summary>Frames holding the kernel heap's own metadata (counted in its overhead).</summary>
+        public static ulong HeapMetadataPages => s_heapMetadataPages;
+
+        /// <summary>Page-table frames the kernel's address space used when CR3 was switched.</summary>
+        public static ulong PageTableFramesAtSwitch => s_pageTableFramesAtSwitch;
+
+        public static bool IsReady => s_heap != null;
+
+        public static void Initialize()
+        {
+            s_image = KernelImageLayout.Read();
+            BuildMemoryMap();
+            if (s_map.UsableBytes < MinimumUsableBytes)
+            {
+                RefuseToRun();
+            }
+            FrameAllocatorCreateStatus created = FrameAllocator<KernelPhysicalMemory>.Create(s_map, default, out s_frames);
+            if (created != FrameAllocatorCreateStatus.Ok)
+            {
+                Panic.Fail("memory: cannot create the frame allocator from the memory map");
+            }
+            s_frameSource = new KernelFrameSource(s_frames);
+
+            ulong freeBefore = s_frames.FreeFrames;
+            if (Mem.Paging.Mapper<KernelPhysicalMemory, KernelTlb>.CreateRootTable(default, s_frameSource, out ulong root) != PagingStatus.Success)
+            {
+                Panic.Fail("memory: no frame for the kernel's root page table");
+            }
+            s_mapper = new Mapper<KernelPhysicalMemory, KernelTlb>(default, default, s_frameSource, root);
+            Require(s_mapper.PopulateUpperHalf(), "sharing the upper half");
+            MapDirectMap();
+            MapKernelImage();
+            s_pageTableFramesAtSwitch = freeBefore - s_frames.FreeFrames;
+
+            Cpu.WriteCr4(Cpu.ReadCr4() | (CpuFeatures.HasGlobalPages ? Cr4GlobalPages : 0));
+            Cpu.WriteCr3(root);
+            PhysicalMemory.UseDirectMap();
+            s_frameSource.HighestZone = ZoneId.Normal;
+            EnableSupervisorProtections();
+
+            CreateKernelHeap();
+            ObjectAllocator.UseKernelHeap();
+        }
+
+        private static void BuildMemoryMap()
+        {
+            s_map = new MemoryMap();
+            for (int i = 0; i < Multiboot.MemoryMapCount; i++)
+            {
+                Multiboot.MemoryMapEntry* entry = Multiboot.GetMemoryMapEntry(i);
+                s_map.AddFirmwareEntry(entry->Base, entry->Length, entry->Type);
+            }
+            s_map.ReserveFirstMiB();
+            s_map.Reserve(s_image.PhysicalStart, s_image.PhysicalEnd - s_image.PhysicalStart, MemoryRegionKind.KernelImage);
+            s_map.Reserve(Multiboot.InfoAddress, Multiboot.InfoSize, MemoryRegionKind.BootInformation);
+            for (int i = 0; i < Multiboot.ModuleCount; i++)
+            {
+                Multiboot.Module* module = Multiboot.GetModule(i);
+                s_map.Reserve(module->Start, module->End - module->Start, MemoryRegionKind.BootModule);
+            }
+        }
+
+        private static void RefuseToRun()
+        {
+            Console.WriteLine();
+            Console.Write("memory: not enough RAM to run. ", ConsoleColor.LightRed);
+            Console.Write("After the kernel image and boot data, ");
+            Console.WriteDecimal(s_map.UsableBytes / MemConstants.KiB);
+            Console.Write(" KiB are usable; this kernel needs at least ");
+            Console.WriteDecimal(MinimumUsableBytes / MemConstants.MiB);
+            Console.WriteLine(" MiB usable (24 MiB of RAM). Give the machine more memory (QEMU: -m 32M or more).");
+            Console.WriteLine("system halted.");
+            if (Multiboot.HasOption("panic=exit"))
+            {
+                QemuExit.Fail();
+            }
+            Cpu.HaltForever();
+        }
+
+        /// <summary>Highest end of usable RAM: the direct map and the heap's reverse table cover up to here.</summary>
+        public static ulong HighestUsableAddress()
+        {
+            ulong highest = 0;
+            for (int i = 0; i < s_map.Count; i++)
+            {
+                MemoryRegion region = s_map[i];
+                if (region.Kind != MemoryRegionKind.Reserved && region.Kind != MemoryRegionKind.BadRam && region.End > highest)
+                {
+                    highest = region.End;
+                }
+            }
+            return highest;
+        }
+
+        private static PageFlags DataFlags(bool global)
+        {
+            PageFlags flags = PageFlags.Writable;
+            if (CpuFeatures.HasNoExecute)
+            {
+                flags |= PageFlags.NoExecute;
+            }
+            if (global && CpuFeatures.HasGlobalPages)
+            {
+                flags |= PageFlags.Global;
+            }
+            return flags;
+        }
+
+        /// <summary>
+        /// Maps physical [0, max(highest RAM, 4 GiB)) at the direct-map base with 2 MiB pages: all RAM plus
+        /// the low MMIO and firmware tables (VGA, ACPI) below 4 GiB. Data only: writable, never executable.
+        /// </summary>
+        private static void MapDirectMap()
+        {
+            ulong end = HighestUsableAddress();
+            if (end < 4 * MemConstants.GiB)
+            {
+                end = 4 * MemConstants.GiB;
+            }
+            end = MemConstants.AlignUp(end, MemConstants.LargePageSize);
+            s_directMapSize = end;
+            Require(s_mapper.MapRange(KernelLayout.DirectMapBase, 0, end / MemConstants.LargePageSize, DataFlags(global: true), PageSize.Size2MiB), "the direct map");
+        }
+
+        /// <summary>
+        /// Maps the image at -2 GiB with 4 KiB pages and W^X: code read-execute, read-only data read-only and
+        /// no-execute, data and .bss writable and no-execute. The guard pages under the kernel stacks stay
+        /// unmapped; the 32-bit boot stub and its temporary tables are not mapped at all.
+        /// </summary>
+        private static void MapKernelImage()
+        {
+            PageFlags global = CpuFeatures.HasGlobalPages ? PageFlags.Global : PageFlags.None;
+            PageFlags noExecute = CpuFeatures.HasNoExecute ? PageFlags.NoExecute : PageFlags.None;
+            MapImageRange(s_image.TextStart, s_image.TextEnd, global);
+            MapImageRange(s_image.ReadOnlyStart, s_image.ReadOnlyEnd, global | noExecute);
+            MapImageRange(s_image.DataStart, s_image.VirtualEnd, DataFlags(global: true));
+        }
+
+        private static void MapImageRange(ulong start, ulong end, PageFlags flags)
+        {
+            end = MemConstants.AlignUp(end, MemConstants.PageSize);
+            for (ulong page = start; page < end; page += MemConstants.PageSize)
+            {
+                if (KernelStacks.IsGuardPage(page))
+                {
+                    continue;
+                }
+                Require(s_mapper.Map(page, s_image.PhysicalOf(page), flags, PageSize.Size4KiB), "the kernel image");
+            }
+        }
+
+        private static void EnableSupervisorProtections()
+        {
+            ulong cr4 = Cpu.ReadCr4();
+            if (CpuFeatures.HasSmep)
+            {
+                cr4 |= Cr4Smep;
+            }
+            if (CpuFeatures.HasSmap)
+            {
+                cr4 |= Cr4Smap;
+            }
+            Cpu.WriteCr4(cr4);
+        }
+
+        /// <summary>
+        /// The heap's virtual range scales with RAM (16 MiB to 1 GiB); its block area is an eighth of it, at
+        /// most the FOS 32 MiB. Its metadata is mapped from ordinary frames just above the heap region.
+        /// </summary>
+        private static void CreateKernelHeap()
+        {
+            ulong usable = MemConstants.AlignDown(s_map.UsableBytes, MemConstants.LargePageSize);
+            ulong size = usable < MinimumHeapSize ? MinimumHeapSize : usable;
+            if (size > KernelLayout.KernelHeapMaximumSize)
+            {
+                size = KernelLayout.KernelHeapMaximumSize;
+            }
+            ulong blockArea = MemConstants.AlignDown(size / 8, MemConstants.PageSize);
+            if (blockArea > KernelHeapLayout.MaximumBlockAreaSize)
+            {
+                blockArea = KernelHeapLayout.MaximumBlockAreaSize;
+            }
+            var layout = new KernelHeapLayout(KernelLayout.KernelHeapBase, size, blockArea, HighestUsableAddress());
+            if (!layout.IsValid)
+            {
+                Panic.Fail("memory: invalid kernel heap layout");
+            }
+            ulong metadataBytes = KernelHeap<KernelPhysicalMemory, KernelTlb>.MetadataBytes(layout);
+            s_heapMetadataPages = MemConstants.AlignUp(metadataBytes, MemConstants.PageSize) / MemConstants.PageSize;
+            for (ulong i = 0; i < s_heapMetadataPages; i++)
+            {
+                if (!s_frameSource.TryAllocateFrame(out ulong frame))
+                {
+                    Panic.Fail("memory: out of frames for the kernel heap's metadata");
+                }
+                Require(s_mapper.Map(KernelLayout.KernelHeapMetadataBase + i * MemConstants.PageSize, frame, DataFlags(global: true), PageSize.Size4KiB), "the heap metadata");
+                System.Runtime.RuntimeExports.memset((byte*)PhysicalMemory.ToVirtual(frame), 0, (nuint)MemConstants.PageSize);
+            }
+            s_heap = new KernelHeap<KernelPhysicalMemory, KernelTlb>(s_mapper, s_frameSource, layout, (byte*)KernelLayout.KernelHeapMetadataBase, metadataBytes);
+        }
+
+        private static void Require(PagingStatus status, string what)
+        {
+            if (status != PagingStatus.Success)
+            {
+                Console.Write("memory: mapping failed while building ");
+                Console.Write(what);
+                Console.Write(": status ");
+                Console.WriteDecimal((ulong)status);
+                Console.WriteLine();
+                Panic.Fail("memory: cannot build the kernel's page tables");
+            }
+        }
+    }
+}
