@@ -46,6 +46,11 @@ namespace Kernel
             {
                 new HelpCommand(),
                 new MemmapCommand(),
+                new MeminfoCommand(),
+                new KheapCommand(),
+                new VmCommand(),
+                new FramesCommand(),
+                new MembenchCommand(),
                 new CmdlineCommand(),
                 new CpuinfoCommand(),
                 new UptimeCommand(),

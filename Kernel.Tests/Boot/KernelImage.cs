@@ -75,6 +75,14 @@ public static class KernelImage
         {
             return fromEnvironment;
         }
+        foreach (var attribute in typeof(KernelImage).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false))
+        {
+            var metadata = (System.Reflection.AssemblyMetadataAttribute)attribute;
+            if (metadata.Key == "RepositoryRoot" && File.Exists(Path.Combine(metadata.Value, "Kernel.slnx")))
+            {
+                return metadata.Value;
+            }
+        }
         for (string directory = AppContext.BaseDirectory; directory != null; directory = Path.GetDirectoryName(directory))
         {
             if (File.Exists(Path.Combine(directory, "Kernel.slnx")))

@@ -31,6 +31,7 @@ namespace Kernel.Memory
         private static Mapper<KernelPhysicalMemory, KernelTlb> s_mapper;
         private static KernelHeap<KernelPhysicalMemory, KernelTlb> s_heap;
         private static KernelImageLayout s_image;
+        private static KernelHeapLayout s_heapLayout;
         private static ulong s_directMapSize;
         private static ulong s_heapMetadataPages;
         private static ulong s_pageTableFramesAtSwitch;
@@ -46,6 +47,8 @@ namespace Kernel.Memory
         public static KernelHeap<KernelPhysicalMemory, KernelTlb> Heap => s_heap;
 
         public static KernelImageLayout Image => s_image;
+
+        public static KernelHeapLayout HeapLayout => s_heapLayout;
 
         public static ulong DirectMapSize => s_directMapSize;
 
@@ -232,6 +235,7 @@ namespace Kernel.Memory
                 blockArea = KernelHeapLayout.MaximumBlockAreaSize;
             }
             var layout = new KernelHeapLayout(KernelLayout.KernelHeapBase, size, blockArea, HighestUsableAddress());
+            s_heapLayout = layout;
             if (!layout.IsValid)
             {
                 Panic.Fail("memory: invalid kernel heap layout");

@@ -1,0 +1,117 @@
+using Kernel.Drivers;
+using Kernel.Mem.Paging;
+using Kernel.Memory;
+
+namespace Kernel.Shell.Commands
+{
+    /// <summary>
+    /// Walks the kernel's page tables for one virtual address and prints each level's entry with its flags,
+    /// or where the walk stops (the first non-present entry).
+    /// </summary>
+    internal sealed class VmCommand : ShellCommand
+    {
+        public override string Name => "vm";
+
+        public override string Arguments => "ADDR";
+
+        public override string Summary => "walk the page tables for a virtual address";
+
+        public override void Execute(CommandLine line)
+        {
+            if (line.Count != 2 || !line.TryParseNumber(1, out ulong address))
+            {
+                PrintUsage();
+                return;
+            }
+            PagingStatus status = MemoryManager.Mapper.Walk(address, out PageWalk walk);
+            Console.Write("vm ");
+            Console.WriteHex(address);
+            if (status == PagingStatus.NonCanonicalAddress)
+            {
+                Console.WriteLine(": not a canonical address (bits 63..47 must all equal bit 47)");
+                return;
+            }
+            Console.Write(": PML4[");
+            Console.WriteDecimal((ulong)VirtualAddressLayout.TableIndex(address, PageTableLevel.Pml4));
+            Console.Write("] PDPT[");
+            Console.WriteDecimal((ulong)VirtualAddressLayout.TableIndex(address, PageTableLevel.Pdpt));
+            Console.Write("] PD[");
+            Console.WriteDecimal((ulong)VirtualAddressLayout.TableIndex(address, PageTableLevel.PageDirectory));
+            Console.Write("] PT[");
+            Console.WriteDecimal((ulong)VirtualAddressLayout.TableIndex(address, PageTableLevel.PageTable));
+            Console.Write("] offset ");
+            Console.WriteHex(address & 0xFFF, 3);
+            Console.WriteLine();
+            for (PageTableLevel level = PageTableLevel.Pml4; level >= walk.StoppedAt; level--)
+            {
+                // Bit 7 is PS (a large page) in a PDPTE/PDE that maps, and PAT in a PTE.
+                WriteEntry(LevelName(level), walk.EntryAt(level), level == walk.StoppedAt && level != PageTableLevel.PageTable && walk.IsMapped);
+                if (level == PageTableLevel.PageTable)
+                {
+                    break;
+                }
+            }
+            if (!walk.IsMapped)
+            {
+                Console.Write("not mapped: the walk stops at the ");
+                Console.Write(LevelName(walk.StoppedAt));
+                Console.WriteLine(walk.LastEntry.IsReservation ? " (entry holds reservation marks only)" : " (entry not present)");
+                return;
+            }
+            MemoryManager.Mapper.Translate(address, out Translation translation);
+            Console.Write("-> physical ");
+            Console.WriteHex(translation.PhysicalAddress);
+            Console.Write(walk.Size == PageSize.Size4KiB ? " (4 KiB page)" : walk.Size == PageSize.Size2MiB ? " (2 MiB page)" : " (1 GiB page)");
+            Console.WriteLine();
+        }
+
+        private static string LevelName(PageTableLevel level)
+        {
+            switch (level)
+            {
+                case PageTableLevel.Pml4: return "PML4E";
+                case PageTableLevel.Pdpt: return "PDPTE";
+                case PageTableLevel.PageDirectory: return "PDE";
+                default: return "PTE";
+            }
+        }
+
+        private static void WriteEntry(string name, PageTableEntry entry, bool leaf)
+        {
+            Console.Write("  ");
+            Console.Write(name);
+            for (int i = name.Length; i < 6; i++)
+            {
+                Console.Write(' ');
+            }
+            Console.WriteHex(entry.Value);
+            if (!entry.IsPresent)
+            {
+                Console.Write(entry.IsEmpty ? " empty (not present)" : " not present");
+                if (entry.IsUserHeapReserved)
+                {
+                    Console.Write(" UHPAGE");
+                }
+                if (entry.IsGuard)
+                {
+                    Console.Write(" GUARD");
+                }
+                Console.WriteLine();
+                return;
+            }
+            Console.Write(" P");
+            Console.Write(entry.IsWritable ? " W" : " R");
+            Console.Write(entry.IsUser ? " U" : " S");
+            if (entry.IsWriteThrough) { Console.Write(" PWT"); }
+            if (entry.IsCacheDisabled) { Console.Write(" PCD"); }
+            if (entry.IsAccessed) { Console.Write(" A"); }
+            if (entry.IsDirty) { Console.Write(" D"); }
+            if (leaf && entry.IsHuge) { Console.Write(" PS"); }
+            if (entry.IsGlobal) { Console.Write(" G"); }
+            Console.Write(entry.IsNoExecute ? " NX" : " X");
+            if (entry.IsUserHeapReserved) { Console.Write(" UHPAGE"); }
+            if (entry.IsGuard) { Console.Write(" GUARD"); }
+            Console.WriteLine();
+        }
+    }
+}
