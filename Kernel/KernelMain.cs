@@ -41,6 +41,9 @@ namespace Kernel
             {
                 new RuntimeSuite(),
                 new ArchSuite(),
+                new FramesSuite(),
+                new PagingSuite(),
+                new KernelHeapSuite(),
             });
             Shell.Shell.Initialize(new ShellCommand[]
             {

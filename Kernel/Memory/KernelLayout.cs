@@ -7,6 +7,8 @@ namespace Kernel.Memory
     /// 0xFFFF_8000_0000_0000  direct map of all physical memory (2 MiB pages, no-execute)
     /// 0xFFFF_C000_0000_0000  kernel heap: block area, guard page, page area (mapped page by page)
     /// 0xFFFF_D000_0000_0000  kernel heap metadata
+    /// 0xFFFF_E000_0000_0000  self-test scratch: a second kernel heap, its metadata, a scratch page
+    ///                        (one 1 GiB region each, unmapped outside a running self-test)
     /// 0xFFFF_FFFF_8000_0000  kernel image (-2 GiB), W^X
     /// </code>
     /// </summary>
@@ -17,6 +19,12 @@ namespace Kernel.Memory
         public const ulong KernelHeapMaximumSize = 1UL << 30;
         public const ulong KernelHeapMetadataBase = 0xFFFF_D000_0000_0000;
         public const ulong KernelImageBase = 0xFFFF_FFFF_8000_0000;
+
+        // Each scratch range has a 1 GiB region (one page directory) to itself, so the page tables a
+        // self-test creates there are exactly the ones it can count, and all go again when it unmaps.
+        public const ulong SelfTestHeapBase = 0xFFFF_E000_0000_0000;
+        public const ulong SelfTestHeapMetadataBase = 0xFFFF_E000_4000_0000;
+        public const ulong SelfTestScratchPage = 0xFFFF_E000_8000_0000;
 
         public static bool IsKernelHeapAddress(ulong address) => address - KernelHeapBase < KernelHeapMaximumSize;
 

@@ -1,0 +1,84 @@
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace Kernel.Tests.Boot;
+
+/// <summary>
+/// The kernel on its own memory manager across machine sizes: the in-kernel frames, paging and kheap suites
+/// pass from a small machine to one with RAM above 4 GiB, and a machine below the minimum is refused with a
+/// message instead of a crash.
+/// </summary>
+[Collection(BootCollection.Name)]
+public sealed class MemoryBootTests
+{
+    private const int QemuSuccess = 33;
+    private const int QemuFailure = 35;
+
+    [Theory]
+    [InlineData("32M")]
+    [InlineData("512M")]
+    [InlineData("5G")]
+    public void Selftest_passes_every_memory_suite_without_leaking_a_frame(string memory)
+    {
+        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Selftest, "panic=exit"), memory);
+        int status = qemu.WaitForExit(seconds: 60);
+        string output = qemu.Output;
+
+        Assert.DoesNotContain("[FAIL]", output);
+        Assert.DoesNotContain("KERNEL PANIC", output);
+        Assert.Matches(@"selftest: \d+ passed, 0 failed", output);
+        foreach (string check in new[]
+        {
+            "frames.isa_dma_buffer_is_aligned_below_16_MiB_and_crosses_no_64_KiB_boundary",
+            "frames.double_free_is_refused_without_changing_free_frames",
+            "frames.no_frame_leaked",
+            "paging.no_image_page_is_writable_and_executable",
+            "paging.read_of_an_unmapped_page_faults_as_not_present",
+            "paging.no_frame_or_page_table_leaked",
+            "kheap.fos.two_and_a_half_units_extend_the_break",
+            "kheap.fos.every_frame_is_back_after_teardown",
+            "kheap.churn.every_allocation_keeps_its_contents",
+            "kheap.bad_free.double_free_of_a_block_is_refused",
+            "kheap.live_heap_leaks_no_frame",
+        })
+        {
+            Assert.Contains("[PASS] " + check + "\n", output);
+        }
+        // Each suite prints its free-frame count before and after; they must agree.
+        MatchCollection counts = Regex.Matches(output, @"free frames before (\d+), after (\d+)");
+        Assert.Equal(3, counts.Count);
+        Assert.All(counts, m => Assert.Equal(m.Groups[1].Value, m.Groups[2].Value));
+        Assert.Contains("kfree: rejected", output);
+        Assert.True(status == QemuSuccess, $"QEMU exit status {status}, expected {QemuSuccess}. Output:\n{output}");
+    }
+
+    [Fact]
+    public void With_RAM_above_4_GiB_ordinary_frames_and_heap_pages_come_from_the_normal_zone()
+    {
+        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Selftest, "panic=exit"), memory: "5G");
+        int status = qemu.WaitForExit(seconds: 60);
+        string output = qemu.Output;
+
+        Assert.Contains("[PASS] frames.normal_zone.ordinary_frame_lies_at_or_above_4_GiB\n", output);
+        Assert.Contains("[PASS] frames.normal_zone.frame_is_written_and_read_through_the_direct_map\n", output);
+        Assert.DoesNotContain("ordinary_frame_falls_back_below_4_GiB", output);
+        Assert.Contains("kheap: custom-fit scenario in units of 1024 KiB", output);
+        Match normal = Regex.Match(output, @"\((\d+) heap pages were backed by frames above 4 GiB\)");
+        Assert.True(normal.Success && long.Parse(normal.Groups[1].Value) > 0, "the scenario's heap pages did not come from above 4 GiB:\n" + output);
+        Assert.Equal(QemuSuccess, status);
+    }
+
+    [Fact]
+    public void Below_the_minimum_RAM_the_kernel_says_so_and_exits_instead_of_crashing()
+    {
+        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Selftest, "panic=exit"), memory: "16M");
+        int status = qemu.WaitForExit(seconds: 60);
+        string output = qemu.Output;
+
+        Assert.Contains("memory: not enough RAM to run.", output);
+        Assert.Matches(@"this kernel needs at least 16 MiB usable", output);
+        Assert.DoesNotContain("KERNEL PANIC", output);
+        Assert.DoesNotContain("[PASS]", output);
+        Assert.True(status == QemuFailure, $"QEMU exit status {status}, expected {QemuFailure}. Output:\n{output}");
+    }
+}
