@@ -83,7 +83,8 @@ public sealed class ShellBootTests
     [Theory]
     [InlineData("crash ud", "#UD invalid opcode")]
     [InlineData("crash throw", "exception: System.InvalidOperationException")]
-    [InlineData("crash pf 0xffff800000000000", "page fault: unmapped address")]
+    // 0xFFFF_8000_0000_0000 is the direct map now; the self-test scratch page is unmapped outside a self-test.
+    [InlineData("crash pf 0xffffe00080000000", "page fault: unmapped address")]
     [InlineData("crash pf 0x0000800000000000", "#GP general protection")]
     public void Crash_variants_show_the_panic_screen_with_their_cause(string command, string expected)
     {
