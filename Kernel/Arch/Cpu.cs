@@ -39,6 +39,8 @@ namespace Kernel.Arch
 
         [RuntimeImport("*", "CpuInvalidOpcode")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void InvalidOpcode();
 
+        [RuntimeImport("*", "CpuCompareExchange32")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern int CompareExchange32(int* location, int value, int comparand);
+
         /// <summary>Waits about a microsecond by writing to the unused POST-code port, as Linux does.</summary>
         public static void IoDelay() => OutByte(0x80, 0);
     }

@@ -165,3 +165,11 @@ global CpuInvalidOpcode
 CpuInvalidOpcode:
     ud2
     ret
+
+; CpuCompareExchange32(int* location, int value, int comparand): atomically stores value when *location
+; equals comparand; returns the value found (SDM Vol. 2A, CMPXCHG with LOCK).
+global CpuCompareExchange32
+CpuCompareExchange32:
+    mov eax, edx
+    lock cmpxchg [rdi], esi
+    ret
