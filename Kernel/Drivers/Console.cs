@@ -37,6 +37,16 @@ namespace Kernel.Drivers
 
         public static void WriteLine() => Write('\n');
 
+        /// <summary>Writes <paramref name="text"/> left-aligned in a column of <paramref name="width"/> characters.</summary>
+        public static void WritePadded(string text, int width)
+        {
+            Write(text);
+            for (int i = text.Length; i < width; i++)
+            {
+                Write(' ');
+            }
+        }
+
         public static void Write(string text, ConsoleColor color)
         {
             VgaText.SetColor(color);

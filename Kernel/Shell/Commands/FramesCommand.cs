@@ -67,11 +67,7 @@ namespace Kernel.Shell.Commands
                     continue;
                 }
                 Zone zone = frames.GetZone((ZoneId)i);
-                Console.Write(zone.Name);
-                for (int pad = zone.Name.Length; pad < 12; pad++)
-                {
-                    Console.Write(' ');
-                }
+                Console.WritePadded(zone.Name, 12);
                 for (int order = 0; order <= FrameAllocator<KernelPhysicalMemory>.MaxOrder; order++)
                 {
                     Console.WriteDecimal(frames.FreeBlockCount((ZoneId)i, order), 6);

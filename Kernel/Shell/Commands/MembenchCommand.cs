@@ -86,11 +86,7 @@ namespace Kernel.Shell.Commands
 
         private static void Report(string name, ulong cycles, ulong peer)
         {
-            Console.Write(name);
-            for (int i = name.Length; i < 34; i++)
-            {
-                Console.Write(' ');
-            }
+            Console.WritePadded(name, 34);
             Console.WriteDecimal(cycles, 10);
             Console.Write("   ");
             ulong hundredths = peer == 0 ? 0 : cycles * 100 / peer;

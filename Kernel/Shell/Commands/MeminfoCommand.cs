@@ -114,11 +114,7 @@ namespace Kernel.Shell.Commands
 
         private static void WriteZone(string name, ulong total, ulong free)
         {
-            Console.Write(name);
-            for (int i = name.Length; i < 8; i++)
-            {
-                Console.Write(' ');
-            }
+            Console.WritePadded(name, 8);
             Console.WriteDecimal(total, 14);
             Console.WriteDecimal(free, 14);
             Console.WriteDecimal(total * MemConstants.PageSize / MemConstants.MiB, 13);

@@ -79,11 +79,7 @@ namespace Kernel.Shell.Commands
         private static void WriteEntry(string name, PageTableEntry entry, bool leaf)
         {
             Console.Write("  ");
-            Console.Write(name);
-            for (int i = name.Length; i < 6; i++)
-            {
-                Console.Write(' ');
-            }
+            Console.WritePadded(name, 6);
             Console.WriteHex(entry.Value);
             if (!entry.IsPresent)
             {
