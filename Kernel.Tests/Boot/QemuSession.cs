@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Text;
 using System.Threading;
@@ -43,7 +44,8 @@ public sealed class QemuSession : IDisposable
 
     /// <param name="memory">QEMU -m value, e.g. "512M" or "5G".</param>
     /// <param name="debugExit">Attach isa-debug-exit at 0xf4 (how the kernel reports test results).</param>
-    public static QemuSession Start(string iso, string memory = "512M", bool debugExit = true)
+    /// <param name="extraArguments">Further QEMU arguments, e.g. drives: "-drive", "file=...,if=floppy".</param>
+    public static QemuSession Start(string iso, string memory = "512M", bool debugExit = true, IReadOnlyList<string> extraArguments = null)
     {
         var start = new ProcessStartInfo("qemu-system-x86_64")
         {
@@ -60,6 +62,10 @@ public sealed class QemuSession : IDisposable
         {
             start.ArgumentList.Add("-device");
             start.ArgumentList.Add("isa-debug-exit,iobase=0xf4,iosize=0x04");
+        }
+        foreach (string argument in extraArguments ?? Array.Empty<string>())
+        {
+            start.ArgumentList.Add(argument);
         }
         var process = Process.Start(start) ?? throw new InvalidOperationException("qemu-system-x86_64 did not start");
         var session = new QemuSession(process);

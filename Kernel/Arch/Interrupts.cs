@@ -5,34 +5,74 @@ namespace Kernel.Arch
 {
     /// <summary>
     /// The managed side of every interrupt: exceptions go to their handlers or the panic screen, hardware
-    /// interrupts to their drivers followed by an end-of-interrupt to the PIC.
+    /// interrupts to the handler a driver registered for the line, followed by an end-of-interrupt to the
+    /// PIC.
     /// </summary>
     internal static unsafe class Interrupts
     {
+        /// <summary>Lines of the two cascaded 8259As: 0-7 on the master, 8-15 on the slave.</summary>
+        public const int IrqCount = 16;
+
         private const int TimerIrq = 0;
         private const int KeyboardIrq = 1;
         private const int SerialIrq = 4;
 
+        // One handler per line, filled at driver initialisation and read by Dispatch; null means nobody
+        // claimed the line (its interrupts are only acknowledged). Allocated before the heap exists, by the
+        // early allocator, and never freed.
+        private static delegate*<void>[] s_handlers;
+        private static ulong[] s_irqCounts;
         private static ulong s_breakpoints;
         private static ulong s_spurious;
+        private static ulong s_unclaimed;
 
         public static ulong Breakpoints => s_breakpoints;
 
         public static ulong SpuriousInterrupts => s_spurious;
 
+        /// <summary>Interrupts on lines no driver registered for.</summary>
+        public static ulong UnclaimedInterrupts => s_unclaimed;
+
         public static void Initialize()
         {
+            s_handlers = new delegate*<void>[IrqCount];
+            s_irqCounts = new ulong[IrqCount];
             Gdt.Initialize();
             Idt.Initialize();
             Pic.Initialize();
             Pit.Initialize();
-            Pic.Unmask(TimerIrq);
-            Pic.Unmask(KeyboardIrq);
-            Pic.Unmask(SerialIrq);
-            SerialPort.EnableReceiveInterrupt();
+            Register(TimerIrq, &Pit.OnTick);
             Keyboard.Initialize();
+            Register(KeyboardIrq, &Keyboard.OnInterrupt);
+            Register(SerialIrq, &OnSerialInterrupt);
+            SerialPort.EnableReceiveInterrupt();
             Cpu.EnableInterrupts();
         }
+
+        /// <summary>
+        /// Makes <paramref name="handler"/> the handler of <paramref name="irq"/> and unmasks the line. The
+        /// handler runs with interrupts disabled, on the interrupted stack, before the PIC's end-of-interrupt;
+        /// it must silence its device's request (read a status register) and do little else. Returns false
+        /// when the line is out of range or already has a handler: lines are not shared, since the ISA lines
+        /// the PIC serves are edge triggered.
+        /// </summary>
+        public static bool Register(int irq, delegate*<void> handler)
+        {
+            if ((uint)irq >= IrqCount || handler == null)
+            {
+                return false;
+            }
+            if (s_handlers[irq] != null)
+            {
+                return false;
+            }
+            s_handlers[irq] = handler;
+            Pic.Unmask(irq);
+            return true;
+        }
+
+        /// <summary>Interrupts taken on <paramref name="irq"/> since boot (spurious ones excluded).</summary>
+        public static ulong CountOf(int irq) => (uint)irq < IrqCount ? s_irqCounts[irq] : 0;
 
         [UnmanagedCallersOnly(EntryPoint = "KernelInterruptDispatch")]
         private static void Dispatch(InterruptFrame* frame)
@@ -49,22 +89,25 @@ namespace Kernel.Arch
                 s_spurious++;
                 return;
             }
-            switch (irq)
+            s_irqCounts[irq]++;
+            delegate*<void> handler = s_handlers[irq];
+            if (handler != null)
             {
-                case TimerIrq:
-                    Pit.OnTick();
-                    break;
-                case KeyboardIrq:
-                    Keyboard.OnInterrupt();
-                    break;
-                case SerialIrq:
-                    while (SerialPort.TryRead(out byte value))
-                    {
-                        InputQueue.Push((char)value);
-                    }
-                    break;
+                handler();
+            }
+            else
+            {
+                s_unclaimed++;
             }
             Pic.Acknowledge(irq);
+        }
+
+        private static void OnSerialInterrupt()
+        {
+            while (SerialPort.TryRead(out byte value))
+            {
+                InputQueue.Push((char)value);
+            }
         }
 
         private static void HandleException(InterruptFrame* frame)

@@ -1,0 +1,196 @@
+using System;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Kernel.Tests.Boot;
+
+/// <summary>
+/// The floppy (ISA DMA, 8237 channel 2) and IDE (PCI bus-master) drivers on QEMU's emulated hardware,
+/// reading images whose every sector names itself. With 5 GiB of RAM the frame allocator's first choice
+/// lies above 4 GiB, so every buffer below a limit is there because the driver asked for it.
+/// </summary>
+[Collection(BootCollection.Name)]
+public sealed class DmaBootTests : IClassFixture<DmaTestImages>
+{
+    private const ulong Below16MiB = 16UL << 20;
+    private const ulong Below4GiB = 4UL << 30;
+    private const ulong IsaDmaPage = 64 * 1024;
+    private const ulong PrdRegionBoundary = 64 * 1024;
+
+    private static readonly Regex s_dumpLine = new Regex(@"^  ([0-9a-f]{4}) ((?: [0-9a-f]{2}){1,16})  \|", RegexOptions.Multiline);
+
+    private readonly DmaTestImages _images;
+    private readonly ITestOutputHelper _output;
+
+    public DmaBootTests(DmaTestImages images, ITestOutputHelper output)
+    {
+        _images = images;
+        _output = output;
+    }
+
+    private QemuSession StartWithDrives()
+    {
+        QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel), "5G", extraArguments: _images.QemuDrives);
+        qemu.WaitFor("shell ready");
+        qemu.WaitFor(QemuSession.Prompt);
+        return qemu;
+    }
+
+    private static ulong Hex(string digits) => ulong.Parse(digits, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+
+    /// <summary>The bytes of a hex dump, in order, checking that the offsets run on without a gap.</summary>
+    private static byte[] DumpedBytes(string reply)
+    {
+        var bytes = new System.Collections.Generic.List<byte>();
+        foreach (Match line in s_dumpLine.Matches(reply))
+        {
+            Assert.Equal(bytes.Count, (int)Hex(line.Groups[1].Value));
+            foreach (string pair in line.Groups[2].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                bytes.Add((byte)Hex(pair));
+            }
+        }
+        return bytes.ToArray();
+    }
+
+    private static void AssertDumpMatches(byte[] image, long offset, string reply)
+    {
+        byte[] dumped = DumpedBytes(reply);
+        Assert.True(dumped.Length == 64, "expected a 64-byte dump:\n" + reply);
+        Assert.Equal(new ArraySegment<byte>(image, (int)offset, dumped.Length).ToArray(), dumped);
+    }
+
+    private static ulong FreeFrames(string meminfo)
+    {
+        Match m = Regex.Match(meminfo, @"^all\s+\d+\s+(\d+)\s", RegexOptions.Multiline);
+        Assert.True(m.Success, "no 'all' line in meminfo:\n" + meminfo);
+        return ulong.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public void Floppy_reads_by_ISA_DMA_match_the_image_through_a_buffer_below_16_MiB_inside_one_64_KiB_page()
+    {
+        using QemuSession qemu = StartWithDrives();
+        // First and last sector, both heads of cylinder 0, a cylinder change, the middle and the end.
+        foreach (int lba in new[] { 0, 1, 17, 18, 35, 36, 1000, 1439, 2879 })
+        {
+            string reply = qemu.Run("fd read " + lba);
+            Assert.Contains("fd0: CMOS drive type 4 (3.5\" 1.44 MB", reply);
+            Match read = Regex.Match(reply, @"read LBA (\d+) \(C (\d+) H (\d+) S (\d+)\): buffer 0x([0-9a-f]{16}) \((\d+) B");
+            Assert.True(read.Success, $"fd read {lba} printed no buffer line:\n{reply}");
+            Assert.Equal(lba, int.Parse(read.Groups[1].Value, CultureInfo.InvariantCulture));
+            Assert.Equal(lba / 36, int.Parse(read.Groups[2].Value, CultureInfo.InvariantCulture));
+            Assert.Equal(lba / 18 % 2, int.Parse(read.Groups[3].Value, CultureInfo.InvariantCulture));
+            Assert.Equal(lba % 18 + 1, int.Parse(read.Groups[4].Value, CultureInfo.InvariantCulture));
+
+            ulong buffer = Hex(read.Groups[5].Value);
+            ulong end = buffer + DmaTestImages.SectorSize;
+            Assert.True(end <= Below16MiB, $"floppy DMA buffer 0x{buffer:x} is not below 16 MiB");
+            Assert.True(buffer / IsaDmaPage == (end - 1) / IsaDmaPage, $"floppy DMA buffer 0x{buffer:x} crosses a 64 KiB boundary");
+            AssertDumpMatches(_images.Floppy, (long)lba * DmaTestImages.SectorSize, reply);
+        }
+    }
+
+    [Fact]
+    public void Ide_reads_by_bus_master_DMA_match_the_image_with_the_PRD_table_and_regions_below_4_GiB()
+    {
+        using QemuSession qemu = StartWithDrives();
+        string pci = qemu.Run("pci");
+        Assert.Matches(@"00:01\.1 8086:7010 class 01\.01\.[0-9a-f]{2} IDE controller", pci);
+        string info = qemu.Run("ide info");
+        Assert.Contains("bus master 0x", info);
+        Assert.Matches(@"primary master: ""QEMU HARDDISK"", 16384 sectors \(8 MiB\)", info);
+
+        foreach ((int lba, int count) in new[] { (0, 1), (1, 1), (7, 8), (1000, 256), (4097, 100), (16383, 1), (16128, 256) })
+        {
+            string reply = qemu.Run($"ide read {lba} {count}");
+            Match read = Regex.Match(reply, @"read LBA (\d+), (\d+) sectors? \(READ DMA\): PRD table 0x([0-9a-f]{16}), (\d+) regions?");
+            Assert.True(read.Success, $"ide read {lba} {count} printed no PRD line:\n{reply}");
+            ulong table = Hex(read.Groups[3].Value);
+            Assert.True(table % 4 == 0, $"PRD table 0x{table:x} is not dword aligned");
+            Assert.True(table + 64 <= Below4GiB, $"PRD table 0x{table:x} is not below 4 GiB");
+            Assert.True(table / PrdRegionBoundary == (table + 63) / PrdRegionBoundary, $"PRD table 0x{table:x} crosses a 64 KiB boundary");
+
+            MatchCollection regions = Regex.Matches(reply, @"^  region (\d+): 0x([0-9a-f]{16}) (\d+) B$", RegexOptions.Multiline);
+            Assert.Equal(int.Parse(read.Groups[4].Value, CultureInfo.InvariantCulture), regions.Count);
+            ulong total = 0;
+            foreach (Match region in regions)
+            {
+                ulong start = Hex(region.Groups[2].Value);
+                ulong size = ulong.Parse(region.Groups[3].Value, CultureInfo.InvariantCulture);
+                Assert.True(start + size <= Below4GiB, $"PRD region 0x{start:x} is not below 4 GiB");
+                Assert.True(size <= PrdRegionBoundary && start / PrdRegionBoundary == (start + size - 1) / PrdRegionBoundary,
+                    $"PRD region 0x{start:x} ({size} B) crosses a 64 KiB boundary");
+                Assert.True(start % 2 == 0, $"PRD region 0x{start:x} is not word aligned");
+                total += size;
+            }
+            Assert.Equal((ulong)count * DmaTestImages.SectorSize, total);
+
+            long offset = (long)lba * DmaTestImages.SectorSize;
+            AssertDumpMatches(_images.Disk, offset, reply);
+            uint expected = DmaTestImages.Fnv1a(_images.Disk, offset, count * DmaTestImages.SectorSize);
+            Assert.Contains($"fnv1a 0x{expected:x8}", reply);
+        }
+    }
+
+    [Fact]
+    public void Hundreds_of_DMA_reads_leave_the_free_frame_count_where_it_started()
+    {
+        using QemuSession qemu = StartWithDrives();
+        // The first use of each driver allocates its bookkeeping from the kernel heap: not a leak.
+        Assert.Contains("fnv1a", qemu.Run("ide read 0"));
+        Assert.Contains("0000 ", qemu.Run("fd read 0"));
+        ulong before = FreeFrames(qemu.Run("meminfo"));
+
+        string fd = qemu.Run("fd bench 300", 120);
+        Match fdBench = Regex.Match(fd, @"fd bench: 300 sectors in \d+ ms, \d+ KiB/s, fnv1a 0x([0-9a-f]{8})");
+        Assert.True(fdBench.Success, "fd bench printed no result:\n" + fd);
+        Assert.Equal($"{DmaTestImages.Fnv1a(_images.Floppy, 0, 300 * DmaTestImages.SectorSize):x8}", fdBench.Groups[1].Value);
+        Assert.Contains(" 0 outside 16 MiB or across 64 KiB", fd);
+
+        string ide = qemu.Run("ide bench 2 8", 120);
+        Match ideBench = Regex.Match(ide, @"ide bench: 2 MiB in 512 requests of 8 sectors, .* fnv1a 0x([0-9a-f]{8})");
+        Assert.True(ideBench.Success, "ide bench printed no result:\n" + ide);
+        Assert.Equal($"{DmaTestImages.Fnv1a(_images.Disk, 0, 2 << 20):x8}", ideBench.Groups[1].Value);
+        Assert.Contains(" 0 above 4 GiB or across 64 KiB", ide);
+
+        ulong after = FreeFrames(qemu.Run("meminfo"));
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public void Ide_bench_reads_4_MiB_in_128_KiB_requests_and_reports_its_rate()
+    {
+        using QemuSession qemu = StartWithDrives();
+        string bench = qemu.Run("ide bench 4", 120);
+        Match m = Regex.Match(bench, @"ide bench: 4 MiB in 32 requests of 256 sectors, (\d+) ms, (\d+\.\d\d) MiB/s, fnv1a 0x([0-9a-f]{8})");
+        Assert.True(m.Success, "ide bench printed no result:\n" + bench);
+        Assert.Equal($"{DmaTestImages.Fnv1a(_images.Disk, 0, 4 << 20):x8}", m.Groups[3].Value);
+        Assert.True(double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) > 0, "no rate:\n" + bench);
+        Assert.Contains(" 0 above 4 GiB or across 64 KiB", bench);
+        _output.WriteLine(bench.Trim());
+    }
+
+    [Fact]
+    public void Without_drives_fd_and_ide_say_what_is_missing_and_bad_arguments_print_usage()
+    {
+        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel));
+        qemu.WaitFor("shell ready");
+        qemu.WaitFor(QemuSession.Prompt);
+
+        // QEMU's default floppy drive without a disk is a 2.88 MB one (CMOS type 5).
+        Assert.Contains("not a 3.5\" 1.44 MB drive", qemu.Run("fd read 0"));
+        Assert.Contains("ide: no device as primary master", qemu.Run("ide read 0"));
+        Assert.Contains("usage: fd read LBA | bench SECTORS", qemu.Run("fd"));
+        Assert.Contains("usage: fd", qemu.Run("fd read 0xZZ"));
+        Assert.Contains("usage: fd", qemu.Run("fd write 0"));
+        Assert.Contains("fd: LBA out of range", qemu.Run("fd read 2880"));
+        Assert.Contains("usage: ide info | read LBA [COUNT] | bench MIB [SECTORS]", qemu.Run("ide"));
+        Assert.Contains("ide: COUNT must be 1 to 256", qemu.Run("ide read 0 257"));
+        Assert.Contains("ide: MIB must be 1 to", qemu.Run("ide bench 0"));
+        Assert.Contains("usage: pci", qemu.Run("pci extra"));
+        Assert.Contains("up 0:00:", qemu.Run("uptime"));
+    }
+}

@@ -1,0 +1,93 @@
+using System;
+using System.IO;
+
+namespace Kernel.Tests.Boot;
+
+/// <summary>
+/// A 1.44 MB floppy image and an 8 MiB raw disk image in a temporary directory, every 512-byte sector
+/// filled from its LBA: a two-letter tag ("FD" or "HD"), the LBA as a little-endian 32-bit number, then
+/// bytes from a formula of the LBA and the offset. Any dump of a sector thus says which sector it is.
+/// </summary>
+public sealed class DmaTestImages : IDisposable
+{
+    public const int SectorSize = 512;
+    public const int FloppySectors = 80 * 2 * 18;
+    public const int DiskSectors = 8 * 1024 * 1024 / SectorSize;
+
+    public DmaTestImages()
+    {
+        Directory = Path.Combine(Path.GetTempPath(), "kernel-dma-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(Directory);
+        FloppyPath = Path.Combine(Directory, "floppy.img");
+        DiskPath = Path.Combine(Directory, "disk.img");
+        Floppy = Fill("FD", FloppySectors);
+        Disk = Fill("HD", DiskSectors);
+        File.WriteAllBytes(FloppyPath, Floppy);
+        File.WriteAllBytes(DiskPath, Disk);
+    }
+
+    public string Directory { get; }
+
+    public string FloppyPath { get; }
+
+    public string DiskPath { get; }
+
+    public byte[] Floppy { get; }
+
+    public byte[] Disk { get; }
+
+    /// <summary>QEMU arguments for both drives: the floppy as drive A, the disk as primary master.</summary>
+    public string[] QemuDrives => new[]
+    {
+        "-drive", $"file={FloppyPath},format=raw,if=floppy,index=0",
+        "-drive", $"file={DiskPath},format=raw,if=ide,index=0",
+    };
+
+    public static byte SectorByte(string tag, int lba, int offset)
+    {
+        if (offset < 2)
+        {
+            return (byte)tag[offset];
+        }
+        if (offset < 6)
+        {
+            return (byte)(lba >> (8 * (offset - 2)));
+        }
+        return (byte)(lba * 31 + offset * 7 + (offset >> 4));
+    }
+
+    /// <summary>The 32-bit FNV-1a of <paramref name="length"/> bytes of <paramref name="image"/> from <paramref name="start"/>.</summary>
+    public static uint Fnv1a(byte[] image, long start, long length)
+    {
+        uint hash = 2166136261;
+        for (long i = start; i < start + length; i++)
+        {
+            hash = (hash ^ image[i]) * 16777619;
+        }
+        return hash;
+    }
+
+    private static byte[] Fill(string tag, int sectors)
+    {
+        var image = new byte[sectors * SectorSize];
+        for (int lba = 0; lba < sectors; lba++)
+        {
+            for (int offset = 0; offset < SectorSize; offset++)
+            {
+                image[lba * SectorSize + offset] = SectorByte(tag, lba, offset);
+            }
+        }
+        return image;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

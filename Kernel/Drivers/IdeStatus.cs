@@ -1,0 +1,41 @@
+namespace Kernel.Drivers
+{
+    /// <summary>The outcome of an IDE controller or ATA disk operation.</summary>
+    internal enum IdeStatus
+    {
+        Ok,
+
+        /// <summary>No PCI function of class 01h subclass 01h (IDE controller).</summary>
+        NoController,
+
+        /// <summary>The controller has no usable bus-master range (programming interface bit 7, BAR4).</summary>
+        NoBusMaster,
+
+        /// <summary>Nothing answers as primary master (status 00h or FFh after selecting it).</summary>
+        NoDevice,
+
+        /// <summary>The primary master is not an ATA disk (an ATAPI or SATA signature after IDENTIFY).</summary>
+        NotAta,
+
+        /// <summary>The disk does not do LBA or DMA (IDENTIFY word 49 bits 9 and 8).</summary>
+        Unsupported,
+
+        /// <summary>BSY did not clear, or DRQ did not come, in time.</summary>
+        DeviceTimeout,
+
+        /// <summary>Neither IRQ 14 nor the bus-master interrupt bit arrived in time.</summary>
+        InterruptTimeout,
+
+        /// <summary>The device ended the command with ERR or DF in its status register.</summary>
+        DeviceError,
+
+        /// <summary>The bus master reported an error (status bit 1), or stopped before the transfer ended.</summary>
+        BusMasterError,
+
+        /// <summary>The sectors lie beyond the end of the disk.</summary>
+        OutOfRange,
+
+        /// <summary>A count of 0 or above the per-command maximum, or buffers that do not hold it.</summary>
+        BadRequest,
+    }
+}
