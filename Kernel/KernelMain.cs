@@ -44,6 +44,7 @@ namespace Kernel
                 new FramesSuite(),
                 new PagingSuite(),
                 new KernelHeapSuite(),
+                new PebbleSuite(),
             });
             Shell.Shell.Initialize(new ShellCommand[]
             {
@@ -54,6 +55,7 @@ namespace Kernel
                 new VmCommand(),
                 new FramesCommand(),
                 new MembenchCommand(),
+                new DmaCommand(),
                 new CmdlineCommand(),
                 new CpuinfoCommand(),
                 new UptimeCommand(),

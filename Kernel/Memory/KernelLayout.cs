@@ -7,6 +7,8 @@ namespace Kernel.Memory
     /// 0xFFFF_8000_0000_0000  direct map of all physical memory (2 MiB pages, no-execute)
     /// 0xFFFF_C000_0000_0000  kernel heap: block area, guard page, page area (mapped page by page)
     /// 0xFFFF_D000_0000_0000  kernel heap metadata
+    /// 0xFFFF_D800_0000_0000  pebble allocator: virtual (not physically contiguous) buckets; buckets of
+    ///                        physically contiguous runs are used through the direct map instead
     /// 0xFFFF_E000_0000_0000  self-test scratch: a second kernel heap, its metadata, a scratch page
     ///                        (one 1 GiB region each, unmapped outside a running self-test)
     /// 0xFFFF_FFFF_8000_0000  kernel image (-2 GiB), W^X
@@ -19,6 +21,8 @@ namespace Kernel.Memory
         public const ulong KernelHeapMaximumSize = 1UL << 30;
         public const ulong KernelHeapMetadataBase = 0xFFFF_D000_0000_0000;
         public const ulong KernelImageBase = 0xFFFF_FFFF_8000_0000;
+        public const ulong PebbleVirtualBase = 0xFFFF_D800_0000_0000;
+        public const ulong PebbleVirtualSize = 1UL << 30;
 
         // Each scratch range has a 1 GiB region (one page directory) to itself, so the page tables a
         // self-test creates there are exactly the ones it can count, and all go again when it unmaps.

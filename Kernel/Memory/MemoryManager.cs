@@ -4,6 +4,7 @@ using Kernel.Drivers;
 using Kernel.Mem;
 using Kernel.Mem.Heap;
 using Kernel.Mem.Paging;
+using Kernel.Mem.Pebble;
 using Kernel.Mem.Physical;
 
 namespace Kernel.Memory
@@ -13,7 +14,8 @@ namespace Kernel.Memory
     /// from what GRUB reported, the zones and the frame allocator from what is left after the kernel image,
     /// the boot information, the modules and the first MiB; then the kernel's own page tables (a direct
     /// map of physical memory, the image with W^X, guard pages under the stacks, page 0 unmapped), switches
-    /// CR3 to them, and starts the kernel heap that serves <c>new</c> from then on.
+    /// CR3 to them, and starts the kernel heap that serves <c>new</c> from then on and the pebble allocator
+    /// that serves device buffers.
     /// </summary>
     internal static unsafe class MemoryManager
     {
@@ -30,6 +32,7 @@ namespace Kernel.Memory
         private static KernelFrameSource s_frameSource;
         private static Mapper<KernelPhysicalMemory, KernelTlb> s_mapper;
         private static KernelHeap<KernelPhysicalMemory, KernelTlb> s_heap;
+        private static PebbleAllocator<KernelPhysicalMemory, KernelTlb, KernelInterruptLock> s_pebbles;
         private static KernelImageLayout s_image;
         private static KernelHeapLayout s_heapLayout;
         private static ulong s_directMapSize;
@@ -45,6 +48,9 @@ namespace Kernel.Memory
         public static Mapper<KernelPhysicalMemory, KernelTlb> Mapper => s_mapper;
 
         public static KernelHeap<KernelPhysicalMemory, KernelTlb> Heap => s_heap;
+
+        /// <summary>The FYSOS bucket/pebble allocator for device buffers with address limits and contiguity.</summary>
+        public static PebbleAllocator<KernelPhysicalMemory, KernelTlb, KernelInterruptLock> Pebbles => s_pebbles;
 
         public static KernelImageLayout Image => s_image;
 
@@ -94,6 +100,8 @@ namespace Kernel.Memory
 
             CreateKernelHeap();
             ObjectAllocator.UseKernelHeap();
+            s_pebbles = new PebbleAllocator<KernelPhysicalMemory, KernelTlb, KernelInterruptLock>(
+                s_frames, default, default, s_mapper, KernelLayout.PebbleVirtualBase, KernelLayout.PebbleVirtualSize);
         }
 
         private static void BuildMemoryMap()

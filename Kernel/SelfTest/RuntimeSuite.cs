@@ -154,6 +154,29 @@ namespace Kernel.SelfTest
             CastsAndBoxing(test);
             Structs(test);
             TryFinally(test);
+            MemoryPrimitives(test);
+        }
+
+        private static void MemoryPrimitives(TestContext test)
+        {
+            byte* buffer = stackalloc byte[64];
+            for (int i = 0; i < 64; i++)
+            {
+                buffer[i] = (byte)i;
+            }
+            // Overlap with the destination above the source (must copy backwards), 19 bytes: 2 words + tail.
+            System.Runtime.RuntimeExports.memmove(buffer + 5, buffer + 2, (nuint)Opaque(19));
+            bool up = buffer[5] == 2 && buffer[23] == 20 && buffer[4] == 4 && buffer[24] == 24;
+            for (int i = 0; i < 64; i++)
+            {
+                buffer[i] = (byte)i;
+            }
+            System.Runtime.RuntimeExports.memmove(buffer + 2, buffer + 5, (nuint)Opaque(19));
+            bool down = buffer[2] == 5 && buffer[20] == 23 && buffer[1] == 1 && buffer[21] == 21;
+            System.Runtime.RuntimeExports.memset(buffer + 3, 0xEE, (nuint)Opaque(13));
+            bool filled = buffer[2] == 5 && buffer[3] == 0xEE && buffer[15] == 0xEE && buffer[16] == 19;
+            test.Check(up && down, "memory.memmove_handles_overlap_both_ways", "overlapping copy corrupted the data");
+            test.Check(filled, "memory.memset_fills_exactly_the_range", "memset wrote outside or missed bytes");
         }
 
         private static void Objects(TestContext test)

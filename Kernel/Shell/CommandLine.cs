@@ -53,6 +53,27 @@ namespace Kernel.Shell
             }
         }
 
+        public int WordStart(int index) => index < _count ? _starts[index] : 0;
+
+        public int WordLength(int index) => index < _count ? _lengths[index] : 0;
+
+        /// <summary>Whether the characters [start, start+length) of the line are exactly <paramref name="value"/>.</summary>
+        public bool RangeIs(int start, int length, string value)
+        {
+            if (length != value.Length || start < 0 || start + length > _length)
+            {
+                return false;
+            }
+            for (int i = 0; i < length; i++)
+            {
+                if (_text[start + i] != value[i])
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         public bool WordIs(int index, string value)
         {
             if (index >= _count || _lengths[index] != value.Length)

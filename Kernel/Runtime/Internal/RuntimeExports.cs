@@ -199,69 +199,14 @@ namespace System.Runtime
             }
         }
 
-        [RuntimeExport("memset")]
-        internal static void* memset(byte* destination, int value, nuint length)
-        {
-            byte b = (byte)value;
-            ulong pattern = b * 0x0101010101010101UL;
-            byte* p = destination;
-            while (length >= 8)
-            {
-                *(ulong*)p = pattern;
-                p += 8;
-                length -= 8;
-            }
-            while (length-- != 0)
-            {
-                *p++ = b;
-            }
-            return destination;
-        }
+        // The memory primitives are string-instruction stubs in runtime.asm.
+        [RuntimeImport("*", "memset")]
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        internal static extern void* memset(byte* destination, int value, nuint length);
 
-        [RuntimeExport("memcpy")]
-        internal static void* memcpy(byte* destination, byte* source, nuint length)
-        {
-            return memmove(destination, source, length);
-        }
-
-        [RuntimeExport("memmove")]
-        internal static void* memmove(byte* destination, byte* source, nuint length)
-        {
-            if (destination <= source || destination >= source + length)
-            {
-                byte* d = destination;
-                byte* s = source;
-                while (length >= 8)
-                {
-                    *(ulong*)d = *(ulong*)s;
-                    d += 8;
-                    s += 8;
-                    length -= 8;
-                }
-                while (length-- != 0)
-                {
-                    *d++ = *s++;
-                }
-            }
-            else
-            {
-                // Overlap with the destination above the source: copy from the end.
-                byte* d = destination + length;
-                byte* s = source + length;
-                while (length >= 8)
-                {
-                    d -= 8;
-                    s -= 8;
-                    *(ulong*)d = *(ulong*)s;
-                    length -= 8;
-                }
-                while (length-- != 0)
-                {
-                    *--d = *--s;
-                }
-            }
-            return destination;
-        }
+        [RuntimeImport("*", "memmove")]
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        internal static extern void* memmove(byte* destination, byte* source, nuint length);
     }
 
     /// <summary>The layout of a boxed value after its MethodTable pointer.</summary>

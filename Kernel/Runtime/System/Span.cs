@@ -85,6 +85,11 @@ namespace System
 
         public void Fill(T value)
         {
+            if (Unsafe.SizeOf<T>() == 1)
+            {
+                SpanHelpers.Fill(ref Unsafe.As<T, byte>(ref _reference), Unsafe.As<T, byte>(ref value), (nuint)_length);
+                return;
+            }
             for (int i = 0; i < _length; i++)
             {
                 Unsafe.Add(ref _reference, i) = value;

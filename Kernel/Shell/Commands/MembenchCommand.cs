@@ -1,6 +1,7 @@
 using Kernel.Arch;
 using Kernel.Drivers;
 using Kernel.Mem;
+using Kernel.Mem.Pebble;
 using Kernel.Memory;
 
 namespace Kernel.Shell.Commands
@@ -19,7 +20,7 @@ namespace Kernel.Shell.Commands
 
         public override string Name => "membench";
 
-        public override string Summary => "TSC cost of kmalloc/kfree pairs vs a 4 KiB memset";
+        public override string Summary => "TSC cost of kmalloc/kfree and pebble pairs vs a 4 KiB memset";
 
         public override void Execute(CommandLine line)
         {
@@ -32,12 +33,25 @@ namespace Kernel.Shell.Commands
             ulong memset = Best(Kind.Memset, buffer);
             ulong small = Best(Kind.SmallPair, null);
             ulong large = Best(Kind.LargePair, null);
+            // Keep one pebble alive so the measured pairs reuse its bucket instead of creating and
+            // releasing a bucket (64 KiB of frames) on every iteration.
+            void* anchor = MemoryManager.Pebbles.Allocate(SmallSize, 0, 0, PebbleFlags.Hardware64, "membench", 0);
+            ulong pebbleSmall = Best(Kind.PebbleSmallPair, null);
+            ulong pebbleLarge = Best(Kind.PebbleLargePair, null);
+            MemoryManager.Pebbles.Free(anchor);
             MemoryManager.Heap.Free(buffer);
 
             Console.WriteLine("operation                          cycles/op   vs 4 KiB memset");
             Report("memset 4 KiB (peer)", memset, memset);
             Report("kmalloc+kfree 64 B", small, memset);
             Report("kmalloc+kfree 4 pages (16 KiB)", large, memset);
+            Report("pebble alloc+free 64 B (hw64)", pebbleSmall, memset);
+            Report("pebble alloc+free 16 KiB (hw64)", pebbleLarge, memset);
+            Console.Write("pebble vs kmalloc, same size: 64 B ");
+            WriteRatio(pebbleSmall, small);
+            Console.Write(", 16 KiB ");
+            WriteRatio(pebbleLarge, large);
+            Console.WriteLine();
             if (Pit.TscPerMillisecond != 0)
             {
                 Console.Write("(TSC ");
@@ -55,6 +69,8 @@ namespace Kernel.Shell.Commands
             Memset,
             SmallPair,
             LargePair,
+            PebbleSmallPair,
+            PebbleLargePair,
         }
 
         private static ulong Best(Kind kind, byte* buffer)
@@ -73,6 +89,12 @@ namespace Kernel.Shell.Commands
                         case Kind.SmallPair:
                             MemoryManager.Heap.Free(MemoryManager.Heap.Allocate(SmallSize));
                             break;
+                        case Kind.PebbleSmallPair:
+                            MemoryManager.Pebbles.Free(MemoryManager.Pebbles.Allocate(SmallSize, 0, 0, PebbleFlags.Hardware64, "membench", 0));
+                            break;
+                        case Kind.PebbleLargePair:
+                            MemoryManager.Pebbles.Free(MemoryManager.Pebbles.Allocate(LargeSize, 0, 0, PebbleFlags.Hardware64, "membench", 0));
+                            break;
                         default:
                             MemoryManager.Heap.Free(MemoryManager.Heap.Allocate(LargeSize));
                             break;
@@ -89,7 +111,13 @@ namespace Kernel.Shell.Commands
             Console.WritePadded(name, 34);
             Console.WriteDecimal(cycles, 10);
             Console.Write("   ");
-            ulong hundredths = peer == 0 ? 0 : cycles * 100 / peer;
+            WriteRatio(cycles, peer);
+            Console.WriteLine();
+        }
+
+        private static void WriteRatio(ulong value, ulong peer)
+        {
+            ulong hundredths = peer == 0 ? 0 : value * 100 / peer;
             Console.WriteDecimal(hundredths / 100);
             Console.Write(".");
             if (hundredths % 100 < 10)
@@ -97,7 +125,7 @@ namespace Kernel.Shell.Commands
                 Console.Write('0');
             }
             Console.WriteDecimal(hundredths % 100);
-            Console.WriteLine("x");
+            Console.Write("x");
         }
     }
 }
