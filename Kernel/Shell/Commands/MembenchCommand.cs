@@ -35,7 +35,7 @@ namespace Kernel.Shell.Commands
             ulong large = Best(Kind.LargePair, null);
             // Keep one pebble alive so the measured pairs reuse its bucket instead of creating and
             // releasing a bucket (64 KiB of frames) on every iteration.
-            void* anchor = MemoryManager.Pebbles.Allocate(SmallSize, 0, 0, PebbleFlags.Hardware64, "membench", 0);
+            void* anchor = MemoryManager.Pebbles.Allocate(SmallSize, 0, 0, PebbleFlags.Physical, "membench", 0);
             ulong pebbleSmall = Best(Kind.PebbleSmallPair, null);
             ulong pebbleLarge = Best(Kind.PebbleLargePair, null);
             MemoryManager.Pebbles.Free(anchor);
@@ -45,8 +45,8 @@ namespace Kernel.Shell.Commands
             Report("memset 4 KiB (peer)", memset, memset);
             Report("kmalloc+kfree 64 B", small, memset);
             Report("kmalloc+kfree 4 pages (16 KiB)", large, memset);
-            Report("pebble alloc+free 64 B (hw64)", pebbleSmall, memset);
-            Report("pebble alloc+free 16 KiB (hw64)", pebbleLarge, memset);
+            Report("pebble alloc+free 64 B (physical)", pebbleSmall, memset);
+            Report("pebble alloc+free 16 KiB (physical)", pebbleLarge, memset);
             Console.Write("pebble vs kmalloc, same size: 64 B ");
             WriteRatio(pebbleSmall, small);
             Console.Write(", 16 KiB ");
@@ -90,10 +90,10 @@ namespace Kernel.Shell.Commands
                             MemoryManager.Heap.Free(MemoryManager.Heap.Allocate(SmallSize));
                             break;
                         case Kind.PebbleSmallPair:
-                            MemoryManager.Pebbles.Free(MemoryManager.Pebbles.Allocate(SmallSize, 0, 0, PebbleFlags.Hardware64, "membench", 0));
+                            MemoryManager.Pebbles.Free(MemoryManager.Pebbles.Allocate(SmallSize, 0, 0, PebbleFlags.Physical, "membench", 0));
                             break;
                         case Kind.PebbleLargePair:
-                            MemoryManager.Pebbles.Free(MemoryManager.Pebbles.Allocate(LargeSize, 0, 0, PebbleFlags.Hardware64, "membench", 0));
+                            MemoryManager.Pebbles.Free(MemoryManager.Pebbles.Allocate(LargeSize, 0, 0, PebbleFlags.Physical, "membench", 0));
                             break;
                         default:
                             MemoryManager.Heap.Free(MemoryManager.Heap.Allocate(LargeSize));
