@@ -32,8 +32,8 @@ public sealed class PebbleBootTests
 
         string dump = qemu.Run("dma");
         Assert.Matches(@"buckets 3 ", dump);
-        Assert.Matches(@"bucket physical,low16m virt 0x[0-9a-f]{16}-0x[0-9a-f]{16} phys 0x0000000000[0-9a-f]{6}", dump);
-        Assert.Matches(@"used 0x" + low.Groups[1].Value + " phys 0x" + low.Groups[2].Value + @" size +4096 owner 1 'shell'", dump);
+        Assert.Matches(@"bucket physical,low16m, \d+ pages, largest free \d+ B\n  virt 0x[0-9a-f]{16}-0x[0-9a-f]{16}\n  phys 0x0000000000[0-9a-f]{6}", dump);
+        Assert.Matches(@"used 0x" + low.Groups[1].Value + " phys 0x" + low.Groups[2].Value + @" size +4096 #1 'shell'", dump);
 
         // A second pebble keeps the low16m bucket alive, so the repeated free meets a merged-away header.
         Match neighbour = Regex.Match(qemu.Run("dma alloc 512 low16m,physical"), @"virtual 0x([0-9a-f]{16})");

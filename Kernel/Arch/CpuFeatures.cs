@@ -120,6 +120,7 @@ namespace Kernel.Arch
                 Console.WriteLine(HasInvariantTsc ? " MHz (invariant)" : " MHz");
             }
             Console.Write("features:");
+            s_featureColumn = 9;
             Feature("fpu", s_leaf1Edx, 0);
             Feature("tsc", s_leaf1Edx, 4);
             Feature("msr", s_leaf1Edx, 5);
@@ -154,13 +155,25 @@ namespace Kernel.Arch
             Console.WriteLine();
         }
 
+        private const int FeatureLineWidth = 78;
+        private static int s_featureColumn;
+
         private static void Feature(string name, uint register, int bit)
         {
-            if ((register & (1u << bit)) != 0)
+            if ((register & (1u << bit)) == 0)
             {
-                Console.Write(" ");
-                Console.Write(name);
+                return;
             }
+            // Wrap within the 80-column screen, continuing under the first feature name.
+            if (s_featureColumn + 1 + name.Length > FeatureLineWidth)
+            {
+                Console.WriteLine();
+                Console.Write("         ");
+                s_featureColumn = 9;
+            }
+            Console.Write(" ");
+            Console.Write(name);
+            s_featureColumn += 1 + name.Length;
         }
     }
 }

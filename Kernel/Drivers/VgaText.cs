@@ -19,6 +19,11 @@ namespace Kernel.Drivers
 
         private static int s_column;
         private static int s_row;
+
+        // Set after a character lands in the last column: the line break happens only when the next
+        // printable character arrives, so an exactly 80-column line followed by '\n' is one line, as on
+        // a VT100-style terminal.
+        private static bool s_wrapPending;
         private static byte s_attribute = (byte)ConsoleColor.LightGray;
 
         // Reached through the memory manager's view of physical memory (identity map, then the direct map).
@@ -42,6 +47,8 @@ namespace Kernel.Drivers
 
         public static void Write(char c)
         {
+            bool wrapPending = s_wrapPending;
+            s_wrapPending = false;
             switch (c)
             {
                 case '\n':
@@ -65,10 +72,18 @@ namespace Kernel.Drivers
                     while ((s_column & 7) != 0);
                     return;
                 default:
-                    Cells[s_row * Columns + s_column] = (ushort)((c < 0x7F ? c : '?') | (s_attribute << 8));
-                    if (++s_column == Columns)
+                    if (wrapPending)
                     {
                         NewLine();
+                    }
+                    Cells[s_row * Columns + s_column] = (ushort)((c < 0x7F ? c : '?') | (s_attribute << 8));
+                    if (s_column == Columns - 1)
+                    {
+                        s_wrapPending = true;
+                    }
+                    else
+                    {
+                        s_column++;
                     }
                     break;
             }

@@ -12,10 +12,10 @@ namespace Kernel.Memory
             {
                 case FreeStatus.Freed: return "freed";
                 case FreeStatus.NullPointer: return "null pointer";
-                case FreeStatus.OutsideHeap: return "pointer outside the kernel heap";
-                case FreeStatus.InsideAllocation: return "pointer inside an allocation, not at its start";
-                case FreeStatus.DoubleFree: return "double free (nothing allocated there)";
-                case FreeStatus.Misaligned: return "misaligned pointer";
+                case FreeStatus.OutsideHeap: return "outside the kernel heap";
+                case FreeStatus.InsideAllocation: return "inside an allocation";
+                case FreeStatus.DoubleFree: return "double free";
+                case FreeStatus.Misaligned: return "misaligned";
                 default: return "unknown status";
             }
         }
@@ -27,7 +27,7 @@ namespace Kernel.Memory
             Console.WriteHex((ulong)memory);
             Console.Write(": ");
             Console.Write(Describe(status));
-            Console.WriteLine("; nothing changed");
+            Console.WriteLine(" (nothing changed)");
         }
     }
 }

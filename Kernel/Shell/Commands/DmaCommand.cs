@@ -69,11 +69,11 @@ namespace Kernel.Shell.Commands
             Console.WriteHex(MemoryManager.Pebbles.PhysicalAddress(pebble));
             Console.Write(" size ");
             Console.WriteDecimal(size);
+            Console.WriteLine();
             if ((flags & PebbleFlags.Physical) == 0)
             {
-                Console.Write(" (physical address of the first page only: not contiguous)");
+                Console.WriteLine("  (a virtual pebble: the physical address is its first page's; not contiguous)");
             }
-            Console.WriteLine();
         }
 
         private static bool TryParseFlags(CommandLine line, int index, out PebbleFlags flags)
@@ -132,10 +132,10 @@ namespace Kernel.Shell.Commands
             Console.WriteDecimal(stats.FreePebbles);
             Console.Write(" (");
             Console.WriteDecimal(stats.FreeBytes);
-            Console.Write(" B), headers ");
+            Console.WriteLine(" B)");
+            Console.Write("headers ");
             Console.WriteDecimal(stats.HeaderBytes);
-            Console.WriteLine(" B");
-            Console.Write("calls: ");
+            Console.Write(" B; calls: ");
             Console.WriteDecimal(stats.Allocations);
             Console.Write(" alloc, ");
             Console.WriteDecimal(stats.Frees);
@@ -143,7 +143,8 @@ namespace Kernel.Shell.Commands
             Console.WriteDecimal(stats.Reallocations);
             Console.Write(" realloc, ");
             Console.WriteDecimal(stats.FailedAllocations);
-            Console.Write(" failed; buckets created ");
+            Console.WriteLine(" failed");
+            Console.Write("buckets created ");
             Console.WriteDecimal(stats.BucketsCreated);
             Console.Write(", released ");
             Console.WriteDecimal(stats.BucketsReleased);
@@ -158,22 +159,24 @@ namespace Kernel.Shell.Commands
             {
                 Console.Write("bucket ");
                 WriteType(bucket.Type);
-                Console.Write(" virt ");
-                Console.WriteHex(bucket.VirtualStart);
-                Console.Write("-");
-                Console.WriteHex(bucket.VirtualEnd - 1);
-                if (bucket.IsContiguous)
-                {
-                    Console.Write(" phys ");
-                    Console.WriteHex(bucket.PhysicalStart);
-                    Console.Write("-");
-                    Console.WriteHex(bucket.PhysicalEnd - 1);
-                }
-                Console.Write(" ");
+                Console.Write(", ");
                 Console.WriteDecimal(bucket.Pages);
                 Console.Write(" pages, largest free ");
                 Console.WriteDecimal(bucket.LargestFree);
                 Console.WriteLine(" B");
+                Console.Write("  virt ");
+                Console.WriteHex(bucket.VirtualStart);
+                Console.Write("-");
+                Console.WriteHex(bucket.VirtualEnd - 1);
+                Console.WriteLine();
+                if (bucket.IsContiguous)
+                {
+                    Console.Write("  phys ");
+                    Console.WriteHex(bucket.PhysicalStart);
+                    Console.Write("-");
+                    Console.WriteHex(bucket.PhysicalEnd - 1);
+                    Console.WriteLine();
+                }
             }
 
             ulong cursor = 0;
@@ -185,6 +188,7 @@ namespace Kernel.Shell.Commands
                     continue;
                 }
                 Console.Write(pebble.State == PebbleState.InUse ? "  used " : "  free ");
+                // Fits in 80 columns: address 18, physical 24, size 13, owner and name.
                 Console.WriteHex(pebble.VirtualStart);
                 if (pebble.IsContiguous)
                 {
@@ -195,7 +199,7 @@ namespace Kernel.Shell.Commands
                 Console.WriteDecimal(pebble.State == PebbleState.InUse ? pebble.Requested : pebble.Capacity, 7);
                 if (pebble.State == PebbleState.InUse)
                 {
-                    Console.Write(" owner ");
+                    Console.Write(" #");
                     Console.WriteDecimal((ulong)pebble.Owner);
                     Console.Write(" '");
                     for (int i = 0; i < pebble.NameLength; i++)

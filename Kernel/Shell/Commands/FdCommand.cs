@@ -18,7 +18,7 @@ namespace Kernel.Shell.Commands
 
         public override string Arguments => "read LBA | bench SECTORS";
 
-        public override string Summary => "read the floppy by ISA DMA: one sector with a hex dump, or a timed run";
+        public override string Summary => "floppy by ISA DMA: sector dump or timed run";
 
         public override void Execute(CommandLine line)
         {

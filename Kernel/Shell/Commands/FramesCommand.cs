@@ -38,13 +38,14 @@ namespace Kernel.Shell.Commands
                 }
             }
             FrameAllocator<KernelPhysicalMemory> frames = MemoryManager.Frames;
-            Console.Write("order:      ");
+            Console.WriteLine("free blocks per order:");
+            Console.Write("order:  ");
             for (int order = 0; order <= FrameAllocator<KernelPhysicalMemory>.MaxOrder; order++)
             {
                 Console.WriteDecimal((ulong)order, 6);
             }
             Console.WriteLine();
-            Console.Write("block size: ");
+            Console.Write("size:   ");
             for (int order = 0; order <= FrameAllocator<KernelPhysicalMemory>.MaxOrder; order++)
             {
                 ulong kib = (MemConstants.PageSize << order) / MemConstants.KiB;
@@ -67,17 +68,30 @@ namespace Kernel.Shell.Commands
                     continue;
                 }
                 Zone zone = frames.GetZone((ZoneId)i);
-                Console.WritePadded(zone.Name, 12);
+                Console.WritePadded(zone.Name, 8);
                 for (int order = 0; order <= FrameAllocator<KernelPhysicalMemory>.MaxOrder; order++)
                 {
                     Console.WriteDecimal(frames.FreeBlockCount((ZoneId)i, order), 6);
                 }
-                Console.Write("   free ");
-                Console.WriteDecimal(zone.FreeFrames);
-                Console.Write(" of ");
-                Console.WriteDecimal(zone.TotalFrames);
-                Console.Write(" frames, largest block ");
-                Console.WriteDecimal(zone.LargestFreeBlockFrames);
+                Console.WriteLine();
+            }
+            WriteTotals(frames, only);
+        }
+
+        private static void WriteTotals(FrameAllocator<KernelPhysicalMemory> frames, int only)
+        {
+            Console.WriteLine("zone         free frames   total frames   largest block (frames)");
+            for (int i = 0; i < Zone.Count; i++)
+            {
+                if (only >= 0 && i != only)
+                {
+                    continue;
+                }
+                Zone zone = frames.GetZone((ZoneId)i);
+                Console.WritePadded(zone.Name, 8);
+                Console.WriteDecimal(zone.FreeFrames, 16);
+                Console.WriteDecimal(zone.TotalFrames, 15);
+                Console.WriteDecimal(zone.LargestFreeBlockFrames, 17);
                 Console.WriteLine();
             }
         }

@@ -6,6 +6,8 @@ namespace Kernel.Shell.Commands
     {
         public override string Name => "help";
 
+        private const int SynopsisWidth = 28;
+
         public override string Summary => "list the commands";
 
         public override void Execute(CommandLine line)
@@ -23,7 +25,14 @@ namespace Kernel.Shell.Commands
                     Console.Write(command.Arguments);
                     width += 1 + command.Arguments.Length;
                 }
-                for (int pad = width; pad < 28; pad++)
+                // Keep every line within the 80-column VGA screen: a long synopsis gets the summary below it.
+                if (width > SynopsisWidth)
+                {
+                    Console.WriteLine();
+                    Console.Write("  ");
+                    width = 0;
+                }
+                for (int pad = width; pad < SynopsisWidth; pad++)
                 {
                     Console.Write(' ');
                 }

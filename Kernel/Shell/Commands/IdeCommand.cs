@@ -22,7 +22,7 @@ namespace Kernel.Shell.Commands
 
         public override string Arguments => "info | read LBA [COUNT] | bench MIB [SECTORS]";
 
-        public override string Summary => "read the IDE disk by bus-master DMA: info, sectors with a hex dump, a timed run";
+        public override string Summary => "IDE disk by bus-master DMA: info, dump, timed run";
 
         public override void Execute(CommandLine line)
         {

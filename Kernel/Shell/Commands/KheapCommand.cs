@@ -35,9 +35,10 @@ namespace Kernel.Shell.Commands
             Console.WriteHex(layout.BlockAreaStart);
             Console.Write(" (");
             Console.WriteDecimal(layout.BlockAreaSize / MemConstants.MiB);
-            Console.Write(" MiB), guard page ");
+            Console.WriteLine(" MiB)");
+            Console.Write("guard page ");
             Console.WriteHex(layout.GuardPage);
-            Console.Write(", page area ");
+            Console.Write(", page area from ");
             Console.WriteHex(layout.PageAreaStart);
             Console.WriteLine();
             Console.WriteLine("class   per page   pages   in use    free    bytes in use");

@@ -20,7 +20,7 @@ namespace Kernel.Shell.Commands
 
         public override string Name => "membench";
 
-        public override string Summary => "TSC cost of kmalloc/kfree and pebble pairs vs a 4 KiB memset";
+        public override string Summary => "kmalloc and pebble costs vs a 4 KiB memset";
 
         public override void Execute(CommandLine line)
         {

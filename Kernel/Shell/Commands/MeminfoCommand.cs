@@ -39,20 +39,24 @@ namespace Kernel.Shell.Commands
             Console.WriteDecimal(heap.BlockBytesInUse);
             Console.Write(" B in use, ");
             Console.WriteDecimal(heap.BlockBytesFree);
-            Console.Write(" B free in carved pages, ");
+            Console.Write(" B free, ");
             Console.WriteDecimal(heap.BlockBorrows);
             Console.WriteLine(" borrows");
-            Console.Write("  classes:   ");
+            Console.Write("  classes (size:pages/free blocks):");
             for (int c = 0; c < KernelHeap<KernelPhysicalMemory, KernelTlb>.BlockClassCount; c++)
             {
+                if (c % ClassesPerLine == 0)
+                {
+                    Console.WriteLine();
+                    Console.Write("   ");
+                }
                 BlockClassStatistics cls = MemoryManager.Heap.GetClassStatistics(c);
                 Console.Write(" ");
-                Console.WriteDecimal(cls.BlockSize);
+                Console.WriteDecimal(cls.BlockSize, 4);
                 Console.Write(":");
                 Console.WriteDecimal(cls.Pages);
-                Console.Write("p/");
+                Console.Write("/");
                 Console.WriteDecimal(cls.FreeBlocks);
-                Console.Write("f");
             }
             Console.WriteLine();
             Console.Write("  page area:  ");
@@ -63,9 +67,10 @@ namespace Kernel.Shell.Commands
             Console.WriteDecimal(heap.PageBytesFree / MemConstants.KiB);
             Console.Write(" KiB), largest hole ");
             Console.WriteDecimal(heap.LargestHoleBytes / MemConstants.KiB);
-            Console.Write(" KiB, break ");
+            Console.WriteLine(" KiB");
+            Console.Write("  break:      ");
             Console.WriteHex(heap.Break);
-            Console.Write(" of ");
+            Console.Write(", limit ");
             Console.WriteHex(heap.Limit);
             Console.WriteLine();
             Console.Write("  frames:     ");
@@ -86,21 +91,29 @@ namespace Kernel.Shell.Commands
             Console.Write(" failed, ");
             Console.WriteDecimal(heap.BadFrees);
             Console.WriteLine(" bad kfree");
-            KernelImageLayout image = MemoryManager.Image;
-            Console.Write("kernel image: text ");
-            WriteRange(image.TextStart, image.TextEnd);
-            Console.Write(" r-x, rodata ");
-            WriteRange(image.ReadOnlyStart, image.ReadOnlyEnd);
-            Console.Write(" r--, data ");
-            WriteRange(image.DataStart, image.VirtualEnd);
-            Console.WriteLine(" rw-");
             Console.Write("  early boot: ");
             Console.WriteDecimal(ObjectAllocator.EarlyBytesAllocated / MemConstants.KiB);
             Console.Write(" KiB of ");
             Console.WriteDecimal(ObjectAllocator.EarlyCapacity / MemConstants.KiB);
             Console.Write(" KiB in ");
             Console.WriteDecimal(ObjectAllocator.EarlyAllocations);
-            Console.WriteLine(" objects (before the heap started; never freed)");
+            Console.WriteLine(" objects, before the heap (never freed)");
+            KernelImageLayout image = MemoryManager.Image;
+            Console.WriteLine("kernel image");
+            WriteSection("text", image.TextStart, image.TextEnd, "r-x");
+            WriteSection("rodata", image.ReadOnlyStart, image.ReadOnlyEnd, "r--");
+            WriteSection("data", image.DataStart, image.VirtualEnd, "rw-");
+        }
+
+        private const int ClassesPerLine = 5;
+
+        private static void WriteSection(string name, ulong start, ulong end, string rights)
+        {
+            Console.Write("  ");
+            Console.WritePadded(name, 8);
+            WriteRange(start, end);
+            Console.Write(" ");
+            Console.WriteLine(rights);
         }
 
         private static void WriteRange(ulong start, ulong end)

@@ -7,7 +7,7 @@ namespace Kernel.Shell.Commands
     {
         public override string Name => "pci";
 
-        public override string Summary => "list PCI functions (bus:dev.fn vendor:device class)";
+        public override string Summary => "list PCI functions (bus:dev.fn, ids, class)";
 
         public override void Execute(CommandLine line)
         {

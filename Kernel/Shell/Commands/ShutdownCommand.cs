@@ -6,7 +6,7 @@ namespace Kernel.Shell.Commands
     {
         public override string Name => "shutdown";
 
-        public override string Summary => "power off (QEMU debug exit, else ACPI S5, else reset)";
+        public override string Summary => "power off (debug exit, else ACPI S5, else reset)";
 
         public override void Execute(CommandLine line)
         {
