@@ -2,14 +2,31 @@ namespace Kernel.Mem;
 
 /// <summary>
 /// Where the mapper and the kernel heap obtain single 4 KiB frames (for page tables and heap pages) and
-/// where they return them. The frame allocator implements it; tests may substitute a failing source to
-/// prove that exhaustion mid-operation leaves nothing half done.
+/// where they return them, and where the holder of a frame may record a <see cref="FrameTag"/> for it. The
+/// frame allocator implements it; tests may substitute a failing source to prove that exhaustion
+/// mid-operation leaves nothing half done.
 /// </summary>
 public interface IFrameSource
 {
     /// <summary>Allocates one frame; returns false, leaving <paramref name="physical"/> 0, when none is left.</summary>
     bool TryAllocateFrame(out ulong physical);
 
-    /// <summary>Returns a frame obtained from <see cref="TryAllocateFrame"/>.</summary>
+    /// <summary>Returns a frame obtained from <see cref="TryAllocateFrame"/>; its tag is erased.</summary>
     void FreeFrame(ulong physical);
+
+    /// <summary>
+    /// Records <paramref name="tag"/> (at most <see cref="FrameTag.Mask"/>) for the allocated frame that
+    /// holds <paramref name="physical"/> (any address in it). Only the caller that allocated the frame may
+    /// tag it, and the tag means something only until the frame is freed, which erases it; a newly
+    /// allocated frame carries <see cref="FrameTag.None"/>. O(1). Returns false, changing nothing, when the
+    /// frame is free or not managed by this source, or the tag is wider than <see cref="FrameTag.Bits"/>.
+    /// </summary>
+    bool TrySetFrameTag(ulong physical, ulong tag);
+
+    /// <summary>
+    /// The tag last recorded for the allocated frame that holds <paramref name="physical"/>. O(1). Returns
+    /// false, with <paramref name="tag"/> 0, when the frame is free or not managed by this source. Anyone may
+    /// ask, but a tag says only what its owner put there: check that it makes sense before trusting it.
+    /// </summary>
+    bool TryGetFrameTag(ulong physical, out ulong tag);
 }

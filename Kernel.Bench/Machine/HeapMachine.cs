@@ -30,7 +30,7 @@ internal sealed unsafe class HeapMachine : IDisposable
         }
         Mapper = new Mapper<EmulatedRam.Accessor, NullTlb>(Ram.Memory, default, Frames, root);
         Range = new HostRange(heapSize);
-        Layout = new KernelHeapLayout(Range.Start, heapSize, blockAreaSize, Ram.PhysicalEnd);
+        Layout = new KernelHeapLayout(Range.Start, heapSize, blockAreaSize);
         if (!Layout.IsValid)
         {
             throw new InvalidOperationException("invalid heap layout");

@@ -7,11 +7,18 @@ namespace Kernel.Bench.Machine;
 /// Frames of a window of emulated RAM: a bump pointer, then the most recently returned frame first. It
 /// stands in for the buddy frame allocator with an O(1) cost and no checks, so the heap's figures are the
 /// heap's (the tests' CountingFrameSource fills every frame with junk and tracks it in a hash set, which
-/// would dominate a page commit).
+/// would dominate a page commit). Frame tags sit in an array indexed by frame, as in the buddy allocator's
+/// mem_map, with the allocator's rule that an allocated frame starts untagged; only allocated frames are
+/// tracked, and a tag is refused for a frame outside the window or not handed out.
 /// </summary>
 internal sealed class StackFrameSource : IFrameSource
 {
+    private const ulong Untracked = ulong.MaxValue;
+
     private readonly ulong[] _returned;
+    // Per frame of the window: its tag while it is handed out, Untracked while it is free.
+    private readonly ulong[] _tags;
+    private readonly ulong _start;
     private readonly ulong _end;
     private ulong _next;
     private int _returnedCount;
@@ -19,9 +26,12 @@ internal sealed class StackFrameSource : IFrameSource
     /// <summary>Hands out the <paramref name="frameCount"/> frames from the page-aligned <paramref name="start"/>.</summary>
     public StackFrameSource(ulong start, ulong frameCount)
     {
+        _start = start;
         _next = start;
         _end = start + (frameCount << MemConstants.PageShift);
         _returned = new ulong[frameCount];
+        _tags = new ulong[frameCount];
+        Array.Fill(_tags, Untracked);
     }
 
     /// <summary>Frames handed out and not returned.</summary>
@@ -43,6 +53,7 @@ internal sealed class StackFrameSource : IFrameSource
             physical = 0;
             return false;
         }
+        _tags[IndexOf(physical)] = FrameTag.None;
         Outstanding++;
         return true;
     }
@@ -54,6 +65,33 @@ internal sealed class StackFrameSource : IFrameSource
             throw new InvalidOperationException($"more frames returned than handed out: 0x{physical:x16}");
         }
         _returned[_returnedCount++] = physical;
+        _tags[IndexOf(physical)] = Untracked;
         Outstanding--;
     }
+
+    public bool TrySetFrameTag(ulong physical, ulong tag)
+    {
+        ulong index = IndexOf(physical);
+        if (index >= (ulong)_tags.Length || _tags[index] == Untracked || tag > FrameTag.Mask)
+        {
+            return false;
+        }
+        _tags[index] = tag;
+        return true;
+    }
+
+    public bool TryGetFrameTag(ulong physical, out ulong tag)
+    {
+        ulong index = IndexOf(physical);
+        tag = index < (ulong)_tags.Length ? _tags[index] : Untracked;
+        if (tag == Untracked)
+        {
+            tag = 0;
+            return false;
+        }
+        return true;
+    }
+
+    // Wraps to a huge index below the window, which the callers' bounds checks refuse.
+    private ulong IndexOf(ulong physical) => (physical - _start) >> MemConstants.PageShift;
 }

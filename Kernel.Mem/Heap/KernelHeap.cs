@@ -8,7 +8,9 @@ namespace Kernel.Mem.Heap;
 /// allocator, larger ones to the custom-fit page allocator. Pages are backed when an allocation needs
 /// them: a frame from the frame source, mapped supervisor-only, writable and no-execute; when a page is
 /// freed it is unmapped and its frame goes back. Translations between heap virtual addresses and the
-/// physical addresses of their frames are an array lookup either way.
+/// physical addresses of their frames are O(1) either way: virtual to physical through an array with an
+/// entry per page of the range, physical to virtual through the <see cref="HeapFrameTag"/> the heap records
+/// for each of its frames in the frame source (so the heap keeps nothing per frame of RAM).
 /// Not thread-safe: the caller serialises calls.
 /// </summary>
 /// <remarks>
@@ -29,8 +31,11 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// <summary>Heap pages are data: kernel-only (no User bit), writable, never executable.</summary>
     public const PageFlags HeapPageFlags = PageFlags.Writable | PageFlags.NoExecute;
 
-    // Translation arrays hold a number + 1 so that 0 can mean "none".
+    // The translation array holds a frame number + 1 so that 0 can mean "none".
     private const uint NoEntry = 0;
+
+    /// <summary>Frames at or above this number do not fit the translation array and are refused as if exhausted (16 TiB).</summary>
+    private const ulong FrameNumberLimit = uint.MaxValue;
 
     private readonly Mapper<TMem, TTlb> _mapper;
     private readonly IFrameSource _frames;
@@ -38,7 +43,6 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     private readonly BlockAllocator<KernelHeapBacking<TMem, TTlb>> _blocks;
     private readonly PageAllocator<KernelHeapBacking<TMem, TTlb>> _pages;
     private readonly uint* _frameOfPage;
-    private readonly uint* _pageOfFrame;
     private readonly ulong _metadataBytes;
     private bool _scrub;
 
@@ -56,8 +60,9 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// Builds a heap over <paramref name="layout"/>, which must be <see cref="KernelHeapLayout.IsValid"/> and
     /// unmapped in <paramref name="mapper"/>'s address space. The caller must own
     /// <see cref="MetadataBytes"/>(<paramref name="layout"/>) writable bytes at <paramref name="metadata"/>,
-    /// 8-byte aligned and outside the range, for the heap's lifetime; <paramref name="frames"/> must hand out
-    /// only frames below <see cref="KernelHeapLayout.PhysicalLimit"/> (others are refused as if exhausted).
+    /// 8-byte aligned and outside the range, for the heap's lifetime. The heap tags every frame it maps with
+    /// <see cref="IFrameSource.TrySetFrameTag"/>; a frame <paramref name="frames"/> will not tag, or whose
+    /// number does not fit in 32 bits, is refused as if frames had run out.
     /// </summary>
     public KernelHeap(Mapper<TMem, TTlb> mapper, IFrameSource frames, KernelHeapLayout layout, byte* metadata, ulong metadataLength)
     {
@@ -71,20 +76,18 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
         _pages = new PageAllocator<KernelHeapBacking<TMem, TTlb>>(backing, layout.PageAreaStart, layout.PageAreaPages, metadata + blockBytes, pageBytes);
         var carver = new MetadataCarver(metadata + blockBytes + pageBytes, metadataLength - blockBytes - pageBytes);
         _frameOfPage = (uint*)carver.Take(layout.RangePages * sizeof(uint));
-        _pageOfFrame = (uint*)carver.Take(layout.PhysicalFrames * sizeof(uint));
         _metadataBytes = (ulong)(carver.Used - metadata);
     }
 
     /// <summary>
     /// The metadata bytes a heap over <paramref name="layout"/> needs: 80 bytes per block-area page,
-    /// 16 bytes and a bit per page-area page, 4 bytes per page of the range (virtual to physical) and
-    /// 4 bytes per physical frame below the limit (physical to virtual).
+    /// 16 bytes and a bit per page-area page, and 4 bytes per page of the range (virtual to physical).
+    /// Nothing grows with RAM: physical to virtual goes through the frame tags.
     /// </summary>
     public static ulong MetadataBytes(KernelHeapLayout layout) =>
         BlockAllocator<KernelHeapBacking<TMem, TTlb>>.MetadataBytes(layout.BlockAreaPages)
         + PageAllocator<KernelHeapBacking<TMem, TTlb>>.MetadataBytes(layout.PageAreaPages)
-        + MetadataCarver.Round(layout.RangePages * sizeof(uint))
-        + MetadataCarver.Round(layout.PhysicalFrames * sizeof(uint));
+        + MetadataCarver.Round(layout.RangePages * sizeof(uint));
 
     public KernelHeapLayout Layout => _layout;
 
@@ -295,7 +298,7 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
 
     /// <summary>
     /// kheap_virtual_address: the heap virtual address of <paramref name="physicalAddress"/> when its frame backs
-    /// a heap page, else 0.
+    /// a page of this heap, else 0.
     /// </summary>
     public ulong VirtualAddress(ulong physicalAddress)
     {
@@ -303,15 +306,25 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
         return TryGetVirtualAddress(physicalAddress, out virtualAddress) ? virtualAddress : 0;
     }
 
+    /// <summary>
+    /// O(1): the frame's tag names a page, which counts only when the tag carries the heap marker, the page
+    /// lies in this heap's range and this heap's own record says the page is backed by that very frame (a
+    /// tag alone could have been set by another owner, or by another heap on the same frame source).
+    /// </summary>
     public bool TryGetVirtualAddress(ulong physicalAddress, out ulong virtualAddress)
     {
         virtualAddress = 0;
-        ulong frame = physicalAddress >> MemConstants.PageShift;
-        if (frame >= _layout.PhysicalFrames || _pageOfFrame[frame] == NoEntry)
+        if (!_frames.TryGetFrameTag(physicalAddress, out ulong tag) || !HeapFrameTag.TryGetPage(tag, out ulong page))
         {
             return false;
         }
-        virtualAddress = _layout.Start + ((ulong)(_pageOfFrame[frame] - 1) << MemConstants.PageShift) | (physicalAddress & MemConstants.PageMask);
+        ulong pageIndex = (page - _layout.Start) >> MemConstants.PageShift;
+        if (page < _layout.Start || pageIndex >= _layout.RangePages
+            || _frameOfPage[pageIndex] != (physicalAddress >> MemConstants.PageShift) + 1)
+        {
+            return false;
+        }
+        virtualAddress = page | (physicalAddress & MemConstants.PageMask);
         return true;
     }
 
@@ -365,8 +378,9 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
 
     /// <summary>
     /// Backs the pages [<paramref name="virtualAddress"/>, + <paramref name="pageCount"/> pages) of the range
-    /// with fresh frames, all or nothing: when a frame or a page table cannot be had, the pages mapped so far
-    /// are unmapped and their frames returned (the mapper releases tables it created for them).
+    /// with fresh frames, each tagged with its page, all or nothing: when a frame, its tag or a page table
+    /// cannot be had, the pages mapped so far are unmapped and their frames returned (the mapper releases
+    /// tables it created for them).
     /// </summary>
     internal bool CommitPages(ulong virtualAddress, ulong pageCount)
     {
@@ -379,16 +393,17 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
                 DecommitPages(virtualAddress, i);
                 return false;
             }
-            if ((frame >> MemConstants.PageShift) >= _layout.PhysicalFrames
+            if ((frame >> MemConstants.PageShift) >= FrameNumberLimit
+                || !_frames.TrySetFrameTag(frame, HeapFrameTag.Of(page))
                 || _mapper.Map(page, frame, HeapPageFlags, PageSize.Size4KiB) != PagingStatus.Success)
             {
+                // Freeing the frame erases any tag it got.
                 _frames.FreeFrame(frame);
                 DecommitPages(virtualAddress, i);
                 return false;
             }
             ulong pageIndex = (page - _layout.Start) >> MemConstants.PageShift;
             _frameOfPage[pageIndex] = (uint)(frame >> MemConstants.PageShift) + 1;
-            _pageOfFrame[frame >> MemConstants.PageShift] = (uint)pageIndex + 1;
             _frameCount++;
         }
         return true;
@@ -413,8 +428,8 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
                 continue;
             }
             ulong frame = (ulong)(entry - 1) << MemConstants.PageShift;
-            _pageOfFrame[entry - 1] = NoEntry;
             _frameOfPage[pageIndex] = NoEntry;
+            // The free erases the frame's tag: a stale tag cannot name this heap's page to a later owner.
             _frames.FreeFrame(frame);
             _frameCount--;
         }

@@ -15,10 +15,9 @@ public readonly struct KernelHeapLayout
     /// <summary>
     /// Lays out the range [<paramref name="virtualBase"/>, <paramref name="virtualBase"/> + <paramref name="size"/>)
     /// with a block area of <paramref name="blockAreaSize"/> (rounded down to pages, capped at
-    /// <see cref="MaximumBlockAreaSize"/>). <paramref name="physicalLimit"/> is one past the highest physical
-    /// address a heap frame can have: the reverse translation has an entry per frame below it.
+    /// <see cref="MaximumBlockAreaSize"/>). Nothing in the layout depends on the amount of RAM.
     /// </summary>
-    public KernelHeapLayout(ulong virtualBase, ulong size, ulong blockAreaSize, ulong physicalLimit)
+    public KernelHeapLayout(ulong virtualBase, ulong size, ulong blockAreaSize)
     {
         Start = virtualBase;
         Size = MemConstants.AlignDown(size, MemConstants.PageSize);
@@ -28,7 +27,6 @@ public readonly struct KernelHeapLayout
             blocks = MaximumBlockAreaSize;
         }
         BlockAreaSize = blocks;
-        PhysicalLimit = MemConstants.AlignUp(physicalLimit, MemConstants.PageSize);
     }
 
     public ulong Start { get; }
@@ -39,12 +37,10 @@ public readonly struct KernelHeapLayout
     public ulong GuardPage => Start + BlockAreaSize;
     public ulong PageAreaStart => GuardPage + GuardSize;
     public ulong PageAreaSize => Size > BlockAreaSize + GuardSize ? Size - BlockAreaSize - GuardSize : 0;
-    public ulong PhysicalLimit { get; }
 
     public uint BlockAreaPages => (uint)(BlockAreaSize >> MemConstants.PageShift);
     public uint PageAreaPages => (uint)(PageAreaSize >> MemConstants.PageShift);
     public ulong RangePages => Size >> MemConstants.PageShift;
-    public ulong PhysicalFrames => PhysicalLimit >> MemConstants.PageShift;
 
     /// <summary>
     /// True when the range is page-aligned, not at 0, does not wrap, has room for a block area and a page
@@ -57,6 +53,5 @@ public readonly struct KernelHeapLayout
         && BlockAreaSize != 0
         && PageAreaSize != 0
         && (PageAreaSize >> MemConstants.PageShift) <= PageTag.MaximumSize
-        && RangePages < uint.MaxValue
-        && PhysicalFrames < uint.MaxValue;
+        && RangePages < uint.MaxValue;
 }

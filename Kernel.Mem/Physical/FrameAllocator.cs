@@ -12,7 +12,9 @@ namespace Kernel.Mem.Physical;
 /// All per-frame state lives in a mem_map of <see cref="FrameEntry"/> (8 bytes per frame) that
 /// <see cref="Create"/> places in physical memory taken from the memory map, and that is reached only
 /// through <typeparamref name="TMem"/>. Free lists are linked through that metadata, never through the
-/// free frames themselves, so the allocator never reads or writes memory it hands out.
+/// free frames themselves, so the allocator never reads or writes memory it hands out. The links of an
+/// allocated frame's entry are free for its owner's <see cref="FrameTag"/>, as Linux lends struct page to
+/// the owner of a page; every path that frees a frame rewrites its entry, so no tag outlives its frame.
 /// </para>
 /// <para>
 /// Invariants: every managed frame is <see cref="FrameState.Free"/>, <see cref="FrameState.FreeHead"/>
@@ -369,6 +371,32 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     /// <remarks>A refused free shows in <see cref="RejectedFrees"/>; use <see cref="Free"/> to see the status.</remarks>
     public void FreeFrame(ulong physical) => Free(physical);
 
+    /// <inheritdoc/>
+    /// <remarks>Frames of runs can be tagged one by one; frees of any kind erase the tags of what they free.</remarks>
+    public bool TrySetFrameTag(ulong physical, ulong tag)
+    {
+        FrameEntry* entry = AllocatedEntryOf(physical);
+        if (entry == null || tag > FrameTag.Mask)
+        {
+            return false;
+        }
+        *entry = FrameEntry.Allocated(tag);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public bool TryGetFrameTag(ulong physical, out ulong tag)
+    {
+        FrameEntry* entry = AllocatedEntryOf(physical);
+        if (entry == null)
+        {
+            tag = 0;
+            return false;
+        }
+        tag = entry->Tag;
+        return true;
+    }
+
     /// <summary>
     /// The longest run of free frames in a zone, whether or not the blocks that make it up are buddies.
     /// Walks the zone's mem_map (skipping free blocks whole): for statistics, not for allocation paths.
@@ -459,9 +487,10 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     }
 
     /// <summary>
-    /// Checks every mem_map entry: each free head is followed by exactly its block of free frames, no two
-    /// buddies of one order are both free (coalescing is maximal), and per zone the free and allocated
-    /// frames add up to the counters. O(frames): for self-tests.
+    /// Checks every mem_map entry: each free head is followed by exactly its block of free frames (entries
+    /// that hold their state alone, so no tag survives a free), no two buddies of one order are both free
+    /// (coalescing is maximal), and per zone the free and allocated frames add up to the counters.
+    /// O(frames): for self-tests.
     /// </summary>
     public bool VerifyFrameStates()
     {
@@ -490,7 +519,9 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
                     }
                     for (ulong tail = 1; tail < blockFrames; tail++)
                     {
-                        if (EntryAt((uint)(index + tail))->State != FrameState.Free)
+                        // A tail keeps nothing but its state: no links of an old head, no owner's tag.
+                        FrameEntry tailEntry = *EntryAt((uint)(index + tail));
+                        if (tailEntry.State != FrameState.Free || !tailEntry.IsStateAlone)
                         {
                             return false;
                         }
@@ -513,6 +544,11 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
                     // A free frame outside any free block.
                     return false;
                 case FrameState.Allocated:
+                    // A tag is confined to the link bits; an order here would mean it overflowed them.
+                    if (entry.Order != 0)
+                    {
+                        return false;
+                    }
                     managed[zone]++;
                     break;
             }
@@ -627,7 +663,7 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
         uint runEnd = run + frameCount;
         for (uint index = run; index < runEnd; index++)
         {
-            *EntryAt(index) = FrameEntry.Of(FrameState.Allocated);
+            *EntryAt(index) = FrameEntry.Allocated(FrameTag.None);
         }
         ReleaseBlocks(block, run);
         ReleaseBlocks(runEnd, block + (1u << order));
@@ -750,6 +786,18 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
             }
         }
         return FrameFreeStatus.Ok;
+    }
+
+    /// <summary>The entry of the allocated frame holding <paramref name="physical"/>, or null when it is free or unmanaged.</summary>
+    private FrameEntry* AllocatedEntryOf(ulong physical)
+    {
+        ulong frame = physical >> MemConstants.PageShift;
+        if (frame < _firstFrame || frame - _firstFrame >= _frameSpan)
+        {
+            return null;
+        }
+        FrameEntry* entry = EntryAt((uint)(frame - _firstFrame));
+        return entry->State == FrameState.Allocated ? entry : null;
     }
 
     private ulong LargestFreeBlockIn(int zone)

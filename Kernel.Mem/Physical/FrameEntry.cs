@@ -6,11 +6,14 @@ namespace Kernel.Mem.Physical;
 /// One entry of the frame allocator's mem_map: 8 bytes per frame, packed into one ulong.
 /// <code>
 ///  63  62..60  59..56  55..28  27..0
-/// [ 0 | state | order |  prev |  next ]
+/// [ 0 | state | order |  prev |  next ]   FreeHead
+/// [ 0 | state |   0   |      tag      ]   Allocated
+/// [ 0 | state |   0   |       0       ]   Free, Reserved
 /// </code>
 /// Links are indices into the mem_map (frame number minus the first managed frame), 28 bits each, so one
 /// allocator spans at most 2^28 - 1 frames (1 TiB). Order and links mean something only in a
-/// <see cref="FrameState.FreeHead"/> entry; every other entry is its state alone.
+/// <see cref="FrameState.FreeHead"/> entry. An allocated frame has no links, so its owner may keep a
+/// <see cref="FrameTag"/> in those bits; the entry written when the frame is freed erases it.
 /// </summary>
 public readonly struct FrameEntry
 {
@@ -26,6 +29,9 @@ public readonly struct FrameEntry
     private const ulong OrderMask = 0xF;
     private const int StateShift = OrderShift + 4;
     private const ulong StateMask = 0x7;
+
+    // Does not compile (a negative byte constant) if a tag no longer fits in the two links.
+    private const byte TagFitsInLinks = 2 * LinkBits - FrameTag.Bits;
 
     private readonly ulong _value;
 
@@ -55,8 +61,27 @@ public readonly struct FrameEntry
         get => (uint)((_value >> PrevShift) & LinkMask);
     }
 
+    /// <summary>The owner's tag; meaningful only in an <see cref="FrameState.Allocated"/> entry.</summary>
+    public ulong Tag
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _value & FrameTag.Mask;
+    }
+
+    /// <summary>True when every bit but the state is clear: no order, links or tag left behind.</summary>
+    public bool IsStateAlone
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (_value & ~(StateMask << StateShift)) == 0;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static FrameEntry Of(FrameState state) => new FrameEntry((ulong)state << StateShift);
+
+    /// <summary>An allocated frame carrying <paramref name="tag"/>, cut to <see cref="FrameTag.Bits"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FrameEntry Allocated(ulong tag)
+        => new FrameEntry(((ulong)FrameState.Allocated << StateShift) | (tag & FrameTag.Mask));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static FrameEntry FreeHead(int order, uint next, uint prev)

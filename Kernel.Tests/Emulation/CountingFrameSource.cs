@@ -8,7 +8,8 @@ namespace Kernel.Tests.Emulation;
 /// A simple <see cref="IFrameSource"/> over a window of <see cref="EmulatedRam"/> for tests: a bump pointer
 /// plus a free list, a count of frames handed out, and a settable limit that simulates exhaustion. Frames
 /// are filled with junk when handed out and when returned, so code that forgets to clear a frame, or keeps
-/// using one it gave back, reads garbage. Freeing a frame it does not own fails the test.
+/// using one it gave back, reads garbage. Freeing a frame it does not own fails the test. Frame tags live
+/// in a dictionary and go with the frame when it is returned.
 /// </summary>
 public sealed unsafe class CountingFrameSource : IFrameSource
 {
@@ -22,6 +23,7 @@ public sealed unsafe class CountingFrameSource : IFrameSource
     private readonly ulong _end;
     private readonly Stack<ulong> _free = new Stack<ulong>();
     private readonly HashSet<ulong> _outstanding = new HashSet<ulong>();
+    private readonly Dictionary<ulong, ulong> _tags = new Dictionary<ulong, ulong>();
     private ulong _next;
 
     /// <summary>Hands out the frames of [<paramref name="start"/>, <paramref name="start"/> + <paramref name="frameCount"/> frames) of <paramref name="ram"/>.</summary>
@@ -89,8 +91,32 @@ public sealed unsafe class CountingFrameSource : IFrameSource
         {
             throw new InvalidOperationException($"free of a frame not handed out: 0x{physical:x16}");
         }
+        _tags.Remove(physical);
         Fill(physical, FreedJunk);
         _free.Push(physical);
+    }
+
+    public bool TrySetFrameTag(ulong physical, ulong tag)
+    {
+        ulong frame = MemConstants.AlignDown(physical, MemConstants.PageSize);
+        if (!_outstanding.Contains(frame) || tag > FrameTag.Mask)
+        {
+            return false;
+        }
+        _tags[frame] = tag;
+        return true;
+    }
+
+    public bool TryGetFrameTag(ulong physical, out ulong tag)
+    {
+        ulong frame = MemConstants.AlignDown(physical, MemConstants.PageSize);
+        if (!_outstanding.Contains(frame))
+        {
+            tag = 0;
+            return false;
+        }
+        tag = _tags.GetValueOrDefault(frame, FrameTag.None);
+        return true;
     }
 
     private void Fill(ulong physical, byte junk)

@@ -32,5 +32,9 @@ namespace Kernel.Memory
                 Drivers.Console.WriteLine(" (not an allocated frame)");
             }
         }
+
+        public bool TrySetFrameTag(ulong physical, ulong tag) => _frames.TrySetFrameTag(physical, tag);
+
+        public bool TryGetFrameTag(ulong physical, out ulong tag) => _frames.TryGetFrameTag(physical, out tag);
     }
 }

@@ -139,7 +139,7 @@ namespace Kernel.Memory
             Cpu.HaltForever();
         }
 
-        /// <summary>Highest end of usable RAM: the direct map and the heap's reverse table cover up to here.</summary>
+        /// <summary>Highest end of usable RAM: the direct map covers up to here.</summary>
         public static ulong HighestUsableAddress()
         {
             ulong highest = 0;
@@ -242,7 +242,7 @@ namespace Kernel.Memory
             {
                 blockArea = KernelHeapLayout.MaximumBlockAreaSize;
             }
-            var layout = new KernelHeapLayout(KernelLayout.KernelHeapBase, size, blockArea, HighestUsableAddress());
+            var layout = new KernelHeapLayout(KernelLayout.KernelHeapBase, size, blockArea);
             s_heapLayout = layout;
             if (!layout.IsValid)
             {

@@ -129,7 +129,7 @@ namespace Kernel.SelfTest
             while (true)
             {
                 _layout = new KernelHeapLayout(KernelLayout.SelfTestHeapBase, BlockAreaSize + KernelHeapLayout.GuardSize + PageAreaUnits * _unit,
-                    BlockAreaSize, MemoryManager.HighestUsableAddress());
+                    BlockAreaSize);
                 _metadataPages = MemConstants.AlignUp(MetadataBytes, PageSize) / PageSize;
                 ulong needed = PeakUnits * _unit / PageSize + _metadataPages + FramesToSpare;
                 if (needed <= MemoryManager.Frames.FreeFrames || _unit == SmallestUnit)
@@ -344,12 +344,14 @@ namespace Kernel.SelfTest
             PageFlags rights = translation.Flags & (PageFlags.Writable | PageFlags.User | PageFlags.NoExecute | PageFlags.Global);
             PageFlags expected = PageFlags.Writable | (CpuFeatures.HasNoExecute ? PageFlags.NoExecute : PageFlags.None);
             // Each page holds its own address, put there through the heap's virtual address and read back
-            // through the direct map's view of the frame behind it.
+            // through the direct map's view of the frame behind it. The kernel heap shares the frame source:
+            // the frame's tag names this heap's page, which the kernel heap must not take for one of its own.
             *(ulong*)page = page;
             *(ulong*)(page + PageSize - sizeof(ulong)) = ~page;
             return translation.PhysicalAddress == physical
                 && rights == expected
                 && _heap.VirtualAddress(physical) == page
+                && MemoryManager.Heap.VirtualAddress(physical) == 0
                 && *(ulong*)PhysicalMemory.ToVirtual(physical) == page
                 && *(ulong*)PhysicalMemory.ToVirtual(physical + PageSize - sizeof(ulong)) == ~page;
         }

@@ -25,7 +25,7 @@ public sealed unsafe class HeapMachine : IDisposable
         }
         Mapper = new Mapper<EmulatedRam.Accessor, RecordingTlb>(Ram.Memory, new RecordingTlb(TlbLog), Frames, root);
         Range = new HostRange(heapSize);
-        Layout = new KernelHeapLayout(Range.Start, heapSize, blockAreaSize, Ram.PhysicalEnd);
+        Layout = new KernelHeapLayout(Range.Start, heapSize, blockAreaSize);
         if (!Layout.IsValid)
         {
             throw new InvalidOperationException("invalid heap layout");

@@ -153,5 +153,9 @@ public class MapperTlbTests : IDisposable
             FreesAfterInvalidation++;
             _inner.FreeFrame(physical);
         }
+
+        public bool TrySetFrameTag(ulong physical, ulong tag) => _inner.TrySetFrameTag(physical, tag);
+
+        public bool TryGetFrameTag(ulong physical, out ulong tag) => _inner.TryGetFrameTag(physical, out tag);
     }
 }

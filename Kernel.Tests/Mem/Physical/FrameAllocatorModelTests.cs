@@ -16,7 +16,9 @@ namespace Kernel.Tests.Mem.Physical;
 /// just "which frames are handed out". After every step: no frame is handed out twice, every frame and
 /// run meets its request, refused frees change nothing, and the counters agree with the model; single
 /// frames and runs fail only when the model proves that nothing fits. At the end everything is freed and
-/// the free lists must be exactly as they were after creation (maximal coalescing).
+/// the free lists must be exactly as they were after creation (maximal coalescing). Every frame handed out
+/// gets a distinct frame tag: the tags of live frames must survive every split and coalescing around them,
+/// and a freed frame must have none.
 /// </summary>
 public sealed class FrameAllocatorModelTests
 {
@@ -99,6 +101,7 @@ public sealed class FrameAllocatorModelTests
         private readonly int _span;
         private readonly bool[] _usable;
         private readonly bool[] _allocated;
+        private readonly ulong[] _tags;
         private readonly ulong[] _zoneTotal = new ulong[Zone.Count];
         private readonly ulong[] _zoneAllocated = new ulong[Zone.Count];
         private readonly List<(ulong Start, ulong Frames)> _live = new();
@@ -108,6 +111,7 @@ public sealed class FrameAllocatorModelTests
         private readonly ulong[] _lowChoices;
         private readonly ulong[] _highChoices;
         private ulong _expectedRejected;
+        private ulong _tagSerial;
 
         public Scenario(PhysicalMachine machine)
         {
@@ -117,6 +121,7 @@ public sealed class FrameAllocatorModelTests
             _span = (int)((_frames.ManagedEnd - _frames.ManagedBase) / PageSize);
             _usable = new bool[_span];
             _allocated = new bool[_span];
+            _tags = new ulong[_span];
             for (int i = 0; i < machine.Map.Count; i++)
             {
                 MemoryRegion region = machine.Map[i];
@@ -335,6 +340,12 @@ public sealed class FrameAllocatorModelTests
             Assert.Equal(blocksBefore, BlockCounts());
             Assert.Equal(freeBefore, _frames.FreeFrames);
             Assert.Equal(address, _frames.LastRejectedFree);
+            if (expected != FrameFreeStatus.Misaligned)
+            {
+                // Free or unmanaged: no tag can be set or read there either.
+                Assert.False(_frames.TrySetFrameTag(address, 1));
+                Assert.False(_frames.TryGetFrameTag(address, out _));
+            }
         }
 
         public void CheckCounters()
@@ -347,6 +358,15 @@ public sealed class FrameAllocatorModelTests
             }
             Assert.Equal(_expectedRejected, _frames.RejectedFrees);
             Assert.True(_frames.VerifyFreeLists(), "free lists disagree with the counters");
+            foreach ((ulong start, ulong frames) in _live)
+            {
+                for (ulong i = 0; i < frames; i++)
+                {
+                    ulong frame = start + i * PageSize;
+                    Assert.True(_frames.TryGetFrameTag(frame, out ulong tag), $"0x{frame:x16} is live but has no tag");
+                    Assert.Equal(_tags[Index(frame)], tag);
+                }
+            }
         }
 
         public void FreeEverythingAndCheckFullCoalescing()
@@ -376,6 +396,11 @@ public sealed class FrameAllocatorModelTests
                 int index = Index(frame);
                 Assert.True(_usable[index], $"0x{frame:x16} is not usable RAM");
                 Assert.False(_allocated[index], $"0x{frame:x16} handed out twice");
+                Assert.True(_frames.TryGetFrameTag(frame, out ulong tag));
+                Assert.Equal(FrameTag.None, tag);
+                // Distinct tags with every bit pattern, so one landing in the wrong entry shows.
+                _tags[index] = (++_tagSerial * 0x9E37_79B9_7F4A_7C15UL) & FrameTag.Mask;
+                Assert.True(_frames.TrySetFrameTag(frame, _tags[index]));
                 _allocated[index] = true;
                 _zoneAllocated[(int)Zone.Of(frame)]++;
             }
@@ -385,6 +410,7 @@ public sealed class FrameAllocatorModelTests
         {
             int index = Index(frame);
             Assert.True(_allocated[index]);
+            Assert.False(_frames.TryGetFrameTag(frame, out _), $"0x{frame:x16} kept a tag after its free");
             _allocated[index] = false;
             _zoneAllocated[(int)Zone.Of(frame)]--;
             _released.Add(frame);
