@@ -17,7 +17,6 @@ ISO="$ROOT/iso/kernel.iso"
 NUGET_PACKAGES="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
 IlcVersion="$(sed -n 's:.*<IlcVersion>\(.*\)</IlcVersion>.*:\1:p' "$ROOT/Directory.Packages.props")"
 ILC="$NUGET_PACKAGES/runtime.linux-x64.microsoft.dotnet.ilcompiler/$IlcVersion/tools/ilc"
-DEBIAN_PACKAGES="qemu-system-x86 nasm xorriso grub-pc-bin grub-common mtools binutils libmimalloc2.0"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 log() { printf '%s\n' "$*" >&2; }
@@ -33,6 +32,10 @@ missing_tools() {
     command -v mformat >/dev/null || missing+=(mtools)
     command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
     ls /usr/lib/x86_64-linux-gnu/libmimalloc.so* >/dev/null 2>&1 || missing+=(libmimalloc2.0)
+    # QEMU's window (GTK) is a separate package; only worth installing where there is a display.
+    if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && ! ls /usr/lib/x86_64-linux-gnu/qemu/ui-gtk.so >/dev/null 2>&1; then
+        missing+=(qemu-system-gui)
+    fi
     printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' '
 }
 
@@ -49,8 +52,9 @@ setup() {
             apt-get update -qq
             DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
         else
-            log "error: missing prerequisites. Install them with:"
-            log "  sudo apt-get install --no-install-recommends $missing"
+            log "error: missing prerequisites. Install them as root with:"
+            log "  apt-get install --no-install-recommends $missing"
+            log "(or prefix with sudo where it is installed)"
             exit 1
         fi
     fi
@@ -164,7 +168,7 @@ bench() {
 
 clean() {
     rm -rf "$BUILD" "$ISO"
-    find "$ROOT" -name bin -o -name obj -type d -prune -exec rm -rf {} + 2>/dev/null || true
+    find "$ROOT" \( -name bin -o -name obj \) -type d -prune -exec rm -rf {} + 2>/dev/null || true
 }
 
 verb="${1:-iso}"

@@ -12,7 +12,8 @@ namespace Kernel.Arch
     {
         public const int ExceptionCount = 32;
         public const int IrqBase = 32;
-        public const int VectorCount = 48;
+        public const int IrqCount = 16;
+        public const int VectorCount = 256;
         private const int EntryCount = 256;
         private const byte InterruptGate = 0x8E;
 

@@ -84,6 +84,12 @@ namespace Kernel.Arch
                 return;
             }
             int irq = vector - Idt.IrqBase;
+            if (irq >= Idt.IrqCount)
+            {
+                // No device is routed above the PIC's 16 lines: this is a software `int n` or a bug.
+                PanicScreen.ShowUnexpectedVector(frame);
+                return;
+            }
             if (Pic.IsSpurious(irq))
             {
                 s_spurious++;

@@ -130,12 +130,28 @@ namespace Kernel.Arch
             Console.Write(" ");
             Symbols.WriteSymbol(frame->Rip);
             Console.WriteLine();
-            if (pageFault)
+            if (pageFault || vector == (int)ExceptionVector.DoubleFault)
             {
+                // For a double fault CR2 still holds the address of the page fault that could not be delivered.
                 Console.Write("CR2 ");
-                Console.WriteHex(faultAddress);
+                Console.WriteHex(pageFault ? faultAddress : Cpu.ReadCr2());
                 Console.WriteLine();
             }
+            WriteRegisters(frame);
+            WriteBacktrace(frame->Rip, frame->Rbp, frame->Rsp);
+            End();
+        }
+
+        public static void ShowUnexpectedVector(InterruptFrame* frame)
+        {
+            Begin("unexpected interrupt vector (no handler: a stray `int n` or a misrouted interrupt)");
+            Console.Write("vector ");
+            Console.WriteDecimal(frame->Vector);
+            Console.Write(" at RIP ");
+            Console.WriteHex(frame->Rip);
+            Console.Write(" ");
+            Symbols.WriteSymbol(frame->Rip);
+            Console.WriteLine();
             WriteRegisters(frame);
             WriteBacktrace(frame->Rip, frame->Rbp, frame->Rsp);
             End();
@@ -220,7 +236,7 @@ namespace Kernel.Arch
                 WriteFrame(frames++, rip, false);
             }
             ulong stackLow = rsp & ~0xFFFUL;
-            ulong stackHigh = stackLow + 64 * 1024;
+            ulong stackHigh = Memory.KernelStacks.TopOfStackContaining(rsp);
             if (rip != 0 && rsp != 0 && IsCode(*(ulong*)rsp) && *(ulong*)rsp != *(ulong*)(rbp + 8))
             {
                 // Faulted in a function that has not pushed a frame yet (a leaf): its return address is

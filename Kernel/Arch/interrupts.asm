@@ -19,9 +19,10 @@ vector_%1:
     jmp interrupt_common
 %endmacro
 
-; Vectors 8, 10-14, 17, 21, 29, 30 carry a CPU error code.
+; Vectors 8, 10-14, 17, 21, 29, 30 carry a CPU error code. All 256 vectors get a stub, so a stray
+; `int n` or a spurious vector reaches the dispatcher and is named instead of raising #GP/#NP.
 %assign v 0
-%rep 48
+%rep 256
 %if v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30
     VECTOR_WITH_ERROR v
 %else
@@ -78,7 +79,7 @@ global KernelVectorTable
 align 8
 KernelVectorTable:
 %assign v 0
-%rep 48
+%rep 256
     dq vector_ %+ v
 %assign v v + 1
 %endrep

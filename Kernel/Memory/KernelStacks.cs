@@ -23,6 +23,23 @@ namespace Kernel.Memory
 
         private const ulong GuardSize = 0x1000;
 
+        /// <summary>
+        /// The top of the kernel stack that holds <paramref name="address"/> (the boot or the interrupt stack),
+        /// or the page above it when the address is on neither: a backtrace never reads past a stack's end.
+        /// </summary>
+        public static ulong TopOfStackContaining(ulong address)
+        {
+            if (address > BootStackGuard() && address < BootStackTop())
+            {
+                return BootStackTop();
+            }
+            if (address > IstStackGuard() && address < IstStackTop())
+            {
+                return IstStackTop();
+            }
+            return (address & ~(GuardSize - 1)) + GuardSize;
+        }
+
         public static bool IsGuardPage(ulong address)
         {
             return address - BootStackGuard() < GuardSize || address - IstStackGuard() < GuardSize;

@@ -128,6 +128,13 @@ namespace Kernel.SelfTest
             }
         }
 
+        private enum Colour
+        {
+            Red,
+            Green,
+            Blue,
+        }
+
         private static int s_preinitialized = 1234;
         private static readonly string s_greeting = "hello";
         private static readonly int[] s_table = { 2, 3, 5, 7, 11 };
@@ -140,6 +147,9 @@ namespace Kernel.SelfTest
         private static T OpaqueObject<T>(T value) => value;
 
         private static int Twice(int x) => 2 * x;
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static int CallSound(ISound sound) => sound.Code();
 
         public override void Run(TestContext test)
         {
@@ -229,6 +239,20 @@ namespace Kernel.SelfTest
                 }
             }
             test.CheckEqual((ulong)(3 * sum), (ulong)again, "interface.cached_targets_follow_the_receiver");
+
+            // One call site, five receiver types, many rounds: after the first round every call must be a
+            // cache hit, so misses stay bounded by the number of (type, call site) pairs.
+            ulong missesBefore = Internal.Runtime.InterfaceDispatch.Misses;
+            int polymorphic = 0;
+            for (int round = 0; round < 20; round++)
+            {
+                for (int i = 0; i < sounds.Length; i++)
+                {
+                    polymorphic += CallSound(sounds[Opaque(i)]);
+                }
+            }
+            ulong misses = Internal.Runtime.InterfaceDispatch.Misses - missesBefore;
+            test.Check(polymorphic == 20 * sum && misses <= (ulong)sounds.Length, "interface.cache_serves_a_polymorphic_call_site", "more misses than receiver types: the cache is not keyed by type");
 
             INamed named = OpaqueObject<INamed>(new Drum());
             test.Check(named.Label == "drum", "interface.second_interface_on_same_class", "wrong label");
@@ -361,6 +385,13 @@ namespace Kernel.SelfTest
             object[] covariant = new string[] { "a", "b" };
             covariant[1] = OpaqueObject("c");
             test.Check((string)covariant[1] == "c", "casts.covariant_array_store", "covariant store failed");
+            object strings = OpaqueObject<object>(new string[] { "x" });
+            object jagged = OpaqueObject<object>(new int[][] { new int[1] });
+            object ints = OpaqueObject<object>(new int[2]);
+            test.Check(strings is object[] && jagged is object[] && !(ints is object[]) && ((object[])strings).Length == 1 && ints is Array,
+                "casts.array_covariance_at_run_time", "string[]/int[][] not seen as object[], or int[] wrongly was");
+            object boxedEnum = OpaqueObject<object>(Colour.Blue);
+            test.Check((int)boxedEnum == 2 && (Colour)boxedEnum == Colour.Blue, "casts.enum_unboxes_as_its_underlying_type", "unboxing an enum as int failed");
         }
 
         private static void Structs(TestContext test)

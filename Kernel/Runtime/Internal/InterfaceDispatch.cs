@@ -18,7 +18,8 @@ namespace Internal.Runtime
         private const nint CacheTagMask = 3;
         private const nint InterfacePointerTag = 1;
         private const nint RelativePointerTag = 3;
-        private const int CacheSize = 512;
+        private const int CacheBits = 9;
+        private const int CacheSize = 1 << CacheBits;
 
         [StructLayout(LayoutKind.Sequential)]
         private struct DispatchCell
@@ -68,9 +69,12 @@ namespace Internal.Runtime
             }
             if (entry != null)
             {
-                entry->Type = type;
+                // An interrupt handler may dispatch through the cache while this entry is rewritten:
+                // invalidate it first and publish the key last, so a half-written entry never matches.
+                entry->Type = null;
                 entry->Cell = cell;
                 entry->Target = target;
+                entry->Type = type;
             }
             return target;
         }
@@ -85,8 +89,10 @@ namespace Internal.Runtime
                     return null;
                 }
             }
-            ulong hash = ((ulong)type >> 3) ^ ((ulong)cell >> 4) * 0x9E3779B97F4A7C15UL;
-            return s_cache + (int)((hash >> 40) & (CacheSize - 1));
+            // Both keys vary only in their low bits (every MethodTable and cell lies in the kernel image), so
+            // mix them before the multiply and take the top bits of the product (Fibonacci hashing).
+            ulong hash = ((ulong)type ^ ((ulong)cell << 7)) * 0x9E3779B97F4A7C15UL;
+            return s_cache + (int)(hash >> (64 - CacheBits));
         }
 
         private static MethodTable* InterfaceOf(DispatchCell* cell)

@@ -19,7 +19,11 @@ namespace Internal.Runtime
         private const uint HasComponentSizeFlag = 0x80000000;
         private const int ElementTypeShift = 26;
         private const uint ElementTypeMask = 0x7C000000;
+        private const uint FirstPrimitiveElementType = 0x02; // Boolean
+        private const uint FirstStructElementType = 0x10;    // ValueType; below it: primitives and enums
+        private const uint FirstReferenceElementType = 0x14; // Class; below it: primitives, structs, Nullable
         private const uint InterfaceElementType = 0x15;
+        private const uint SystemArrayElementType = 0x16;
         private const uint SzArrayElementType = 0x18;
         private const uint ArrayElementType = 0x17;
 
@@ -37,7 +41,19 @@ namespace Internal.Runtime
 
         internal uint BaseSize => _baseSize;
 
-        internal bool IsInterface => ((_flags & ElementTypeMask) >> ElementTypeShift) == InterfaceElementType;
+        internal uint ElementTypeCode => (_flags & ElementTypeMask) >> ElementTypeShift;
+
+        internal bool IsInterface => ElementTypeCode == InterfaceElementType;
+
+        internal bool IsValueType => ElementTypeCode < FirstReferenceElementType;
+
+        /// <summary>System.Object: the only class without a base class.</summary>
+        internal bool IsObject => ElementTypeCode == FirstReferenceElementType && _relatedType == null;
+
+        internal bool IsSystemArray => ElementTypeCode == SystemArrayElementType;
+
+        /// <summary>A primitive, or an enum (NativeAOT gives an enum its underlying primitive's code).</summary>
+        internal bool IsPrimitiveOrEnum => ElementTypeCode >= FirstPrimitiveElementType && ElementTypeCode < FirstStructElementType;
 
         internal bool IsArray
         {

@@ -162,7 +162,11 @@ namespace System.Runtime
         [RuntimeExport("RhUnbox2")]
         internal static ref byte RhUnbox2(MethodTable* type, object obj)
         {
-            if (obj == null || obj.m_pMethodTable != type)
+            // Exact type, or an enum unboxed as its underlying primitive (same element type code, as
+            // ECMA-335 III.4.32 allows).
+            MethodTable* boxed = obj == null ? null : obj.m_pMethodTable;
+            bool sameUnderlying = boxed != null && type->IsPrimitiveOrEnum && boxed->ElementTypeCode == type->ElementTypeCode;
+            if (boxed == null || (boxed != type && !sameUnderlying))
             {
                 Internal.Runtime.CompilerHelpers.ThrowHelpers.ThrowInvalidCastException();
             }

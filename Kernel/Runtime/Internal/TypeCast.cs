@@ -28,20 +28,20 @@ namespace System.Runtime
                     return true;
                 }
             }
+            if (source->IsArray && (target->IsObject || target->IsSystemArray))
+            {
+                // An array's related type is its element type, not its base: every array is an Array and an Object.
+                return true;
+            }
             if (source->IsArray && target->IsArray)
             {
-                // Covariance of reference-type arrays: string[] is an object[].
+                // Covariance of reference-type arrays: string[] is an object[], int[][] an object[]. Arrays
+                // of value types are not covariant (int[] is not an object[]).
                 MethodTable* sourceElement = source->ElementType;
                 MethodTable* targetElement = target->ElementType;
-                return sourceElement->ComponentSize == 0 && !IsValueType(sourceElement) && IsAssignable(sourceElement, targetElement);
+                return !sourceElement->IsValueType && IsAssignable(sourceElement, targetElement);
             }
             return false;
-        }
-
-        private static bool IsValueType(MethodTable* type)
-        {
-            // Element types below Class (0x14) are primitives, value types and Nullable.
-            return ((type->_flags & 0x7C000000) >> 26) < 0x14;
         }
 
         private static bool ImplementsInterface(MethodTable* type, MethodTable* interfaceType)
@@ -63,7 +63,13 @@ namespace System.Runtime
             {
                 return null;
             }
-            for (MethodTable* type = obj.m_pMethodTable; type != null; type = type->BaseType)
+            MethodTable* type = obj.m_pMethodTable;
+            if (type->IsParameterized)
+            {
+                // Arrays: the related type is the element type, so the class walk below does not apply.
+                return IsAssignable(type, target) ? obj : null;
+            }
+            for (; type != null; type = type->BaseType)
             {
                 if (type == target)
                 {
