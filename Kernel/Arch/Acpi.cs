@@ -17,6 +17,16 @@ namespace Kernel.Arch
         private const byte AmlPackageOp = 0x12;
         private const byte AmlBytePrefix = 0x0A;
 
+        // Byte offsets in the system description tables (ACPI 6.4, 5.2.6 header, 5.2.9 FADT).
+        private const int TableLengthOffset = 4;
+        private const int TableHeaderSize = 36;
+        private const int FadtDsdt = 40;
+        private const int FadtSmiCommand = 48;
+        private const int FadtAcpiEnable = 52;
+        private const int FadtPm1aControlBlock = 64;
+        private const int FadtPm1bControlBlock = 68;
+        private const int FadtExtendedDsdt = 140;
+
         /// <summary>Physical memory is identity-mapped below 4 GiB while ACPI is read.</summary>
         private static byte* Physical(ulong address) => (byte*)Memory.PhysicalMemory.ToVirtual(address);
 
@@ -32,16 +42,16 @@ namespace Kernel.Arch
             {
                 return false;
             }
-            uint length = *(uint*)(fadt + 4);
-            ulong dsdtAddress = *(uint*)(fadt + 40);
-            if (length >= 148 && *(ulong*)(fadt + 140) != 0)
+            uint length = *(uint*)(fadt + TableLengthOffset);
+            ulong dsdtAddress = *(uint*)(fadt + FadtDsdt);
+            if (length >= FadtExtendedDsdt + 8 && *(ulong*)(fadt + FadtExtendedDsdt) != 0)
             {
-                dsdtAddress = *(ulong*)(fadt + 140);
+                dsdtAddress = *(ulong*)(fadt + FadtExtendedDsdt);
             }
-            uint smiCommand = *(uint*)(fadt + 48);
-            byte acpiEnable = fadt[52];
-            ushort pm1a = (ushort)*(uint*)(fadt + 64);
-            ushort pm1b = (ushort)*(uint*)(fadt + 68);
+            uint smiCommand = *(uint*)(fadt + FadtSmiCommand);
+            byte acpiEnable = fadt[FadtAcpiEnable];
+            ushort pm1a = (ushort)*(uint*)(fadt + FadtPm1aControlBlock);
+            ushort pm1b = (ushort)*(uint*)(fadt + FadtPm1bControlBlock);
             if (pm1a == 0 || dsdtAddress == 0 || !TryFindS5(Physical(dsdtAddress), out byte typeA, out byte typeB))
             {
                 return false;
@@ -93,9 +103,9 @@ namespace Kernel.Arch
         {
             bool extended = rsdp[15] >= 2 && *(ulong*)(rsdp + 24) != 0;
             byte* root = Physical(extended ? *(ulong*)(rsdp + 24) : *(uint*)(rsdp + 16));
-            uint length = *(uint*)(root + 4);
+            uint length = *(uint*)(root + TableLengthOffset);
             int entrySize = extended ? 8 : 4;
-            for (uint offset = 36; offset + entrySize <= length; offset += (uint)entrySize)
+            for (uint offset = TableHeaderSize; offset + entrySize <= length; offset += (uint)entrySize)
             {
                 ulong address = extended ? *(ulong*)(root + offset) : *(uint*)(root + offset);
                 byte* table = Physical(address);
@@ -112,8 +122,8 @@ namespace Kernel.Arch
         {
             typeA = 0;
             typeB = 0;
-            uint length = *(uint*)(dsdt + 4);
-            for (uint i = 36; i + 8 < length; i++)
+            uint length = *(uint*)(dsdt + TableLengthOffset);
+            for (uint i = TableHeaderSize; i + 8 < length; i++)
             {
                 byte* p = dsdt + i;
                 if (!Matches(p, "_S5_") || p[4] != AmlPackageOp)

@@ -17,6 +17,9 @@ namespace Kernel.Arch
         public const int DoubleFaultIst = 1;
         private const int EntryCount = 7;
 
+        // System-segment access byte: present, DPL 0, type 9 = available 64-bit TSS (SDM Vol. 3A, Table 3-2).
+        private const ulong AvailableTss64 = 0x89;
+
         [StructLayout(LayoutKind.Sequential, Pack = 1)]
         private struct TaskStateSegment
         {
@@ -54,7 +57,7 @@ namespace Kernel.Arch
             s_table[4] = 0x00AFFA000000FFFF; // user code (DPL 3)
             ulong tssBase = (ulong)s_tss;
             ulong tssLimit = (ulong)sizeof(TaskStateSegment) - 1;
-            s_table[5] = (tssLimit & 0xFFFF) | ((tssBase & 0xFFFFFF) << 16) | (0x89UL << 40) | ((tssLimit >> 16 & 0xF) << 48) | ((tssBase >> 24 & 0xFF) << 56);
+            s_table[5] = (tssLimit & 0xFFFF) | ((tssBase & 0xFFFFFF) << 16) | (AvailableTss64 << 40) | ((tssLimit >> 16 & 0xF) << 48) | ((tssBase >> 24 & 0xFF) << 56);
             s_table[6] = tssBase >> 32;
 
             Descriptor descriptor;

@@ -15,6 +15,7 @@ namespace Kernel.Arch
         private const byte EndOfInterrupt = 0x20;
         private const byte ReadInService = 0x0B;
         private const int CascadeLine = 2;
+        private const byte LowestPriorityLine = 1 << 7; // IRQ 7 / 15 in the in-service register
 
         public static void Initialize()
         {
@@ -62,7 +63,7 @@ namespace Kernel.Arch
             }
             ushort command = irq == 7 ? MasterCommand : SlaveCommand;
             Cpu.OutByte(command, ReadInService);
-            if ((Cpu.InByte(command) & 0x80) != 0)
+            if ((Cpu.InByte(command) & LowestPriorityLine) != 0)
             {
                 return false;
             }

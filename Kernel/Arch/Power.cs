@@ -7,6 +7,7 @@ namespace Kernel.Arch
     {
         private const ushort KeyboardControllerCommand = 0x64;
         private const byte PulseResetLine = 0xFE;
+        private const byte InputBufferFull = 0x02; // status bit 1: the controller has not taken the last byte
 
         public static void Shutdown()
         {
@@ -25,7 +26,7 @@ namespace Kernel.Arch
             Console.WriteLine("rebooting");
             Cpu.DisableInterrupts();
             // The 8042 keyboard controller can pulse the CPU's reset line.
-            for (int i = 0; i < 1000 && (Cpu.InByte(KeyboardControllerCommand) & 0x02) != 0; i++)
+            for (int i = 0; i < 1000 && (Cpu.InByte(KeyboardControllerCommand) & InputBufferFull) != 0; i++)
             {
                 Cpu.IoDelay();
             }

@@ -212,12 +212,4 @@ namespace System.Runtime
         [MethodImpl(MethodImplOptions.InternalCall)]
         internal static extern void* memmove(byte* destination, byte* source, nuint length);
     }
-
-    /// <summary>The layout of a boxed value after its MethodTable pointer.</summary>
-    internal sealed class RawData
-    {
-#pragma warning disable 649
-        public byte Data;
-#pragma warning restore 649
-    }
 }
