@@ -11,14 +11,21 @@ namespace Kernel.Mem.Heap;
 /// hole ever touches the break.
 /// </summary>
 /// <remarks>
-/// FOS scans a list of all holes; here both searches are sub-linear in the number of holes. Holes are
-/// indexed by exact size (a list head per size, O(1) exact fit) and the non-empty sizes form a
-/// hierarchical bitmap (largest hole in O(log64 of the area's pages)). Boundary tags in a per-page array
-/// (the size at the first and last page of each hole, the size at the first page of each allocation, a
-/// mark on its other pages) make the neighbour checks of a merge O(1) and let <see cref="Free"/> tell an
-/// allocation's start from its inside and from a hole, also after merges. Among holes of one size the
-/// most recently made one is taken (FOS takes the lowest; the fit rule is the same).
-/// Metadata: 16 bytes per page of the area plus one bit per page for the size bitmap.
+/// Ties go as in FOS, which keeps its holes in one list in address order and scans it from the start: it
+/// takes the first hole of exactly the requested size, so the lowest-addressed one; failing that, the first
+/// of the largest size (a later hole replaces the candidate only when it is strictly larger), so the
+/// lowest-addressed of the largest holes. FOS's scan is linear in the number of holes; here the holes are
+/// filed by (size, address) in a <see cref="HoleIndex"/> (a treap of the holes of each size keyed by
+/// address, its lowest node kept per size, and a bitmap of the sizes). An exact fit takes the lowest node of
+/// that size's tree, and a worst fit the bitmap's largest size (O(log64 of the area's pages)) and then the
+/// lowest node of its tree; taking the lowest node, and unfiling any hole when a merge or a growth swallows
+/// it, are O(1) expected; filing a hole is O(log k) expected for k holes of its size (O(1) when it is the new
+/// lowest). Boundary tags in a per-page array (the size at the first and last page of each hole, the size at
+/// the first page of each allocation, a mark on its other pages) make the neighbour checks of a merge O(1)
+/// and let <see cref="Free"/> tell an allocation's start from its inside and from a hole, also after merges;
+/// writing them is O(pages) per allocation and free. Metadata: 20 bytes per page of the area (the 4-byte
+/// tag; three 4-byte tree links, used on a hole's first page; a 4-byte lowest hole per size) plus one bit
+/// per page for the size bitmap.
 /// </remarks>
 public sealed unsafe class PageAllocator<TBacking>
     where TBacking : struct, IPageBacking
@@ -26,17 +33,12 @@ public sealed unsafe class PageAllocator<TBacking>
     /// <summary>The largest area (and thus allocation) in pages: the tag keeps the size in 30 bits.</summary>
     public const uint MaximumPages = PageTag.MaximumSize;
 
-    private const uint NoPage = uint.MaxValue;
-
     private readonly TBacking _backing;
     private readonly ulong _start;
     private readonly uint _limit;
     private readonly uint* _tags;
-    private readonly uint* _nextHole;
-    private readonly uint* _previousHole;
-    private readonly uint* _holesOfSize;
     private readonly ulong _metadataBytes;
-    private SizeBitmap _sizes;
+    private HoleIndex _holes;
 
     private uint _break;
     private ulong _pagesInUse;
@@ -60,20 +62,13 @@ public sealed unsafe class PageAllocator<TBacking>
         _limit = pageCount;
         var carver = new MetadataCarver(metadata, metadataLength);
         _tags = (uint*)carver.Take((ulong)pageCount * sizeof(uint));
-        _nextHole = (uint*)carver.Take((ulong)pageCount * sizeof(uint));
-        _previousHole = (uint*)carver.Take((ulong)pageCount * sizeof(uint));
-        _holesOfSize = (uint*)carver.Take(((ulong)pageCount + 1) * sizeof(uint));
-        ulong* words = (ulong*)carver.Take(SizeBitmap.WordsNeeded((ulong)pageCount + 1) * sizeof(ulong));
+        _holes.Initialize(ref carver, pageCount);
         _metadataBytes = (ulong)(carver.Used - metadata);
-        new Span<uint>(_holesOfSize, (int)pageCount + 1).Fill(NoPage);
-        _sizes.Initialize(words, (ulong)pageCount + 1);
     }
 
     /// <summary>The metadata bytes an area of <paramref name="pageCount"/> pages needs.</summary>
     public static ulong MetadataBytes(uint pageCount) =>
-        3 * MetadataCarver.Round((ulong)pageCount * sizeof(uint))
-        + MetadataCarver.Round(((ulong)pageCount + 1) * sizeof(uint))
-        + MetadataCarver.Round(SizeBitmap.WordsNeeded((ulong)pageCount + 1) * sizeof(ulong));
+        MetadataCarver.Round((ulong)pageCount * sizeof(uint)) + HoleIndex.MetadataBytes(pageCount);
 
     public ulong Start => _start;
     public ulong Limit => PageAddress(_limit);
@@ -86,7 +81,7 @@ public sealed unsafe class PageAllocator<TBacking>
     public ulong BytesFree => _holePages << MemConstants.PageShift;
 
     public ulong HoleCount => _holeCount;
-    public ulong LargestHoleBytes => _sizes.Largest() << MemConstants.PageShift;
+    public ulong LargestHoleBytes => (ulong)_holes.Largest() << MemConstants.PageShift;
     public ulong Allocations => _allocations;
     public ulong Frees => _frees;
     public ulong FailedAllocations => _failedAllocations;
@@ -108,28 +103,26 @@ public sealed unsafe class PageAllocator<TBacking>
             return 0;
         }
         uint count = (uint)pageCount;
-        uint page = _holesOfSize[count];
+        uint page;
         uint largest;
-        if (page != NoPage)
+        if (_holes.HasSize(count))
         {
-            RemoveHole(page, count);
+            page = TakeLowestHole(count);
             if (!_backing.Commit(PageAddress(page), count))
             {
                 InsertHole(page, count);
                 return Fail();
             }
         }
-        else if ((largest = (uint)_sizes.Largest()) > count)
+        else if ((largest = _holes.Largest()) > count)
         {
-            uint holeSize = largest;
-            page = _holesOfSize[holeSize];
-            RemoveHole(page, holeSize);
+            page = TakeLowestHole(largest);
             if (!_backing.Commit(PageAddress(page), count))
             {
-                InsertHole(page, holeSize);
+                InsertHole(page, largest);
                 return Fail();
             }
-            InsertHole(page + count, holeSize - count);
+            InsertHole(page + count, largest - count);
         }
         else if (count <= _limit - _break)
         {
@@ -294,6 +287,77 @@ public sealed unsafe class PageAllocator<TBacking>
         NextRun(ref cursor, PageTag.AllocationStart, out address, out bytes);
 
     /// <summary>
+    /// Checks every invariant, changing nothing: below the break the tags form a row of allocations (start tag
+    /// with the size, interior marks) and holes (size at both ends, free inside), no two holes adjacent and
+    /// none ending at the break; every page above the break is free; each hole is filed in the index under its
+    /// size, the index's trees are in search and heap order and hold exactly the holes; the counts and
+    /// totals agree. O(pages of the area + holes); for tests and debugging.
+    /// </summary>
+    public bool Verify()
+    {
+        ulong holes = 0;
+        ulong holePages = 0;
+        ulong pagesInUse = 0;
+        bool previousWasHole = false;
+        uint page = 0;
+        while (page < _break)
+        {
+            uint tag = _tags[page];
+            uint kind = tag & PageTag.KindMask;
+            uint size = tag & PageTag.SizeMask;
+            if (size == 0 || size > _break - page)
+            {
+                return false;
+            }
+            uint last = page + size - 1;
+            if (kind == PageTag.AllocationStart)
+            {
+                for (uint inner = page + 1; inner <= last; inner++)
+                {
+                    if (_tags[inner] != PageTag.AllocationInterior)
+                    {
+                        return false;
+                    }
+                }
+                pagesInUse += size;
+                previousWasHole = false;
+            }
+            else if (kind == PageTag.HoleBoundary)
+            {
+                if (previousWasHole || _tags[last] != tag || last + 1 == _break || !_holes.Contains(page, size))
+                {
+                    return false;
+                }
+                for (uint inner = page + 1; inner < last; inner++)
+                {
+                    if (_tags[inner] != PageTag.Free)
+                    {
+                        return false;
+                    }
+                }
+                holes++;
+                holePages += size;
+                previousWasHole = true;
+            }
+            else
+            {
+                return false;
+            }
+            page += size;
+        }
+        for (; page < _limit; page++)
+        {
+            if (_tags[page] != PageTag.Free)
+            {
+                return false;
+            }
+        }
+        ulong indexedPages;
+        return holes == _holeCount && holePages == _holePages && pagesInUse == _pagesInUse
+            && _holes.Verify(holes, out indexedPages) && indexedPages == holePages;
+    }
+
+    /// <summary>
     /// Walks the runs (allocations and holes) from page <paramref name="cursor"/> to the break and stops after
     /// the first whose first-page tag is of <paramref name="kind"/>. Every run below the break starts with an
     /// allocation-start or hole-boundary tag carrying its size; any other tag can only be met from a cursor
@@ -389,18 +453,7 @@ public sealed unsafe class PageAllocator<TBacking>
     {
         _tags[page] = PageTag.HoleBoundary | size;
         _tags[page + size - 1] = PageTag.HoleBoundary | size;
-        uint head = _holesOfSize[size];
-        _nextHole[page] = head;
-        _previousHole[page] = NoPage;
-        if (head != NoPage)
-        {
-            _previousHole[head] = page;
-        }
-        else
-        {
-            _sizes.Add(size);
-        }
-        _holesOfSize[size] = page;
+        _holes.Add(page, size);
         _holeCount++;
         _holePages += size;
     }
@@ -408,24 +461,20 @@ public sealed unsafe class PageAllocator<TBacking>
     /// <summary>Takes the hole at <paramref name="page"/> out of the index; its pages become plain free space.</summary>
     private void RemoveHole(uint page, uint size)
     {
-        uint next = _nextHole[page];
-        uint previous = _previousHole[page];
-        if (previous != NoPage)
-        {
-            _nextHole[previous] = next;
-        }
-        else
-        {
-            _holesOfSize[size] = next;
-            if (next == NoPage)
-            {
-                _sizes.Remove(size);
-            }
-        }
-        if (next != NoPage)
-        {
-            _previousHole[next] = previous;
-        }
+        _holes.Remove(page, size);
+        ForgetHole(page, size);
+    }
+
+    /// <summary>Takes the lowest-addressed hole of <paramref name="size"/> pages, which must exist, out of the index.</summary>
+    private uint TakeLowestHole(uint size)
+    {
+        uint page = _holes.TakeLowest(size);
+        ForgetHole(page, size);
+        return page;
+    }
+
+    private void ForgetHole(uint page, uint size)
+    {
         _tags[page] = PageTag.Free;
         _tags[page + size - 1] = PageTag.Free;
         _holeCount--;

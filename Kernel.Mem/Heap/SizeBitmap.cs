@@ -61,7 +61,7 @@ internal unsafe struct SizeBitmap
         }
     }
 
-    public bool IsEmpty => _words[_levelOffsets[_levels - 1]] == 0;
+    public bool Contains(ulong size) => (_words[size >> WordShift] & (1UL << (int)(size & (WordBits - 1)))) != 0;
 
     public void Add(ulong size)
     {

@@ -11,7 +11,8 @@ namespace Kernel.Tests.Mem.Heap;
 
 /// <summary>
 /// Random sequences of page-allocator operations checked against a model that knows only the live
-/// allocations: it derives the holes and the break from them and states which placements custom fit allows.
+/// allocations: it derives the holes and the break from them and predicts where FOS's custom fit puts every
+/// request, ties going to the lowest address; the allocator's own invariant check runs after every step.
 /// </summary>
 public sealed unsafe class PageAllocatorModelTests
 {
@@ -135,36 +136,49 @@ public sealed unsafe class PageAllocatorModelTests
 
     private static void StepAllocate(PageAllocator<RecordingBacking> pages, RecordingBacking.Log log, SortedDictionary<ulong, ulong> live, ulong count)
     {
-        List<(ulong Start, ulong Size)> holes = Holes(live, out ulong modelBreak);
-        var allowed = new List<ulong>();
-        if (holes.Any(h => h.Size == count))
-        {
-            allowed.AddRange(holes.Where(h => h.Size == count).Select(h => h.Start));
-        }
-        else if (holes.Count > 0 && holes.Max(h => h.Size) > count)
-        {
-            ulong largest = holes.Max(h => h.Size);
-            allowed.AddRange(holes.Where(h => h.Size == largest).Select(h => h.Start));
-        }
-        else if (modelBreak + count <= AreaPages)
-        {
-            allowed.Add(modelBreak);
-        }
+        ulong? expected = FosPlacement(Holes(live, out ulong modelBreak), modelBreak, count);
         bool backed = count <= log.Budget;
 
         ulong address = pages.Allocate(count);
 
-        if (allowed.Count == 0 || !backed)
+        if (expected == null || !backed)
         {
             Expect(address == 0, "allocation must fail");
             return;
         }
-        Expect(address != 0 && allowed.Contains((address - AreaStart) / PageSize), "custom fit placement");
-        live.Add((address - AreaStart) / PageSize, count);
+        Expect(address == At(expected.Value), "custom fit placement: want page " + expected.Value + ", got " + (address == 0 ? "none" : ((address - AreaStart) / PageSize).ToString()));
+        live.Add(expected.Value, count);
+    }
+
+    /// <summary>
+    /// FOS's custom fit as its address-ordered scan does it: the first hole of exactly <paramref name="count"/>
+    /// pages; else the first hole of the largest size (a later one replaces the candidate only when strictly
+    /// larger) if it is larger than the request; else the break if the limit allows; else none.
+    /// </summary>
+    private static ulong? FosPlacement(List<(ulong Start, ulong Size)> holesInAddressOrder, ulong modelBreak, ulong count)
+    {
+        (ulong Start, ulong Size)? worst = null;
+        foreach ((ulong Start, ulong Size) hole in holesInAddressOrder)
+        {
+            if (hole.Size == count)
+            {
+                return hole.Start;
+            }
+            if (worst == null || hole.Size > worst.Value.Size)
+            {
+                worst = hole;
+            }
+        }
+        if (worst != null && worst.Value.Size > count)
+        {
+            return worst.Value.Start;
+        }
+        return modelBreak + count <= AreaPages ? modelBreak : null;
     }
 
     private static void CheckInvariants(PageAllocator<RecordingBacking> pages, RecordingBacking.Log log, SortedDictionary<ulong, ulong> live)
     {
+        Expect(pages.Verify(), "allocator invariants (tags, hole trees, counts)");
         List<(ulong Start, ulong Size)> holes = Holes(live, out ulong modelBreak);
         Expect(pages.Break == At(modelBreak), "break");
         Expect(pages.HoleCount == (ulong)holes.Count, "hole count");

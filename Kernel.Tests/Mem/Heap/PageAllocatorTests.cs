@@ -71,8 +71,100 @@ public sealed unsafe class PageAllocatorTests : System.IDisposable
 
         Assert.Equal(3UL, _pages.HoleCount);
         Assert.Equal(4UL * PageSize, _pages.LargestHoleBytes);
-        // Among holes of one size the most recently made one is taken.
+        // Two 4-page holes now: the rest of the split one and a[4]'s; the lower is taken.
         Assert.Equal(a[2] + 2 * PageSize, _pages.Allocate(4));
+        Assert.True(_pages.Verify());
+    }
+
+    [Fact]
+    public void Exact_fit_takes_the_lowest_addressed_of_several_equal_holes()
+    {
+        ulong[] a = AllocateRow(2, 1, 2, 1, 2, 1, 2, 1);
+        // Freed out of address order, the lowest neither first nor last.
+        _pages.Free(a[4]);
+        _pages.Free(a[0]);
+        _pages.Free(a[6]);
+        _pages.Free(a[2]);
+        Assert.True(_pages.Verify());
+
+        Assert.Equal(a[0], _pages.Allocate(2));
+        Assert.Equal(a[2], _pages.Allocate(2));
+        Assert.Equal(a[4], _pages.Allocate(2));
+        Assert.Equal(a[6], _pages.Allocate(2));
+        Assert.Equal(0UL, _pages.HoleCount);
+        Assert.True(_pages.Verify());
+    }
+
+    [Fact]
+    public void Worst_fit_takes_the_lowest_addressed_of_several_largest_holes()
+    {
+        ulong[] a = AllocateRow(3, 1, 5, 1, 2, 1, 5, 1, 5, 1);
+        _pages.Free(a[6]);
+        _pages.Free(a[8]);
+        _pages.Free(a[0]);
+        _pages.Free(a[4]);
+        _pages.Free(a[2]);
+
+        // Three 5-page holes, taken lowest first; each leaves a 4-page rest.
+        Assert.Equal(a[2], _pages.Allocate(1));
+        Assert.Equal(a[6], _pages.Allocate(1));
+        Assert.Equal(a[8], _pages.Allocate(1));
+        Assert.Equal(4UL * PageSize, _pages.LargestHoleBytes);
+        // Now the largest are the three 4-page rests: again the lowest, the rest of a[2]'s hole.
+        Assert.Equal(a[2] + PageSize, _pages.Allocate(1));
+        Assert.True(_pages.Verify());
+    }
+
+    [Fact]
+    public void A_hole_made_by_a_merge_below_an_equal_hole_is_the_exact_fit()
+    {
+        ulong[] a = AllocateRow(1, 2, 1, 3, 1);
+        _pages.Free(a[3]);
+        _pages.Free(a[0]);
+
+        _pages.Free(a[1]);
+
+        Assert.Equal(2UL, _pages.HoleCount);
+        Assert.Equal(a[0], _pages.Allocate(3));
+        Assert.Equal(a[3], _pages.Allocate(3));
+        Assert.True(_pages.Verify());
+    }
+
+    [Fact]
+    public void Among_hundreds_of_equal_holes_custom_fit_takes_them_in_address_order()
+    {
+        const uint holes = 600;
+        const uint pages = 4 * holes;
+        using var metadata = new HostRange(PageAllocator<RecordingBacking>.MetadataBytes(pages));
+        var log = new RecordingBacking.Log();
+        var allocator = new PageAllocator<RecordingBacking>(new RecordingBacking(log), AreaStart, pages, (byte*)metadata.Start, metadata.Size);
+        // Holes of 3 pages at the even positions and of 2 at the odd ones, each followed by a 1-page separator.
+        var starts = new ulong[holes];
+        for (uint i = 0; i < holes; i++)
+        {
+            starts[i] = allocator.Allocate(i % 2 == 0 ? 3UL : 2UL);
+            Assert.NotEqual(0UL, allocator.Allocate(1));
+        }
+        // Freed in a scrambled order (a multiplicative permutation of 0..holes-1).
+        for (uint i = 0; i < holes; i++)
+        {
+            Assert.Equal(FreeStatus.Freed, allocator.Free(starts[i * 7 % holes]));
+        }
+        Assert.True(allocator.Verify());
+
+        // 1 page: no exact fit, so worst fit from the 3-page holes, lowest first, each leaving a 2-page rest.
+        for (uint i = 0; i < holes; i += 2)
+        {
+            Assert.Equal(starts[i], allocator.Allocate(1));
+        }
+        // 2 pages: exact fit through the original 2-page holes and the rests, all in address order.
+        for (uint i = 0; i < holes; i++)
+        {
+            ulong expected = i % 2 == 0 ? starts[i] + PageSize : starts[i];
+            Assert.Equal(expected, allocator.Allocate(2));
+        }
+        Assert.Equal(0UL, allocator.HoleCount);
+        Assert.True(allocator.Verify());
     }
 
     [Fact]
