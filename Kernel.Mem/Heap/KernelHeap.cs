@@ -81,7 +81,7 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
 
     /// <summary>
     /// The metadata bytes a heap over <paramref name="layout"/> needs: 80 bytes per block-area page,
-    /// 16 bytes and a bit per page-area page, and 4 bytes per page of the range (virtual to physical).
+    /// 20 bytes and a bit per page-area page, and 4 bytes per page of the range (virtual to physical).
     /// Nothing grows with RAM: physical to virtual goes through the frame tags.
     /// </summary>
     public static ulong MetadataBytes(KernelHeapLayout layout) =>

@@ -51,7 +51,7 @@ namespace Kernel.Memory
                 Drivers.Console.Write("dma: rejected free of ");
                 Drivers.Console.WriteHex((ulong)buffer.Virtual);
                 Drivers.Console.Write(": ");
-                Drivers.Console.WriteLine(Shell.Commands.DmaCommand.Describe(status));
+                Drivers.Console.WriteLine(PebbleReport.Describe(status));
             }
         }
 

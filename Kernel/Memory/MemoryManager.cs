@@ -171,6 +171,9 @@ namespace Kernel.Memory
         /// <summary>
         /// Maps physical [0, max(highest RAM, 4 GiB)) at the direct-map base with 2 MiB pages: all RAM plus
         /// the low MMIO and firmware tables (VGA, ACPI) below 4 GiB. Data only: writable, never executable.
+        /// The 2 MiB pages that hold the kernel image use 4 KiB pages instead, so the image's code and
+        /// read-only data are read-only through this alias too (W^X must hold for every mapping of a frame,
+        /// as Linux keeps the direct map of its text read-only).
         /// </summary>
         private static void MapDirectMap()
         {
@@ -181,8 +184,32 @@ namespace Kernel.Memory
             }
             end = MemConstants.AlignUp(end, MemConstants.LargePageSize);
             s_directMapSize = end;
-            Require(s_mapper.MapRange(KernelLayout.DirectMapBase, 0, end / MemConstants.LargePageSize, DataFlags(global: true), PageSize.Size2MiB), "the direct map");
+            PageFlags data = DataFlags(global: true);
+            ulong imageLow = MemConstants.AlignDown(s_image.PhysicalStart, MemConstants.LargePageSize);
+            ulong imageHigh = MemConstants.AlignUp(s_image.PhysicalEnd, MemConstants.LargePageSize);
+            if (imageLow > 0)
+            {
+                Require(s_mapper.MapRange(KernelLayout.DirectMapBase, 0, imageLow / MemConstants.LargePageSize, data, PageSize.Size2MiB), "the direct map");
+            }
+            PageFlags readOnly = data & ~PageFlags.Writable;
+            for (ulong frame = imageLow; frame < imageHigh; frame += MemConstants.PageSize)
+            {
+                PageFlags flags = IsReadOnlyImageFrame(frame) ? readOnly : data;
+                Require(s_mapper.Map(KernelLayout.DirectMapBase + frame, frame, flags, PageSize.Size4KiB), "the direct map of the kernel image");
+            }
+            Require(s_mapper.MapRange(KernelLayout.DirectMapBase + imageHigh, imageHigh, (end - imageHigh) / MemConstants.LargePageSize, data, PageSize.Size2MiB), "the direct map");
         }
+
+        /// <summary>Whether the direct-map alias of physical <paramref name="frame"/> is the kernel's code or read-only data.</summary>
+        public static bool IsReadOnlyImageFrame(ulong frame)
+        {
+            return frame >= s_image.PhysicalOf(s_image.TextStart) && frame < MemConstants.AlignUp(s_image.PhysicalOf(s_image.ReadOnlyEnd), MemConstants.PageSize);
+        }
+
+        /// <summary>The 2 MiB-aligned physical range whose direct map uses 4 KiB pages (it holds the image).</summary>
+        public static ulong ImageDirectMapLow => MemConstants.AlignDown(s_image.PhysicalStart, MemConstants.LargePageSize);
+
+        public static ulong ImageDirectMapHigh => MemConstants.AlignUp(s_image.PhysicalEnd, MemConstants.LargePageSize);
 
         /// <summary>
         /// Maps the image at -2 GiB with 4 KiB pages and W^X: code read-execute, read-only data read-only and

@@ -303,26 +303,36 @@ namespace Kernel.SelfTest
         }
 
         /// <summary>
-        /// Every 2 MiB page of the direct map maps its own physical range writable, supervisor-only and
-        /// no-execute, and fetching a <c>ret</c> through it faults.
+        /// Every page of the direct map maps its own physical range supervisor-only and no-execute: 2 MiB
+        /// pages, writable, except around the kernel image, where 4 KiB pages keep the image's code and
+        /// read-only data read-only through this alias too. Fetching a <c>ret</c> through it faults, and so
+        /// does writing to the kernel's code through it.
         /// </summary>
         private static void DirectMapIsNoExecute(TestContext test)
         {
             Mapper<KernelPhysicalMemory, KernelTlb> mapper = MemoryManager.Mapper;
             bool noExecute = CpuFeatures.HasNoExecute;
             bool allRight = true;
-            for (ulong physical = 0; physical < MemoryManager.DirectMapSize; physical += MemConstants.LargePageSize)
+            ulong physical = 0;
+            while (physical < MemoryManager.DirectMapSize)
             {
+                bool image = physical >= MemoryManager.ImageDirectMapLow && physical < MemoryManager.ImageDirectMapHigh;
                 PagingStatus status = mapper.Translate(KernelLayout.DirectMapBase + physical, out Translation translation);
+                bool writable = (translation.Flags & PageFlags.Writable) != 0;
                 allRight &= status == PagingStatus.Success
                     && translation.PhysicalAddress == physical
-                    && translation.Size == PageSize.Size2MiB
-                    && (translation.Flags & PageFlags.Writable) != 0
+                    && translation.Size == (image ? PageSize.Size4KiB : PageSize.Size2MiB)
+                    && writable == !(image && MemoryManager.IsReadOnlyImageFrame(physical))
                     && (translation.Flags & PageFlags.User) == 0
                     && ((translation.Flags & PageFlags.NoExecute) != 0) == noExecute;
+                physical += image ? MemConstants.PageSize : MemConstants.LargePageSize;
             }
             allRight &= mapper.Translate(KernelLayout.DirectMapBase + MemoryManager.DirectMapSize, out _) == PagingStatus.NotMapped;
-            test.Check(allRight, "direct_map_is_writable_no_execute_and_ends_where_it_should", "a direct-map page maps the wrong frame, lacks NX or the map runs on");
+            test.Check(allRight, "direct_map_is_no_execute_and_read_only_over_the_image", "a direct-map page maps the wrong frame, has the wrong rights or size, or the map runs on");
+            ulong textAlias = PhysicalMemory.ToVirtual(MemoryManager.Image.PhysicalOf(MemoryManager.Image.TextStart));
+            bool textProtected = FaultProbe.TryRead(textAlias, out byte original) && !FaultProbe.TryWrite(textAlias, original)
+                && FaultProbe.LastErrorCode == (FaultPresent | FaultWrite);
+            test.Check(textProtected, "kernel_code_is_read_only_through_the_direct_map", "a write to the direct-map alias of .text did not fault as present+write");
             if (!noExecute)
             {
                 return;

@@ -47,7 +47,7 @@ namespace Kernel.Shell.Commands
                 Console.Write("dma free ");
                 Console.WriteHex(address);
                 Console.Write(": ");
-                Console.WriteLine(Describe(status));
+                Console.WriteLine(PebbleReport.Describe(status));
                 return;
             }
             PrintUsage();
@@ -60,7 +60,13 @@ namespace Kernel.Shell.Commands
             if (status != PebbleStatus.Ok)
             {
                 Console.Write("dma alloc: ");
-                Console.WriteLine(Describe(status));
+                Console.WriteLine(PebbleReport.Describe(status));
+                if ((flags & PebbleFlags.Below1MiB) != 0)
+                {
+                    // The memory map reserves the whole first MiB (real-mode structures, firmware,
+                    // the boot stub), so no frame run below 1 MiB is ever free on this kernel.
+                    Console.WriteLine("  low1m: the first MiB is reserved by the kernel, so no buffer can be placed there");
+                }
                 return;
             }
             Console.Write("dma alloc: virtual ");
@@ -236,22 +242,6 @@ namespace Kernel.Shell.Commands
             if ((type & PebbleFlags.Persistent) != 0)
             {
                 Console.Write(",persistent");
-            }
-        }
-
-        internal static string Describe(PebbleStatus status)
-        {
-            switch (status)
-            {
-                case PebbleStatus.Ok: return "ok";
-                case PebbleStatus.NullPointer: return "null pointer";
-                case PebbleStatus.OutOfMemory: return "out of memory (no frame run satisfies the constraints)";
-                case PebbleStatus.InvalidRequest: return "invalid request (size, alignment, boundary or flags)";
-                case PebbleStatus.ForeignPointer: return "rejected: not a pebble of this allocator";
-                case PebbleStatus.InvalidPointer: return "rejected: not the start of a pebble";
-                case PebbleStatus.DoubleFree: return "rejected: double free";
-                case PebbleStatus.Corrupted: return "rejected: corrupted header";
-                default: return "unknown status";
             }
         }
     }

@@ -37,10 +37,17 @@ namespace Kernel.Shell.Commands
             Console.WriteDecimal((ulong)VirtualAddressLayout.TableIndex(address, PageTableLevel.Pdpt));
             Console.Write("] PD[");
             Console.WriteDecimal((ulong)VirtualAddressLayout.TableIndex(address, PageTableLevel.PageDirectory));
-            Console.Write("] PT[");
-            Console.WriteDecimal((ulong)VirtualAddressLayout.TableIndex(address, PageTableLevel.PageTable));
-            Console.Write("] offset ");
-            Console.WriteHex(address & 0xFFF, 3);
+            Console.Write("]");
+            // A 2 MiB or 1 GiB page ends the walk above the page table: the low bits are all page offset.
+            bool largePage = walk.IsMapped && walk.StoppedAt != PageTableLevel.PageTable;
+            if (!largePage)
+            {
+                Console.Write(" PT[");
+                Console.WriteDecimal((ulong)VirtualAddressLayout.TableIndex(address, PageTableLevel.PageTable));
+                Console.Write("]");
+            }
+            Console.Write(" offset ");
+            Console.WriteHex(address & (largePage ? VirtualAddressLayout.BytesIn(walk.Size) - 1 : 0xFFF), largePage ? 8 : 3);
             Console.WriteLine();
             for (PageTableLevel level = PageTableLevel.Pml4; level >= walk.StoppedAt; level--)
             {
