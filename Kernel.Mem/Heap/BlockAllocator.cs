@@ -83,6 +83,13 @@ public sealed unsafe class BlockAllocator<TBacking>
         _returnedHead = NoPage;
     }
 
+    /// <summary>Hands the per-class counter arrays to <paramref name="free"/> (see <c>KernelHeap.ReleaseObjects</c>).</summary>
+    internal void ReleaseObjects(delegate*<object, FreeStatus> free)
+    {
+        free(_classPages);
+        free(_classFreeBlocks);
+    }
+
     /// <summary>The metadata bytes an area of <paramref name="pageCount"/> pages needs.</summary>
     public static ulong MetadataBytes(uint pageCount) =>
         MetadataCarver.Round((ulong)pageCount * (ulong)sizeof(BlockPage))

@@ -92,6 +92,19 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     public KernelHeapLayout Layout => _layout;
 
     /// <summary>
+    /// Hands every managed object the heap made at construction (its two allocators and the block
+    /// allocator's counter arrays) to <paramref name="free"/>: a kernel without a garbage collector that
+    /// tears a heap down must return them explicitly. The heap is unusable afterwards; the caller frees the
+    /// heap object itself last.
+    /// </summary>
+    public void ReleaseObjects(delegate*<object, FreeStatus> free)
+    {
+        _blocks.ReleaseObjects(free);
+        free(_blocks);
+        free(_pages);
+    }
+
+    /// <summary>
     /// Off by default. When on, allocations are filled with <see cref="HeapScrub.OnAllocation"/> and freed
     /// memory with <see cref="HeapScrub.OnFree"/> (except a freed block's first two bytes, its free-list link).
     /// </summary>

@@ -17,12 +17,18 @@ namespace Kernel.Drivers
 
         public static ulong Dropped => s_dropped;
 
-        public static void Push(char c)
+        /// <summary>Makes the buffer, which is otherwise made on the first character pushed; idempotent.</summary>
+        public static void EnsureBuffer()
         {
             if (s_buffer == null)
             {
                 s_buffer = (char*)Memory.ObjectAllocator.AllocateZeroed(Capacity * sizeof(char));
             }
+        }
+
+        public static void Push(char c)
+        {
+            EnsureBuffer();
             int next = (s_tail + 1) % Capacity;
             if (next == s_head)
             {

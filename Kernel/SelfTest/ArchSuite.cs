@@ -15,6 +15,9 @@ namespace Kernel.SelfTest
 
         public override string Name => "arch";
 
+        /// <summary>The input queue's buffer, made once on the first character: the keyboard test pushes some.</summary>
+        public override void WarmUp() => InputQueue.EnsureBuffer();
+
         public override void Run(TestContext test)
         {
             ulong before = Interrupts.Breakpoints;

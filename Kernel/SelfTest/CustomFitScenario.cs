@@ -111,6 +111,7 @@ namespace Kernel.SelfTest
             Console.Write(" (");
             Console.WriteDecimal(_normalFrames);
             Console.WriteLine(" heap pages were backed by frames above 4 GiB)");
+            _heap.ReleaseObjects(&ObjectAllocator.Free);
             ObjectAllocator.Free(_heap);
             _heap = null;
         }

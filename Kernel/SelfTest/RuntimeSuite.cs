@@ -1,13 +1,17 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Kernel.Memory;
 
 namespace Kernel.SelfTest
 {
     /// <summary>
     /// Proves the corlib and runtime helpers: objects, virtual and interface dispatch with three or more
     /// implementers on values the compiler cannot fold, generics, statics, strings, delegates, Span, casts
-    /// and boxing. Every value that decides a dispatch passes through <see cref="Opaque"/> first.
+    /// and boxing. Every value that decides a dispatch passes through <see cref="Opaque"/> first. Every
+    /// object, array, string, closure and delegate a test makes is returned with
+    /// <see cref="ObjectAllocator.Free(object)"/> (there is no garbage collector), so the suite leaks nothing
+    /// and can run any number of times.
     /// </summary>
     internal sealed unsafe class RuntimeSuite : SelfTestSuite
     {
@@ -151,6 +155,27 @@ namespace Kernel.SelfTest
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static int CallSound(ISound sound) => sound.Code();
 
+        // A delegate over a static method, or over a lambda that captures nothing, is made once and cached
+        // by the compiler in a static field: it lives for the kernel's lifetime and must never be freed.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static Func<int, int> StaticMethodDelegate() => Twice;
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static Action CounterLambda() => () => s_closureCounter++;
+
+        /// <summary>
+        /// The one-time allocations behind this suite: the interface-dispatch cache (made on the first
+        /// interface call anywhere) and the two compiler-cached delegates above.
+        /// </summary>
+        public override void WarmUp()
+        {
+            ISound bell = new Bell();
+            CallSound(bell);
+            ObjectAllocator.Free(bell);
+            StaticMethodDelegate();
+            CounterLambda();
+        }
+
         public override void Run(TestContext test)
         {
             Objects(test);
@@ -202,6 +227,16 @@ namespace Kernel.SelfTest
                 numbers[i] = i * i;
             }
             test.Check(zeroed && numbers.Length == 100 && numbers[99] == 9801, "objects.arrays_are_zeroed_and_sized", "array not zeroed or wrong length");
+            ObjectAllocator.Free(a);
+            ObjectAllocator.Free(b);
+            ObjectAllocator.Free(numbers);
+
+            ulong inUse = MemoryManager.Heap.GetStatistics().BlockBytesInUse;
+            Box<long> box = new Box<long>(Opaque(1));
+            ulong withBox = MemoryManager.Heap.GetStatistics().BlockBytesInUse;
+            bool freed = ObjectAllocator.Free(box) == Kernel.Mem.Heap.FreeStatus.Freed;
+            test.Check(withBox > inUse && freed && MemoryManager.Heap.GetStatistics().BlockBytesInUse == inUse,
+                "objects.explicit_free_returns_the_block", "new did not take a block, or Free did not give it back");
         }
 
         private static void VirtualDispatch(TestContext test)
@@ -217,6 +252,17 @@ namespace Kernel.SelfTest
             }
             test.CheckEqual(3 + 4 + 5 + 4, (ulong)sides, "virtual.abstract_overrides");
             test.CheckEqual(1 + 2 + 3 + 6, (ulong)weight, "virtual.base_and_derived_overrides");
+            FreeAll(shapes);
+        }
+
+        /// <summary>Frees every element of an array of objects, then the array.</summary>
+        private static void FreeAll(object[] objects)
+        {
+            for (int i = 0; i < objects.Length; i++)
+            {
+                ObjectAllocator.Free(objects[i]);
+            }
+            ObjectAllocator.Free(objects);
         }
 
         private static void InterfaceDispatch(TestContext test)
@@ -262,6 +308,10 @@ namespace Kernel.SelfTest
             IValue<int> intValue = (IValue<int>)boxedInt;
             IValue<string> stringValue = (IValue<string>)boxedString;
             test.Check(intValue.Get() == 7 && stringValue.Get() == "seven", "interface.generic_interfaces", "generic interface call returned the wrong value");
+            FreeAll(sounds);
+            ObjectAllocator.Free(named);
+            ObjectAllocator.Free(boxedInt);
+            ObjectAllocator.Free(boxedString);
         }
 
         private static void Generics(TestContext test)
@@ -272,7 +322,11 @@ namespace Kernel.SelfTest
             pair.First = Opaque(1);
             pair.Second = "one";
             test.Check(text.Value == "abc" && number.Value == 3000000000000L && pair.First == 1 && pair.Second == "one", "generics.over_value_and_reference_types", "generic field values wrong");
-            test.CheckEqual(9, (ulong)Largest(new int[] { 4, Opaque(9), 2 }), "generics.array_argument");
+            int[] values = new int[] { 4, Opaque(9), 2 };
+            test.CheckEqual(9, (ulong)Largest(values), "generics.array_argument");
+            ObjectAllocator.Free(values);
+            ObjectAllocator.Free(text);
+            ObjectAllocator.Free(number);
             string left = OpaqueObject("left");
             string right = OpaqueObject("right");
             long one = Opaque(1);
@@ -312,9 +366,16 @@ namespace Kernel.SelfTest
         {
             string joined = string.Concat(OpaqueObject("ker"), OpaqueObject("nel"));
             test.Check(joined == "kernel" && joined.Length == 6 && joined[3] == 'n', "strings.concat_length_index", "concat produced the wrong text");
-            test.Check(Opaque(-12345).ToString() == "-12345" && ((ulong)Opaque(42)).ToString() == "42", "strings.number_formatting", "ToString of numbers wrong");
+            string negative = Opaque(-12345).ToString();
+            string unsigned = ((ulong)Opaque(42)).ToString();
+            test.Check(negative == "-12345" && unsigned == "42", "strings.number_formatting", "ToString of numbers wrong");
             test.CheckEqual(3, (ulong)Classify(OpaqueObject("gamma")), "strings.switch_on_string");
-            test.Check(joined.Substring(3) == "nel" && joined.StartsWith("ker"), "strings.substring_startswith", "substring wrong");
+            string tail = joined.Substring(3);
+            test.Check(tail == "nel" && joined.StartsWith("ker"), "strings.substring_startswith", "substring wrong");
+            ObjectAllocator.Free(joined);
+            ObjectAllocator.Free(negative);
+            ObjectAllocator.Free(unsigned);
+            ObjectAllocator.Free(tail);
         }
 
         private static int Classify(string name)
@@ -334,10 +395,10 @@ namespace Kernel.SelfTest
 
         private static void Delegates(TestContext test)
         {
-            Func<int, int> twice = Twice;
+            Func<int, int> twice = StaticMethodDelegate();
             int offset = Opaque(100);
             Func<int, int> addOffset = x => x + offset;
-            Action bump = () => s_closureCounter++;
+            Action bump = CounterLambda();
             int before = s_closureCounter;
             bump();
             bump();
@@ -347,6 +408,18 @@ namespace Kernel.SelfTest
             test.CheckEqual(107, (ulong)addOffset(Opaque(7)), "delegates.closure_over_local");
             test.CheckEqual(2, (ulong)(s_closureCounter - before), "delegates.action_on_static");
             test.CheckEqual(6, (ulong)weight(), "delegates.closure_calling_virtual");
+            test.Check((object)twice == StaticMethodDelegate() && (object)bump == CounterLambda(),
+                "delegates.capture_free_delegates_are_cached", "a delegate that captures nothing was made anew");
+
+            // Both lambdas capture locals of this method, so they share one closure object (their Target):
+            // the delegates, the closure and the object it holds are this call's to free.
+            object closure = addOffset.Target;
+            test.Check(closure != null && closure == weight.Target && twice.Target == null,
+                "delegates.lambdas_share_their_closure_as_target", "Target is not the shared closure, or not null for a static method");
+            ObjectAllocator.Free(addOffset);
+            ObjectAllocator.Free(weight);
+            ObjectAllocator.Free(cube);
+            ObjectAllocator.Free(closure);
         }
 
         private static void Spans(TestContext test)
@@ -368,6 +441,7 @@ namespace Kernel.SelfTest
             Span<byte> head = new Span<byte>(bytes, 0, 8);
             head.Clear();
             test.Check(bytes[7] == 0 && bytes[8] == 0xAB && bytes[31] == 0xAB, "span.fill_and_clear_over_array", "fill/clear touched the wrong bytes");
+            ObjectAllocator.Free(bytes);
             ReadOnlySpan<char> chars = "span";
             test.Check(chars.Length == 4 && chars[2] == 'a', "span.readonly_span_of_string", "string span wrong");
         }
@@ -392,6 +466,17 @@ namespace Kernel.SelfTest
                 "casts.array_covariance_at_run_time", "string[]/int[][] not seen as object[], or int[] wrongly was");
             object boxedEnum = OpaqueObject<object>(Colour.Blue);
             test.Check((int)boxedEnum == 2 && (Colour)boxedEnum == Colour.Blue, "casts.enum_unboxes_as_its_underlying_type", "unboxing an enum as int failed");
+
+            // The strings in the arrays are literals in the image, not heap objects: only the arrays are freed.
+            ObjectAllocator.Free(shape);
+            ObjectAllocator.Free(sound);
+            ObjectAllocator.Free(boxed);
+            ObjectAllocator.Free(boxedLong);
+            ObjectAllocator.Free(covariant);
+            ObjectAllocator.Free(strings);
+            FreeAll((object[])jagged);
+            ObjectAllocator.Free(ints);
+            ObjectAllocator.Free(boxedEnum);
         }
 
         private static void Structs(TestContext test)

@@ -3,7 +3,11 @@ using Kernel.Shell;
 
 namespace Kernel.SelfTest
 {
-    /// <summary>Runs all suites or one, and prints the closing <c>selftest: N passed, N failed</c> line.</summary>
+    /// <summary>
+    /// Runs all suites or one, and prints the closing <c>selftest: N passed, N failed</c> line. Around every
+    /// suite it snapshots the free frames, the kernel heap and the pebble allocator and checks that the
+    /// suite left them as it found them (<c>suite.no_leak</c>), as xv6's usertests count free pages.
+    /// </summary>
     internal static class SelfTestRunner
     {
         private static SelfTestSuite[] s_suites;
@@ -45,14 +49,19 @@ namespace Kernel.SelfTest
                     continue;
                 }
                 test.BeginSuite(s_suites[i].Name);
+                s_suites[i].WarmUp();
+                MemorySnapshot before = MemorySnapshot.Take();
                 s_suites[i].Run(test);
+                test.CheckNoLeak(before, MemorySnapshot.Take());
             }
             Console.Write("selftest: ");
             Console.WriteDecimal((ulong)test.Passed);
             Console.Write(" passed, ");
             Console.WriteDecimal((ulong)test.Failed);
             Console.WriteLine(" failed");
-            return test.Failed;
+            int failed = test.Failed;
+            Memory.ObjectAllocator.Free(test);
+            return failed;
         }
     }
 }

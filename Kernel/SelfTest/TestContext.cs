@@ -39,6 +39,28 @@ namespace Kernel.SelfTest
             return condition;
         }
 
+        /// <summary>
+        /// Compares what a suite left behind with the snapshot taken before it: <c>[PASS] suite.no_leak</c>,
+        /// or <c>[FAIL] suite.no_leak: </c> and every figure that moved, as "name before -> after".
+        /// </summary>
+        public bool CheckNoLeak(MemorySnapshot before, MemorySnapshot after)
+        {
+            const string Name = "no_leak";
+            if (before.Equals(after))
+            {
+                return Check(true, Name, null);
+            }
+            Failed++;
+            Console.Write("[FAIL] ", ConsoleColor.LightRed);
+            Console.Write(_suite);
+            Console.Write(".");
+            Console.Write(Name);
+            Console.Write(": ");
+            before.WriteDifferences(after);
+            Console.WriteLine();
+            return false;
+        }
+
         /// <summary>Checks that two numbers are equal, printing both on failure.</summary>
         public bool CheckEqual(ulong expected, ulong actual, string name)
         {

@@ -14,6 +14,12 @@ namespace System
         internal nint _functionPointer;
 #pragma warning restore 649
 
+        /// <summary>
+        /// The object the delegate is bound to: a lambda's closure or an instance method's receiver; for a
+        /// static method null (or the bound first argument of a closed static delegate).
+        /// </summary>
+        public object Target => _firstParameter == (object)this ? _helperObject : _firstParameter;
+
         private void InitializeClosedStaticThunk(object firstParameter, nint functionPointer, nint functionPointerThunk)
         {
             _extraFunctionPointerOrData = functionPointer;

@@ -78,16 +78,42 @@ namespace System
             return result;
         }
 
-        public static string Concat(string a, string b, string c) => Concat(Concat(a, b), c);
+        // Each concatenation makes exactly one string: with no garbage collector, an intermediate would leak.
+        public static string Concat(string a, string b, string c)
+        {
+            string[] parts = { a, b, c };
+            string result = Concat(parts);
+            Kernel.Memory.ObjectAllocator.Free(parts);
+            return result;
+        }
 
-        public static string Concat(string a, string b, string c, string d) => Concat(Concat(a, b), Concat(c, d));
+        public static string Concat(string a, string b, string c, string d)
+        {
+            string[] parts = { a, b, c, d };
+            string result = Concat(parts);
+            Kernel.Memory.ObjectAllocator.Free(parts);
+            return result;
+        }
 
         public static string Concat(params string[] values)
         {
-            string result = Empty;
+            int length = 0;
             for (int i = 0; i < values.Length; i++)
             {
-                result = Concat(result, values[i]);
+                length += values[i] == null ? 0 : values[i].Length;
+            }
+            string result = FastAllocateString(length);
+            fixed (char* dst = &result._firstChar)
+            {
+                int at = 0;
+                for (int i = 0; i < values.Length; i++)
+                {
+                    if (values[i] != null)
+                    {
+                        values[i].CopyTo(dst + at);
+                        at += values[i].Length;
+                    }
+                }
             }
             return result;
         }
