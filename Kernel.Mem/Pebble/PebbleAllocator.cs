@@ -48,11 +48,14 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
     /// <summary>A new bucket is at least this big (headers included), so a 64 KiB ISA DMA window holds one whole.</summary>
     public const ulong MinimumBucketBytes = 64 * MemConstants.KiB;
 
-    /// <summary>The largest frame run, hence the largest contiguous bucket: 4 MiB.</summary>
-    public const ulong MaximumContiguousBucketBytes = FrameAllocator<TMem>.MaxRunFrames << MemConstants.PageShift;
-
     /// <summary>Pebble links are 32-bit offsets; virtual buckets stay well below that.</summary>
     public const ulong MaximumVirtualBucketBytes = MemConstants.GiB;
+
+    /// <summary>
+    /// A contiguous bucket is one frame run, which the frame allocator finds across any number of free buddy
+    /// blocks; the bound is the pebble links' again, as for virtual buckets.
+    /// </summary>
+    public const ulong MaximumContiguousBucketBytes = MaximumVirtualBucketBytes;
 
     /// <summary>Bucket pages are kernel data: supervisor-only, writable, never executable.</summary>
     public const PageFlags BucketPageFlags = PageFlags.Writable | PageFlags.NoExecute;

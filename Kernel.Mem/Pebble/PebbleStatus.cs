@@ -13,8 +13,7 @@ public enum PebbleStatus
 
     /// <summary>
     /// No machine could meet the request: size 0, unknown flags, an alignment or boundary that is not a power of
-    /// two, an alignment above 1 MiB, a boundary smaller than the size, or a contiguous request larger than the
-    /// largest frame run.
+    /// two, an alignment above 1 MiB, a boundary smaller than the size, or a bucket larger than 1 GiB.
     /// </summary>
     InvalidRequest,
 

@@ -25,9 +25,14 @@ namespace Kernel.Mem.Physical;
 /// </para>
 /// <para>
 /// Single frames come from the first non-empty list of the lowest order, in O(zones × orders); frees
-/// coalesce in O(orders). Runs are carved out of one free block and the rest of that block goes back to
-/// the lists (like Linux's alloc_pages_exact), so a run is at most <see cref="MaxRunFrames"/> frames.
-/// Nothing here throws or allocates after <see cref="Create"/>.
+/// coalesce in O(orders). A run of up to <see cref="MaxBlockFrames"/> frames is first sought inside one
+/// free block, the rest of which goes back to the lists (like Linux's alloc_pages_exact): O(free blocks
+/// walked). When no block holds it, or it is longer than any block, the zone's mem_map is scanned for
+/// consecutive free frames whatever blocks they belong to, and the blocks are split around them (like
+/// FreeBSD's contigmalloc and Linux's alloc_contig_range): O(frames scanned), so only large or
+/// constrained requests, and failures, pay for it. A run lies in one zone and is at most
+/// <see cref="MaxRunFrames"/> frames. Its frames are ordinary allocated frames, so they can be freed
+/// together or one by one and tagged one by one. Nothing here throws or allocates after <see cref="Create"/>.
 /// </para>
 /// </remarks>
 public sealed unsafe class FrameAllocator<TMem> : IFrameSource
@@ -36,7 +41,15 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     /// <summary>The largest block is 2^10 frames = 4 MiB, as in Linux (MAX_ORDER 10).</summary>
     public const int MaxOrder = 10;
     public const int OrderCount = MaxOrder + 1;
-    public const ulong MaxRunFrames = 1UL << MaxOrder;
+
+    /// <summary>Frames in the largest buddy block: the longest run the single-block fast path can serve.</summary>
+    public const ulong MaxBlockFrames = 1UL << MaxOrder;
+
+    /// <summary>
+    /// The longest run one request may ask for: 2^28 - 1 frames (just under 1 TiB), as many as one mem_map
+    /// describes, since its indices and links are 28 bits (see <see cref="FrameEntry"/>).
+    /// </summary>
+    public const ulong MaxRunFrames = FrameEntry.NoFrame;
 
     /// <summary>Pass as <c>high</c> for "no upper limit".</summary>
     public const ulong NoLimit = ulong.MaxValue;
@@ -46,6 +59,9 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     /// eat the DMA zone; only when there is none does it go lower.
     /// </summary>
     private const ulong PreferredMetadataBase = Zone.DmaEnd;
+
+    /// <summary>What <see cref="LastBusyFrame"/> returns when every frame it looked at is free.</summary>
+    private const ulong NoBusyFrame = ulong.MaxValue;
 
     private const ulong DmaEndFrame = Zone.DmaEnd >> MemConstants.PageShift;
     private const ulong Dma32EndFrame = Zone.Dma32End >> MemConstants.PageShift;
@@ -266,8 +282,13 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     /// Allocates <paramref name="frameCount"/> physically contiguous frames in the manner of FreeBSD's
     /// contigmalloc: the run lies in [<paramref name="low"/>, <paramref name="high"/>), starts on a
     /// multiple of <paramref name="alignment"/>, and does not cross a multiple of
-    /// <paramref name="boundary"/>. Zones are tried from Normal down, skipping those outside the limits.
-    /// Frames of the chosen block that the run does not use go straight back to the free lists.
+    /// <paramref name="boundary"/>. Zones are tried from Normal down, skipping those outside the limits;
+    /// a run never straddles two zones. In each zone the fast path looks for one free block that holds
+    /// the run (frames of it that the run does not use go straight back to the free lists); when none
+    /// does, or the run is longer than <see cref="MaxBlockFrames"/>, the fallback scans the zone's
+    /// mem_map within the limits for the lowest qualifying stretch of free frames, in O(frames scanned).
+    /// A lower zone is used only when no stretch in a higher one qualifies; the request fails only when
+    /// no allowed zone has one.
     /// </summary>
     /// <param name="frameCount">1 to <see cref="MaxRunFrames"/>; need not be a power of two.</param>
     /// <param name="alignment">A power of two in bytes; 0 or anything below a page means page alignment.</param>
@@ -308,7 +329,10 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
             return FrameAllocationStatus.InvalidRequest;
         }
 
-        int minOrder = BitOperations.Log2(BitOperations.RoundUpToPowerOf2(frameCount));
+        // A run longer than the largest block skips the fast path: its first order is past the last.
+        int minOrder = frameCount <= MaxBlockFrames
+            ? BitOperations.Log2(BitOperations.RoundUpToPowerOf2(frameCount))
+            : OrderCount;
         for (int zone = Zone.Count - 1; zone >= 0; zone--)
         {
             if (Zone.StartOf((ZoneId)zone) >= high || Zone.EndOf((ZoneId)zone) <= low
@@ -329,6 +353,12 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
                         return FrameAllocationStatus.Ok;
                     }
                 }
+            }
+            if (TryFindFreeStretch(zone, frameCount, alignment, low, high, boundary, out uint stretch))
+            {
+                TakeStretch(zone, stretch, (uint)frameCount);
+                physical = AddressOf(stretch);
+                return FrameAllocationStatus.Ok;
             }
         }
         return FrameAllocationStatus.OutOfMemory;
@@ -667,6 +697,144 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
         }
         ReleaseBlocks(block, run);
         ReleaseBlocks(runEnd, block + (1u << order));
+        _zoneFreeFrames[zone] -= frameCount;
+    }
+
+    /// <summary>
+    /// The fallback of run allocation: the mem_map index of the lowest start, in <paramref name="zone"/>,
+    /// of <paramref name="frameCount"/> free frames (in any number of free blocks) that meets the limits,
+    /// alignment and boundary of the request, all in bytes as <see cref="AllocateRun(ulong, ulong, ulong, ulong, ulong, out ulong)"/>
+    /// checked them.
+    /// </summary>
+    /// <remarks>
+    /// Each candidate window is checked from its last frame down, so a busy frame (allocated, reserved, a
+    /// hole) moves the next candidate past it, up to a whole run length at a time; free blocks are crossed
+    /// in one step each (from a tail to its head); and the frames a failed window proved free are not read
+    /// again by the next. So the cost is O(frames between the limits in the zone), usually far less.
+    /// </remarks>
+    private bool TryFindFreeStretch(
+        int zone, ulong frameCount, ulong alignment, ulong low, ulong high, ulong boundary, out uint start)
+    {
+        start = 0;
+        // In frame numbers: starts at or above low, ends at or below high, inside the zone and the mem_map.
+        ulong alignFrames = alignment >> MemConstants.PageShift;
+        ulong boundaryFrames = boundary >> MemConstants.PageShift;
+        ulong first = MemConstants.AlignUp(low, MemConstants.PageSize) >> MemConstants.PageShift;
+        ulong zoneFirst = Zone.StartOf((ZoneId)zone) >> MemConstants.PageShift;
+        first = first > zoneFirst ? first : zoneFirst;
+        first = first > _firstFrame ? first : _firstFrame;
+        ulong limit = high >> MemConstants.PageShift;
+        ulong zoneLimit = Zone.EndOf((ZoneId)zone) >> MemConstants.PageShift;
+        ulong managedLimit = _firstFrame + _frameSpan;
+        limit = limit < zoneLimit ? limit : zoneLimit;
+        limit = limit < managedLimit ? limit : managedLimit;
+
+        // A failed window proved the frames from just past its last busy frame up to knownFreeEnd free;
+        // every later candidate starts past that busy frame, so those frames need no second look.
+        ulong knownFreeEnd = 0;
+        ulong candidate = MemConstants.AlignUp(first, alignFrames);
+        while (true)
+        {
+            if (boundaryFrames != 0 && ((candidate ^ (candidate + frameCount - 1)) & ~(boundaryFrames - 1)) != 0)
+            {
+                // As in TryFitRun: the next boundary is itself aligned, and the run fits below the one after.
+                candidate = MemConstants.AlignUp(MemConstants.AlignDown(candidate, boundaryFrames) + boundaryFrames, alignFrames);
+            }
+            if (candidate >= limit || limit - candidate < frameCount)
+            {
+                return false;
+            }
+            ulong windowEnd = candidate + frameCount;
+            ulong unknownFrom = candidate > knownFreeEnd ? candidate : knownFreeEnd;
+            ulong busy = LastBusyFrame(unknownFrom, windowEnd);
+            if (busy == NoBusyFrame)
+            {
+                start = (uint)(candidate - _firstFrame);
+                return true;
+            }
+            knownFreeEnd = windowEnd;
+            candidate = MemConstants.AlignUp(busy + 1, alignFrames);
+        }
+    }
+
+    /// <summary>
+    /// The highest frame number in [<paramref name="from"/>, <paramref name="end"/>) (managed frames) whose
+    /// frame is not free, or <see cref="NoBusyFrame"/>. Walks down, crossing each free block in one step.
+    /// </summary>
+    private ulong LastBusyFrame(ulong from, ulong end)
+    {
+        ulong frame = end;
+        while (frame > from)
+        {
+            uint index = (uint)(frame - 1 - _firstFrame);
+            switch (EntryAt(index)->State)
+            {
+                case FrameState.Free:
+                    // Everything from this tail down to its block's head is free.
+                    frame = _firstFrame + FreeBlockHeadOf(index);
+                    break;
+                case FrameState.FreeHead:
+                    frame--;
+                    break;
+                default:
+                    return frame - 1;
+            }
+        }
+        return NoBusyFrame;
+    }
+
+    /// <summary>
+    /// The mem_map index of the head of the free block holding the free frame at <paramref name="index"/>.
+    /// Blocks are aligned on their size, so the head is the frame number rounded down to the first order
+    /// at which a free head stands (any frame between head and tail is a tail): O(orders).
+    /// </summary>
+    private uint FreeBlockHeadOf(uint index)
+    {
+        ulong frame = _firstFrame + index;
+        for (int order = 0; order <= MaxOrder; order++)
+        {
+            ulong head = frame & ~((1UL << order) - 1);
+            if (head < _firstFrame)
+            {
+                break;
+            }
+            FrameEntry entry = *EntryAt((uint)(head - _firstFrame));
+            if (entry.State == FrameState.FreeHead)
+            {
+                // A head whose block ends before the frame would break the invariants; then step one frame.
+                return entry.Order >= order ? (uint)(head - _firstFrame) : index;
+            }
+        }
+        return index;
+    }
+
+    /// <summary>
+    /// Allocates the free frames [<paramref name="first"/>, + <paramref name="frameCount"/>), which may lie
+    /// in several free blocks: every block they touch leaves its list, the frames become allocated, and the
+    /// parts of the first and last blocks outside them go back as the largest aligned blocks that tile
+    /// them ("split around a range", as Linux's alloc_contig_range leaves it). Those parts are smaller than
+    /// the block they came from and their buddies lie inside it, so coalescing stays maximal.
+    /// </summary>
+    private void TakeStretch(int zone, uint first, uint frameCount)
+    {
+        uint end = first + frameCount;
+        uint blocksStart = FreeBlockHeadOf(first);
+        uint index = blocksStart;
+        // The stretch is all free and the free blocks tile the free frames, so each block ends where the
+        // next one's head stands.
+        while (index < end)
+        {
+            int order = EntryAt(index)->Order;
+            Unlink(zone, index, order);
+            *EntryAt(index) = FrameEntry.Of(FrameState.Free);
+            index += 1u << order;
+        }
+        for (uint frame = first; frame < end; frame++)
+        {
+            *EntryAt(frame) = FrameEntry.Allocated(FrameTag.None);
+        }
+        ReleaseBlocks(blocksStart, first);
+        ReleaseBlocks(end, index);
         _zoneFreeFrames[zone] -= frameCount;
     }
 

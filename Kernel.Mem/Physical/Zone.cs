@@ -38,8 +38,8 @@ public readonly struct Zone
     public ulong AllocatedFrames => TotalFrames - FreeFrames;
 
     /// <summary>
-    /// The largest free buddy block, in frames: the longest run one request can obtain from this zone
-    /// without waiting for frees.
+    /// The largest free buddy block, in frames: the longest run the allocator's fast path can serve from
+    /// this zone. Longer runs of adjacent free blocks are found by its slower mem_map scan.
     /// </summary>
     public ulong LargestFreeBlockFrames { get; }
 

@@ -105,6 +105,26 @@ public sealed unsafe class PebbleAllocatorTests
     }
 
     [Fact]
+    public void Contiguous_pebble_larger_than_the_largest_buddy_block_is_one_frame_run()
+    {
+        using var machine = Machine();
+        const ulong Size = 6 * MiB;
+
+        byte* p = machine.Allocate(Size, MiB, flags: PebbleFlags.Physical);
+
+        Assert.True(p != null);
+        ulong physical = machine.Allocator.PhysicalAddress(p);
+        Assert.Equal(0UL, physical % MiB);
+        for (ulong offset = 0; offset < Size; offset += PageSize)
+        {
+            Assert.Equal(physical + offset, machine.Allocator.PhysicalAddress(p + offset));
+        }
+        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(p));
+        Assert.Equal(machine.BaselineFreeFrames, machine.Frames.FreeFrames);
+        Assert.True(machine.Frames.VerifyFrameStates());
+    }
+
+    [Fact]
     public void Below1MiB_pebbles_come_from_conventional_memory_and_fail_when_it_is_gone()
     {
         using var machine = new PebbleMachine<HostInterruptLock>(
@@ -183,8 +203,8 @@ public sealed unsafe class PebbleAllocatorTests
     [InlineData(4096UL, 0UL, 2048UL, PebbleFlags.Physical)]
     [InlineData(100UL, 0UL, 3000UL, PebbleFlags.Physical)]
     [InlineData(64UL, 0UL, 0UL, (PebbleFlags)0x8000)]
-    [InlineData(5 * MiB, 0UL, 0UL, PebbleFlags.Physical)]
-    [InlineData(3 * MiB + 512 * KiB, MiB, 0UL, PebbleFlags.Hardware64)]
+    [InlineData(GiB + 1, 0UL, 0UL, PebbleFlags.Physical)]
+    [InlineData(GiB - 512 * KiB, MiB, 0UL, PebbleFlags.Hardware64)]
     public void Impossible_requests_are_invalid_and_take_nothing(ulong size, ulong alignment, ulong boundary, PebbleFlags flags)
     {
         using var machine = Machine();

@@ -15,8 +15,11 @@ namespace Kernel.Tests.Mem.Physical;
 /// Random sequences of allocations and frees run against the allocator and against a model that is
 /// just "which frames are handed out". After every step: no frame is handed out twice, every frame and
 /// run meets its request, refused frees change nothing, and the counters agree with the model; single
-/// frames and runs fail only when the model proves that nothing fits. At the end everything is freed and
-/// the free lists must be exactly as they were after creation (maximal coalescing). Every frame handed out
+/// frames fail only when every allowed zone is empty, and runs (up to four largest blocks long, some in
+/// tight windows next to live allocations so that they must span several free blocks) only when the model
+/// finds no stretch of free frames in any allowed zone that meets the request, and come from the highest
+/// zone that has one. At the end everything is freed and the free lists must be exactly as they were after
+/// creation (maximal coalescing). Every frame handed out
 /// gets a distinct frame tag: the tags of live frames must survive every split and coalescing around them,
 /// and a freed frame must have none.
 /// </summary>
@@ -33,6 +36,7 @@ public sealed class FrameAllocatorModelTests
     {
         AllocateFrame,
         AllocateRun,
+        AllocateRunNextToAllocation,
         FreeAllocation,
         FreeOneFrameOfAllocation,
         BadFree,
@@ -44,15 +48,21 @@ public sealed class FrameAllocatorModelTests
     private static Gen<Op> OpGen =>
         Gen.Frequency(
             (6, Gen.Choose(0, 2).Select(zone => new Op(OpKind.AllocateFrame, zone))),
-            (5, from frames in Gen.Frequency((6, Gen.Choose(1, 8)), (3, Gen.Choose(9, 64)), (1, Gen.Choose(65, 1024)))
-                from alignmentShift in Gen.Frequency((4, Gen.Constant(0)), (3, Gen.Choose(1, 8)))
+            (5, from frames in Gen.Frequency((6, Gen.Choose(1, 8)), (3, Gen.Choose(9, 64)), (1, Gen.Choose(65, 1024)), (1, Gen.Choose(1025, 4096)))
+                from alignmentShift in Gen.Frequency((4, Gen.Constant(0)), (3, Gen.Choose(1, 9)))
                 from low in Gen.Frequency((3, Gen.Constant(0)), (2, Gen.Choose(1, 3)))
                 from high in Gen.Frequency((3, Gen.Constant(0)), (2, Gen.Choose(1, 4)))
                 from boundary in Gen.Frequency((3, Gen.Constant(0)), (2, Gen.Choose(1, 4)))
                 from lowOffset in Gen.Choose(1, 64)
                 select new Op(OpKind.AllocateRun, frames, alignmentShift, low, high, boundary, lowOffset)),
+            (3, from i in Gen.Choose(0, 1000)
+                from frames in Gen.Frequency((3, Gen.Choose(2, 16)), (1, Gen.Choose(17, 300)))
+                from gap in Gen.Choose(0, 8)
+                from slack in Gen.Choose(0, 4)
+                from alignmentShift in Gen.Frequency((3, Gen.Constant(0)), (1, Gen.Choose(1, 2)))
+                select new Op(OpKind.AllocateRunNextToAllocation, i, frames, gap, slack, alignmentShift)),
             (5, Gen.Choose(0, 1000).Select(i => new Op(OpKind.FreeAllocation, i))),
-            (2, from i in Gen.Choose(0, 1000) from offset in Gen.Choose(0, 1023) select new Op(OpKind.FreeOneFrameOfAllocation, i, offset)),
+            (2, from i in Gen.Choose(0, 1000) from offset in Gen.Choose(0, 4095) select new Op(OpKind.FreeOneFrameOfAllocation, i, offset)),
             (2, from kind in Gen.Choose(0, 4) from i in Gen.Choose(0, 1000) select new Op(OpKind.BadFree, kind, i)));
 
     private static Arbitrary<Op[]> Ops => Arb.From(Gen.ArrayOf(OpGen), Shrink);
@@ -69,19 +79,32 @@ public sealed class FrameAllocatorModelTests
         }
     }
 
+    // Runs the generator produced that only the mem_map scan can grant, summed over every case of a test.
+    private int _runsLongerThanABlock;
+    private int _runsAcrossBlocks;
+
     [Fact]
     public void Random_operations_agree_with_the_model_on_a_machine_with_DMA_and_DMA32()
-        => Check.One(Config.QuickThrowOnFailure.WithMaxTest(100), Prop.ForAll(Ops, ops => Run(PhysicalMachine.Small, ops)));
+    {
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(100), Prop.ForAll(Ops, ops => Run(PhysicalMachine.Small, ops)));
+        AssertTheScanWasExercised();
+    }
 
     [Fact]
     public void Random_operations_agree_with_the_model_on_a_machine_straddling_4GiB()
-        => Check.One(Config.QuickThrowOnFailure.WithMaxTest(100), Prop.ForAll(Ops, ops => Run(PhysicalMachine.AroundFourGiB, ops)));
+    {
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(100), Prop.ForAll(Ops, ops => Run(PhysicalMachine.AroundFourGiB, ops)));
+        AssertTheScanWasExercised();
+    }
 
     [Fact]
     public void Random_operations_agree_with_the_model_on_a_machine_with_all_three_zones()
-        => Check.One(Config.QuickThrowOnFailure.WithMaxTest(25), Prop.ForAll(Ops, ops => Run(PhysicalMachine.ThreeZones, ops)));
+    {
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(25), Prop.ForAll(Ops, ops => Run(PhysicalMachine.ThreeZones, ops)));
+        AssertTheScanWasExercised();
+    }
 
-    private static void Run(Func<PhysicalMachine> createMachine, Op[] ops)
+    private void Run(Func<PhysicalMachine> createMachine, Op[] ops)
     {
         using PhysicalMachine machine = createMachine();
         var scenario = new Scenario(machine);
@@ -91,6 +114,14 @@ public sealed class FrameAllocatorModelTests
             scenario.CheckCounters();
         }
         scenario.FreeEverythingAndCheckFullCoalescing();
+        _runsLongerThanABlock += scenario.RunsLongerThanABlock;
+        _runsAcrossBlocks += scenario.RunsAcrossBlocks;
+    }
+
+    private void AssertTheScanWasExercised()
+    {
+        Assert.True(_runsLongerThanABlock > 0, "no run longer than the largest block was granted");
+        Assert.True(_runsAcrossBlocks > 0, "no run spanning several free blocks was granted");
     }
 
     private sealed class Scenario
@@ -110,6 +141,7 @@ public sealed class FrameAllocatorModelTests
         private readonly ulong[] _initialLargestRuns;
         private readonly ulong[] _lowChoices;
         private readonly ulong[] _highChoices;
+        private readonly int[] _freeAhead;
         private ulong _expectedRejected;
         private ulong _tagSerial;
 
@@ -122,6 +154,7 @@ public sealed class FrameAllocatorModelTests
             _usable = new bool[_span];
             _allocated = new bool[_span];
             _tags = new ulong[_span];
+            _freeAhead = new int[_span];
             for (int i = 0; i < machine.Map.Count; i++)
             {
                 MemoryRegion region = machine.Map[i];
@@ -151,6 +184,12 @@ public sealed class FrameAllocatorModelTests
             CheckCounters();
         }
 
+        /// <summary>Granted runs longer than <see cref="FrameAllocator{TMem}.MaxBlockFrames"/>.</summary>
+        public int RunsLongerThanABlock { get; private set; }
+
+        /// <summary>Granted runs that no single free buddy block held when they were asked for.</summary>
+        public int RunsAcrossBlocks { get; private set; }
+
         public void Apply(Op op)
         {
             switch (op.Kind)
@@ -178,6 +217,17 @@ public sealed class FrameAllocatorModelTests
                     };
                     AllocateRun((ulong)op.A, PageSize << op.B, low, _highChoices[op.D], boundary);
                     break;
+                case OpKind.AllocateRunNextToAllocation:
+                {
+                    // A window a few frames wider than the run, starting a little past a live allocation: the
+                    // frames there were split off that allocation's block, so a run in them usually spans
+                    // several free blocks that are not buddies.
+                    ulong anchor = _live.Count > 0 ? _live[op.A % _live.Count].Start + _live[op.A % _live.Count].Frames * PageSize : _frames.ManagedBase;
+                    ulong windowLow = anchor + (ulong)op.C * PageSize;
+                    ulong windowHigh = windowLow + (ulong)(op.B + op.D) * PageSize;
+                    AllocateRun((ulong)op.B, PageSize << op.E, windowLow, windowHigh, 0);
+                    break;
+                }
                 case OpKind.FreeAllocation:
                     if (_live.Count > 0)
                     {
@@ -260,8 +310,8 @@ public sealed class FrameAllocatorModelTests
             {
                 Assert.Equal(0UL, start);
                 Assert.Equal(freeBefore, _frames.FreeFrames);
-                Assert.False(ModelHasFit(Zone.Count - 1, frameCount, alignment, low, high, boundary),
-                    $"run of {frameCount} (align 0x{alignment:x}, 0x{low:x}..0x{high:x}, boundary 0x{boundary:x}) refused although a free block holds it");
+                Assert.False(ModelHasStretch(Zone.Count - 1, frameCount, alignment, low, high, boundary),
+                    $"run of {frameCount} (align 0x{alignment:x}, 0x{low:x}..0x{high:x}, boundary 0x{boundary:x}) refused although free frames hold it");
                 return;
             }
 
@@ -272,13 +322,24 @@ public sealed class FrameAllocatorModelTests
             {
                 Assert.Equal(start / boundary, (start + runBytes - 1) / boundary);
             }
-            // Ordinary preference: no higher allowed zone had a block holding the run.
+            // Ordinary preference: no higher allowed zone had free frames holding the run.
             int zone = (int)Zone.Of(start);
             Assert.Equal(Zone.Of(start), Zone.Of(start + runBytes - 1));
             if (zone < Zone.Count - 1)
             {
-                Assert.False(ModelHasFit(Zone.Count - 1, frameCount, alignment, low, high, boundary, lowestZone: zone + 1),
+                Assert.False(ModelHasStretch(Zone.Count - 1, frameCount, alignment, low, high, boundary, lowestZone: zone + 1),
                     "run taken from a lower zone although a higher one could hold it");
+            }
+            if (frameCount > (1UL << MaxOrder))
+            {
+                RunsLongerThanABlock++;
+            }
+            else if (!InOneFreeBlock(start / PageSize, frameCount))
+            {
+                // The fast path comes first: a run spans several blocks only when no one block in its zone held it.
+                Assert.False(ModelHasBlockFit(zone, frameCount, alignment, low, high, boundary, lowestZone: zone),
+                    "run spread over several blocks although one free block held it");
+                RunsAcrossBlocks++;
             }
             MarkAllocated(start, frameCount);
             _live.Add((start, frameCount));
@@ -423,11 +484,48 @@ public sealed class FrameAllocatorModelTests
                 && _usable[frameNumber - _baseFrame] && !_allocated[frameNumber - _baseFrame];
 
         /// <summary>
-        /// Whether some free buddy block in zones lowestZone..highestZone holds a run meeting the request,
-        /// found by brute force. A buddy system with maximal coalescing has, as its free blocks, exactly
+        /// Whether zones lowestZone..highestZone hold, each on its own, a stretch of free frames meeting the
+        /// request, found by brute force over every aligned start between the limits: the model knows nothing
+        /// of buddy blocks.
+        /// </summary>
+        private bool ModelHasStretch(int highestZone, ulong frameCount, ulong alignment, ulong low, ulong high, ulong boundary, int lowestZone = 0)
+        {
+            ulong alignFrames = alignment / PageSize;
+            for (int zone = lowestZone; zone <= highestZone; zone++)
+            {
+                ulong first = Math.Max(Math.Max(Zone.StartOf((ZoneId)zone) / PageSize, _baseFrame), MemConstants.AlignUp(low, PageSize) / PageSize);
+                ulong end = Math.Min(Math.Min(Zone.EndOf((ZoneId)zone) / PageSize, _baseFrame + (ulong)_span), high / PageSize);
+                if (first >= end)
+                {
+                    continue;
+                }
+                // _freeAhead[i]: free frames from frame i up, counted within [first, end).
+                int next = 0;
+                for (ulong frame = end; frame > first; frame--)
+                {
+                    next = IsFreeFrame(frame - 1) ? next + 1 : 0;
+                    _freeAhead[frame - 1 - _baseFrame] = next;
+                }
+                for (ulong candidate = MemConstants.AlignUp(first, alignFrames); candidate < end && end - candidate >= frameCount; candidate += alignFrames)
+                {
+                    ulong runStart = candidate * PageSize;
+                    ulong runLast = runStart + frameCount * PageSize - 1;
+                    bool crosses = boundary != 0 && runStart / boundary != runLast / boundary;
+                    if (!crosses && (ulong)_freeAhead[candidate - _baseFrame] >= frameCount)
+                    {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        /// <summary>
+        /// Whether some free buddy block in zones lowestZone..highestZone holds a run meeting the request
+        /// (what the allocator's fast path looks for), found by brute force. A buddy system with maximal coalescing has, as its free blocks, exactly
         /// the largest aligned power-of-two ranges (up to the maximal order) whose frames are all free.
         /// </summary>
-        private bool ModelHasFit(int highestZone, ulong frameCount, ulong alignment, ulong low, ulong high, ulong boundary, int lowestZone = 0)
+        private bool ModelHasBlockFit(int highestZone, ulong frameCount, ulong alignment, ulong low, ulong high, ulong boundary, int lowestZone = 0)
         {
             ulong runBytes = frameCount * PageSize;
             ulong frameNumber = _baseFrame;
@@ -474,6 +572,33 @@ public sealed class FrameAllocatorModelTests
                 frameNumber = blockEnd / PageSize;
             }
             return false;
+        }
+
+        /// <summary>
+        /// Whether the free frames [first, + frameCount) lie in one free buddy block. With maximal coalescing
+        /// the free blocks are the largest aligned ranges (up to the largest order) whose frames are all free,
+        /// so that is so exactly when the smallest aligned range holding them is all free.
+        /// </summary>
+        private bool InOneFreeBlock(ulong first, ulong frameCount)
+        {
+            int order = 0;
+            while (first >> order != (first + frameCount - 1) >> order)
+            {
+                order++;
+            }
+            if (order > MaxOrder)
+            {
+                return false;
+            }
+            ulong blockStart = first & ~((1UL << order) - 1);
+            for (ulong frame = blockStart; frame < blockStart + (1UL << order); frame++)
+            {
+                if (!IsFreeFrame(frame))
+                {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private ulong[] BlockCounts()

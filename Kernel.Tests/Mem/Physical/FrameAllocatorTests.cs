@@ -14,6 +14,8 @@ public sealed class FrameAllocatorTests
     private const ulong PageSize = MemConstants.PageSize;
     private const int MaxOrder = FrameAllocator<EmulatedRam.Accessor>.MaxOrder;
     private const ulong NoLimit = FrameAllocator<EmulatedRam.Accessor>.NoLimit;
+    private const ulong MaxBlockFrames = FrameAllocator<EmulatedRam.Accessor>.MaxBlockFrames;
+    private const ulong MaxRunFrames = FrameAllocator<EmulatedRam.Accessor>.MaxRunFrames;
 
     /// <summary>Where <see cref="OneBlock"/> keeps its single free 4 MiB block.</summary>
     private const ulong BlockBase = 20 * MiB;
@@ -440,7 +442,7 @@ public sealed class FrameAllocatorTests
 
     [Theory]
     [InlineData(0UL, PageSize, 0UL, NoLimit, 0UL)]
-    [InlineData(1025UL, PageSize, 0UL, NoLimit, 0UL)]
+    [InlineData(MaxRunFrames + 1, PageSize, 0UL, NoLimit, 0UL)]
     [InlineData(1UL, 3 * PageSize, 0UL, NoLimit, 0UL)]
     [InlineData(4UL, PageSize, 0UL, NoLimit, 8 * KiB)]
     [InlineData(1UL, PageSize, 0UL, NoLimit, 12 * KiB)]
@@ -486,6 +488,242 @@ public sealed class FrameAllocatorTests
         }
 
         Assert.Equal(1UL, frames.FreeBlockCount(ZoneId.Dma32, MaxOrder));
+    }
+
+    // ---- Runs across blocks: the mem_map scan ----
+
+    /// <summary>
+    /// Free frames 20 MiB + 8 KiB up to + 40 KiB and nothing else: blocks of 2, 4 and 2 frames (frames 2-3,
+    /// 4-7 and 8-9 of the 4 MiB block at 20 MiB), no two of them buddies. The mem_map for 16 MiB to there
+    /// (1034 frames, 12 KiB) fills the range at 16 MiB.
+    /// </summary>
+    private static PhysicalMachine ThreeNonBuddyBlocks() => PhysicalMachine.WithUsable((16 * MiB, 12 * KiB), (BlockBase + 8 * KiB, 32 * KiB));
+
+    [Fact]
+    public void Run_of_8MiB_aligned_to_2MiB_spans_several_largest_blocks()
+    {
+        using PhysicalMachine machine = PhysicalMachine.Small();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        ulong free = frames.FreeFrames;
+
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(2 * MaxBlockFrames, 2 * MiB, 0, NoLimit, 0, out ulong run));
+
+        // DMA32 is the highest zone; its first 2 MiB boundary past the metadata at 16 MiB is 18 MiB.
+        Assert.Equal(18 * MiB, run);
+        Assert.Equal(free - 2 * MaxBlockFrames, frames.FreeFrames);
+        Assert.True(frames.VerifyFreeLists());
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void Run_longer_than_a_block_comes_from_the_highest_zone_with_room()
+    {
+        using PhysicalMachine machine = PhysicalMachine.ThreeZones();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+
+        // Normal holds 8 MiB: 6 MiB fit there, 12 MiB only in DMA32.
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(6 * MiB / PageSize, out ulong inNormal));
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(12 * MiB / PageSize, out ulong inDma32));
+
+        Assert.Equal(4 * GiB, inNormal);
+        Assert.Equal(ZoneId.Dma32, Zone.Of(inDma32));
+        Assert.Equal(ZoneId.Dma32, Zone.Of(inDma32 + 12 * MiB - 1));
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void Run_that_fits_only_across_two_adjacent_blocks_that_are_not_buddies_is_granted()
+    {
+        using PhysicalMachine machine = ThreeNonBuddyBlocks();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        Assert.Equal(4UL, frames.GetZone(ZoneId.Dma32).LargestFreeBlockFrames);
+
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(6, out ulong run));
+
+        // Frames 2-7: the whole 2-frame and 4-frame blocks; the last block stays as it was.
+        Assert.Equal(BlockBase + 8 * KiB, run);
+        Assert.Equal(2UL, frames.FreeFrames);
+        Assert.Equal(1UL, frames.FreeBlockCount(ZoneId.Dma32, 1));
+        Assert.Equal(0UL, frames.FreeBlockCount(ZoneId.Dma32, 2));
+        Assert.True(frames.VerifyFreeLists());
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void Run_across_blocks_gives_back_the_parts_of_the_blocks_outside_it()
+    {
+        using PhysicalMachine machine = ThreeNonBuddyBlocks();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+
+        // Only frames 3-6 lie in the window: the end of the 2-frame block and most of the 4-frame one.
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(4, PageSize, BlockBase + 12 * KiB, BlockBase + 28 * KiB, 0, out ulong run));
+
+        Assert.Equal(BlockBase + 12 * KiB, run);
+        // Frames 2 and 7 go back as single frames; frames 8-9 stay a 2-frame block.
+        Assert.Equal(2UL, frames.FreeBlockCount(ZoneId.Dma32, 0));
+        Assert.Equal(1UL, frames.FreeBlockCount(ZoneId.Dma32, 1));
+        Assert.Equal(0UL, frames.FreeBlockCount(ZoneId.Dma32, 2));
+        Assert.Equal(4UL, frames.FreeFrames);
+        Assert.True(frames.VerifyFreeLists());
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void Run_across_blocks_freed_whole_restores_the_blocks()
+    {
+        using PhysicalMachine machine = ThreeNonBuddyBlocks();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        ulong[] before = FreeBlockCounts(frames);
+        frames.AllocateRun(4, PageSize, BlockBase + 12 * KiB, BlockBase + 28 * KiB, 0, out ulong run);
+
+        Assert.Equal(FrameFreeStatus.Ok, frames.FreeRun(run, 4));
+
+        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.Equal(8UL, frames.MeasureLargestFreeRun(ZoneId.Dma32));
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void Run_across_blocks_is_refused_when_a_busy_frame_breaks_every_stretch()
+    {
+        using PhysicalMachine machine = ThreeNonBuddyBlocks();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(1, PageSize, BlockBase + 24 * KiB, BlockBase + 28 * KiB, 0, out ulong busy));
+
+        // Frames 2-5 and 7-9 are free, frame 6 is not: no 5 consecutive free frames remain.
+        Assert.Equal(FrameAllocationStatus.OutOfMemory, frames.AllocateRun(5, out ulong run));
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(4, out ulong shorter));
+
+        Assert.Equal(BlockBase + 24 * KiB, busy);
+        Assert.Equal(0UL, run);
+        Assert.Equal(BlockBase + 8 * KiB, shorter);
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void Scan_moves_past_busy_frames_to_the_next_aligned_start()
+    {
+        using PhysicalMachine machine = PhysicalMachine.Small();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(1, PageSize, 20 * MiB, 20 * MiB + PageSize, 0, out ulong busy));
+
+        // 16 MiB holds the metadata and 18..26 MiB holds the busy frame: the first 2 MiB start past it is 22 MiB.
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(2 * MaxBlockFrames, 2 * MiB, 16 * MiB, NoLimit, 0, out ulong run));
+
+        Assert.Equal(20 * MiB, busy);
+        Assert.Equal(22 * MiB, run);
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void Scan_honours_low_high_alignment_and_boundary()
+    {
+        using PhysicalMachine machine = PhysicalMachine.Small();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        const ulong Boundary = 16 * MiB;
+
+        // From 27 MiB, 8 MiB would cross 32 MiB; the next 1 MiB-aligned start that does not is 32 MiB,
+        // and the run then ends exactly at high.
+        Assert.Equal(FrameAllocationStatus.OutOfMemory,
+            frames.AllocateRun(2 * MaxBlockFrames, 1 * MiB, 27 * MiB - PageSize, 40 * MiB - PageSize, Boundary, out _));
+        Assert.Equal(FrameAllocationStatus.Ok,
+            frames.AllocateRun(2 * MaxBlockFrames, 1 * MiB, 27 * MiB - PageSize, 40 * MiB, Boundary, out ulong run));
+
+        Assert.Equal(32 * MiB, run);
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void Run_never_straddles_two_zones()
+    {
+        // Free RAM from 12 MiB to 16 MiB + 8 KiB, one stretch across the DMA limit; the mem_map, too large
+        // for the 8 KiB above 16 MiB, goes to 32 MiB.
+        using PhysicalMachine machine = PhysicalMachine.WithUsable((12 * MiB, 4 * MiB + 8 * KiB), (32 * MiB, 1 * MiB));
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        Assert.Equal(32 * MiB, frames.MetadataBase);
+        Assert.Equal(MaxBlockFrames, frames.GetZone(ZoneId.Dma).FreeFrames);
+
+        Assert.Equal(FrameAllocationStatus.OutOfMemory, frames.AllocateRun(MaxBlockFrames + 1, PageSize, 0, 32 * MiB, 0, out _));
+        Assert.Equal(FrameAllocationStatus.OutOfMemory, frames.AllocateRun(2, PageSize, 16 * MiB - PageSize, 16 * MiB + PageSize, 0, out _));
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(MaxBlockFrames, PageSize, 0, 32 * MiB, 0, out ulong run));
+
+        Assert.Equal(12 * MiB, run);
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void Run_of_every_free_frame_in_a_zone_is_granted_and_refused_once_more_is_asked()
+    {
+        using PhysicalMachine machine = PhysicalMachine.Small();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        ulong dma32 = frames.GetZone(ZoneId.Dma32).FreeFrames;
+
+        Assert.Equal(FrameAllocationStatus.OutOfMemory, frames.AllocateRun(dma32 + 1, ZoneId.Dma32, out _));
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(dma32, ZoneId.Dma32, out ulong run));
+
+        Assert.Equal(frames.MetadataBase + frames.MetadataBytes, run);
+        Assert.Equal(0UL, frames.GetZone(ZoneId.Dma32).FreeFrames);
+        Assert.Equal(0UL, frames.GetZone(ZoneId.Dma32).LargestFreeBlockFrames);
+        Assert.True(frames.VerifyFreeLists());
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void Freeing_a_run_longer_than_a_block_whole_restores_maximal_coalescing()
+    {
+        using PhysicalMachine machine = PhysicalMachine.Small();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        ulong[] before = FreeBlockCounts(frames);
+        ulong largestRun = frames.MeasureLargestFreeRun(ZoneId.Dma32);
+        frames.AllocateRun(2 * MaxBlockFrames + 3, 2 * MiB, 0, NoLimit, 0, out ulong run);
+        Assert.NotEqual(before, FreeBlockCounts(frames));
+
+        Assert.Equal(FrameFreeStatus.Ok, frames.FreeRun(run, 2 * MaxBlockFrames + 3));
+
+        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.Equal(largestRun, frames.MeasureLargestFreeRun(ZoneId.Dma32));
+        Assert.Equal(MaxBlockFrames, frames.GetZone(ZoneId.Dma32).LargestFreeBlockFrames);
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Freeing_a_run_longer_than_a_block_frame_by_frame_restores_maximal_coalescing(bool fromTheTop)
+    {
+        using PhysicalMachine machine = PhysicalMachine.Small();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        ulong[] before = FreeBlockCounts(frames);
+        ulong largestRun = frames.MeasureLargestFreeRun(ZoneId.Dma32);
+        const ulong Count = 2 * MaxBlockFrames + 3;
+        frames.AllocateRun(Count, 2 * MiB, 0, NoLimit, 0, out ulong run);
+
+        for (ulong i = 0; i < Count; i++)
+        {
+            ulong frame = fromTheTop ? Count - 1 - i : i;
+            Assert.Equal(FrameFreeStatus.Ok, frames.Free(run + frame * PageSize));
+        }
+
+        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.Equal(largestRun, frames.MeasureLargestFreeRun(ZoneId.Dma32));
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void Frames_of_a_run_across_blocks_free_one_by_one_back_into_the_original_blocks()
+    {
+        using PhysicalMachine machine = ThreeNonBuddyBlocks();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        ulong[] before = FreeBlockCounts(frames);
+        frames.AllocateRun(6, out ulong run);
+
+        foreach (ulong frame in new ulong[] { 3, 0, 5, 1, 4, 2 })
+        {
+            Assert.Equal(FrameFreeStatus.Ok, frames.Free(run + frame * PageSize));
+        }
+
+        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.True(frames.VerifyFrameStates());
     }
 
     // ---- Rejected frees ----

@@ -176,6 +176,38 @@ public sealed class FrameTagTests
     }
 
     [Fact]
+    public void Frames_of_a_run_longer_than_a_block_take_tags_and_lose_them_when_freed()
+    {
+        const ulong RunFrames = 3 * (1UL << MaxOrder) + 5;
+        using PhysicalMachine machine = PhysicalMachine.Small();
+        FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
+        ulong[] before = FreeBlockCounts(frames);
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(RunFrames, out ulong run));
+        for (ulong i = 0; i < RunFrames; i++)
+        {
+            Assert.True(frames.TryGetFrameTag(run + i * PageSize, out ulong none));
+            Assert.Equal(FrameTag.None, none);
+            Assert.True(frames.TrySetFrameTag(run + i * PageSize, FrameTag.Mask - i));
+        }
+
+        // Free the first block's worth frame by frame; the tags of the rest stay where they were.
+        for (ulong i = 0; i < 1UL << MaxOrder; i++)
+        {
+            Assert.Equal(FrameFreeStatus.Ok, frames.Free(run + i * PageSize));
+        }
+        for (ulong i = 1UL << MaxOrder; i < RunFrames; i++)
+        {
+            Assert.True(frames.TryGetFrameTag(run + i * PageSize, out ulong tag));
+            Assert.Equal(FrameTag.Mask - i, tag);
+        }
+        Assert.Equal(FrameFreeStatus.Ok, frames.FreeRun(run + (PageSize << MaxOrder), RunFrames - (1UL << MaxOrder)));
+
+        Assert.False(frames.TryGetFrameTag(run + (RunFrames - 1) * PageSize, out _));
+        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
     public void Frames_above_4_GiB_take_tags_like_any_other()
     {
         using PhysicalMachine machine = PhysicalMachine.ThreeZones();

@@ -36,7 +36,7 @@ public sealed class ZoneTests
     [Fact]
     public void Zone_limits_are_multiples_of_the_largest_buddy_block_so_no_block_straddles_two_zones()
     {
-        ulong largestBlock = FrameAllocator<Emulation.EmulatedRam.Accessor>.MaxRunFrames * MemConstants.PageSize;
+        ulong largestBlock = FrameAllocator<Emulation.EmulatedRam.Accessor>.MaxBlockFrames * MemConstants.PageSize;
 
         Assert.True(MemConstants.IsAligned(Zone.DmaEnd, largestBlock));
         Assert.True(MemConstants.IsAligned(Zone.Dma32End, largestBlock));
