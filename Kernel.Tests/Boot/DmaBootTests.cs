@@ -135,6 +135,23 @@ public sealed class DmaBootTests : IClassFixture<DmaTestImages>
         }
     }
 
+    /// <summary>The first line of <c>dma</c>: buckets, their KiB, pebbles in use and the bytes they requested.</summary>
+    private static (ulong Buckets, ulong BucketKiB, ulong InUse, ulong Requested) PebbleFigures(string dma)
+    {
+        Match m = Regex.Match(dma, @"^buckets (\d+) \((\d+) KiB\), pebbles in use (\d+) \((\d+) B requested\)", RegexOptions.Multiline);
+        Assert.True(m.Success, "no statistics line in dma:\n" + dma);
+        ulong Field(int i) => ulong.Parse(m.Groups[i].Value, CultureInfo.InvariantCulture);
+        return (Field(1), Field(2), Field(3), Field(4));
+    }
+
+    /// <summary>The physical range a bench line reports ("label 0x...-0x..."): lowest buffer start, highest end.</summary>
+    private static (ulong Lowest, ulong Highest) BenchRange(string reply, string label)
+    {
+        Match m = Regex.Match(reply, Regex.Escape(label) + @" 0x([0-9a-f]{16})-0x([0-9a-f]{16}),");
+        Assert.True(m.Success, $"no '{label}' range in:\n{reply}");
+        return (Hex(m.Groups[1].Value), Hex(m.Groups[2].Value));
+    }
+
     [Fact]
     public void Hundreds_of_DMA_reads_leave_the_free_frame_count_where_it_started()
     {
@@ -143,21 +160,31 @@ public sealed class DmaBootTests : IClassFixture<DmaTestImages>
         Assert.Contains("fnv1a", qemu.Run("ide read 0"));
         Assert.Contains("0000 ", qemu.Run("fd read 0"));
         ulong before = FreeFrames(qemu.Run("meminfo"));
+        var pebblesBefore = PebbleFigures(qemu.Run("dma"));
 
         string fd = qemu.Run("fd bench 300", 120);
         Match fdBench = Regex.Match(fd, @"fd bench: 300 sectors in \d+ ms, \d+ KiB/s, fnv1a 0x([0-9a-f]{8})");
         Assert.True(fdBench.Success, "fd bench printed no result:\n" + fd);
         Assert.Equal($"{DmaTestImages.Fnv1a(_images.Floppy, 0, 300 * DmaTestImages.SectorSize):x8}", fdBench.Groups[1].Value);
         Assert.Contains(" 0 outside 16 MiB or across 64 KiB", fd);
+        // The limit checked here on the addresses printed, not only through the kernel's own count.
+        var fdRange = BenchRange(fd, "buffers:");
+        Assert.True(fdRange.Lowest < fdRange.Highest && fdRange.Highest <= Below16MiB,
+            $"floppy bench buffers 0x{fdRange.Lowest:x}-0x{fdRange.Highest:x} are not all below 16 MiB");
 
         string ide = qemu.Run("ide bench 2 8", 120);
         Match ideBench = Regex.Match(ide, @"ide bench: 2 MiB in 512 requests of 8 sectors, .* fnv1a 0x([0-9a-f]{8})");
         Assert.True(ideBench.Success, "ide bench printed no result:\n" + ide);
         Assert.Equal($"{DmaTestImages.Fnv1a(_images.Disk, 0, 2 << 20):x8}", ideBench.Groups[1].Value);
         Assert.Contains(" 0 above 4 GiB or across 64 KiB", ide);
+        var ideRange = BenchRange(ide, "dma memory:");
+        Assert.True(ideRange.Lowest < ideRange.Highest && ideRange.Highest <= Below4GiB,
+            $"IDE bench buffers 0x{ideRange.Lowest:x}-0x{ideRange.Highest:x} are not all below 4 GiB");
 
         ulong after = FreeFrames(qemu.Run("meminfo"));
         Assert.Equal(before, after);
+        // Every buffer went back: the pebble allocator holds what it held before, bucket for bucket.
+        Assert.Equal(pebblesBefore, PebbleFigures(qemu.Run("dma")));
     }
 
     [Fact]

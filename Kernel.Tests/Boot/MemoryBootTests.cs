@@ -15,6 +15,7 @@ public sealed class MemoryBootTests
     private const int QemuFailure = 35;
 
     [Theory]
+    [InlineData("19M")] // the documented minimum (MemoryManager.MinimumRamMiB)
     [InlineData("32M")]
     [InlineData("512M")]
     [InlineData("5G")]
@@ -68,15 +69,18 @@ public sealed class MemoryBootTests
         Assert.Equal(QemuSuccess, status);
     }
 
-    [Fact]
-    public void Below_the_minimum_RAM_the_kernel_says_so_and_exits_instead_of_crashing()
+    [Theory]
+    [InlineData("16M")]
+    [InlineData("18M")] // the largest refused: 1 MiB below the documented minimum
+    public void Below_the_minimum_RAM_the_kernel_says_so_and_exits_instead_of_crashing(string memory)
     {
-        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Selftest, "panic=exit"), memory: "16M");
+        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Selftest, "panic=exit"), memory);
         int status = qemu.WaitForExit(seconds: 60);
         string output = qemu.Output;
 
         Assert.Contains("memory: not enough RAM to run.", output);
-        Assert.Matches(@"this kernel needs at least 16 MiB usable", output);
+        Assert.Matches(@"this kernel needs at least 16 MiB usable, \d+ KiB more", output);
+        Assert.Contains("Give the machine at least 19 MiB of RAM (QEMU: -m 19M or more).", output);
         Assert.DoesNotContain("KERNEL PANIC", output);
         Assert.DoesNotContain("[PASS]", output);
         Assert.True(status == QemuFailure, $"QEMU exit status {status}, expected {QemuFailure}. Output:\n{output}");

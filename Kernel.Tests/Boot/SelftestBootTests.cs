@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Xunit;
 
 namespace Kernel.Tests.Boot;
@@ -20,5 +21,42 @@ public sealed class SelftestBootTests
         Assert.Contains("[PASS] runtime.interface.five_implementers", output);
         Assert.Contains("[PASS] arch.timer_ticks_advance", output);
         Assert.True(status == QemuSuccess, $"QEMU exit status {status}, expected {QemuSuccess}. Output:\n{output}");
+        foreach (string suite in new[] { "runtime", "arch", "frames", "paging", "kheap", "pebble" })
+        {
+            Assert.Contains($"[PASS] {suite}.no_leak\n", output);
+        }
+    }
+
+    private static (string BlockBytes, string PageAreaPages, string FreeFrames) HeapFigures(string meminfo)
+    {
+        Match block = Regex.Match(meminfo, @"block area: \d+ pages, (\d+) B in use");
+        Match pages = Regex.Match(meminfo, @"page area: +(\d+) pages in use");
+        Match frames = Regex.Match(meminfo, @"^all\s+\d+\s+(\d+)", RegexOptions.Multiline);
+        Assert.True(block.Success && pages.Success && frames.Success, "meminfo lacks the heap or frame figures:\n" + meminfo);
+        return (block.Groups[1].Value, pages.Groups[1].Value, frames.Groups[1].Value);
+    }
+
+    [Fact]
+    public void Selftest_twice_from_the_shell_passes_both_times_and_the_second_run_leaks_nothing()
+    {
+        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel));
+        qemu.WaitFor("shell ready");
+        qemu.WaitFor(QemuSession.Prompt);
+
+        // The first run makes the one-time state its suites warm up (the interface-dispatch cache, the
+        // compiler-cached delegates); from then on a run must leave the heap and the frames exactly as it
+        // found them.
+        string first = qemu.Run("selftest", 120);
+        var afterFirst = HeapFigures(qemu.Run("meminfo"));
+        string second = qemu.Run("selftest", 120);
+        var afterSecond = HeapFigures(qemu.Run("meminfo"));
+
+        foreach (string run in new[] { first, second })
+        {
+            Assert.DoesNotContain("[FAIL]", run);
+            Assert.Matches(@"selftest: \d+ passed, 0 failed", run);
+            Assert.Equal(6, Regex.Matches(run, @"\[PASS\] \w+\.no_leak\n").Count);
+        }
+        Assert.Equal(afterFirst, afterSecond);
     }
 }

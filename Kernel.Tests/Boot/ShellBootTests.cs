@@ -40,7 +40,10 @@ public sealed class ShellBootTests
         qemu.WaitFor(QemuSession.Prompt);
 
         Assert.Contains("unknown command: frobnicate", qemu.Run("frobnicate"));
-        Assert.Contains("usage: crash null|pf ADDR|ud|throw", qemu.Run("crash"));
+        Assert.Contains("usage: crash null|pf ADDR|write ADDR|exec ADDR|ud|stack|throw", qemu.Run("crash"));
+        Assert.Contains("usage: crash", qemu.Run("crash write"));
+        Assert.Contains("usage: crash", qemu.Run("crash exec 0xZZ"));
+        Assert.Contains("usage: crash", qemu.Run("crash stack 1"));
         Assert.Contains("usage: crash", qemu.Run("crash pf 0xZZ"));
         Assert.Contains("usage: crash", qemu.Run("crash pf 99999999999999999999999"));
         Assert.Contains("usage: memmap", qemu.Run("memmap extra"));

@@ -60,6 +60,12 @@ namespace Kernel.Arch
 
         internal static bool TryRecover(InterruptFrame* frame, ulong faultAddress)
         {
+            // Only a memory access can fault at a probe: a page fault, or #GP for a non-canonical address. Anything
+            // else at the probe's RIP (an NMI, a debug trap, a stray vector) is not the probe's to swallow.
+            if (frame->Vector != (ulong)ExceptionVector.PageFault && frame->Vector != (ulong)ExceptionVector.GeneralProtection)
+            {
+                return false;
+            }
             ulong* sites = Sites();
             // sites: read instruction, write instruction, fixup, execute fixup.
             bool atProbe = frame->Rip == sites[0] || frame->Rip == sites[1];

@@ -100,13 +100,14 @@ namespace Kernel.Arch
         {
             int vector = (int)frame->Vector;
             bool pageFault = vector == (int)ExceptionVector.PageFault;
-            string reason = pageFault ? Memory.PageFaultClassifier.Classify(faultAddress, frame->ErrorCode) : "CPU exception";
+            string reason = pageFault ? Memory.PageFaultClassifier.Classify(faultAddress, frame->ErrorCode, frame->Rsp) : "CPU exception";
             if (vector == (int)ExceptionVector.GeneralProtection && frame->ErrorCode == 0)
             {
                 // A memory access through a non-canonical address raises #GP(0), not #PF (SDM Vol. 3A, 6.15).
                 reason = "general protection fault (non-canonical address or privileged operation)";
             }
-            if (vector == (int)ExceptionVector.DoubleFault && Memory.KernelStacks.IsGuardPage(Cpu.ReadCr2()))
+            if (vector == (int)ExceptionVector.DoubleFault && Memory.KernelStacks.IsGuardPage(Cpu.ReadCr2())
+                && Memory.PageFaultClassifier.IsStackOverflow(Cpu.ReadCr2(), frame->Rsp))
             {
                 // The page fault on the guard page could not push its own frame: the stack is gone.
                 reason = "kernel stack overflow (guard page hit; reported as a double fault on the IST stack)";
@@ -235,9 +236,16 @@ namespace Kernel.Arch
             {
                 WriteFrame(frames++, rip, false);
             }
+            if (Memory.KernelStacks.IsGuardPage(rsp))
+            {
+                // A stack overflow: RSP points into the unmapped guard page. Reading there would fault again,
+                // so the walk starts at the first word of the stack above it.
+                rsp = (rsp & ~0xFFFUL) + 0x1000;
+            }
             ulong stackLow = rsp & ~0xFFFUL;
             ulong stackHigh = Memory.KernelStacks.TopOfStackContaining(rsp);
-            if (rip != 0 && rsp != 0 && IsCode(*(ulong*)rsp) && *(ulong*)rsp != *(ulong*)(rbp + 8))
+            bool rbpOnStack = rbp >= stackLow && rbp + 8 < stackHigh;
+            if (rip != 0 && rsp != 0 && IsCode(*(ulong*)rsp) && (!rbpOnStack || *(ulong*)rsp != *(ulong*)(rbp + 8)))
             {
                 // Faulted in a function that has not pushed a frame yet (a leaf): its return address is
                 // the word at RSP. Probable, not certain, so marked as a guess.
@@ -286,7 +294,15 @@ namespace Kernel.Arch
             Console.Write(" ");
             Console.WriteHex(address);
             Console.Write(" ");
-            Symbols.WriteSymbol(address);
+            if (IsCode(address))
+            {
+                Symbols.WriteSymbol(address);
+            }
+            else
+            {
+                // Not in .text (a call to a bad address): the nearest symbol would name the wrong thing.
+                Console.Write("(not kernel code)");
+            }
             Console.WriteLine();
         }
 

@@ -19,8 +19,15 @@ namespace Kernel.Memory
     /// </summary>
     internal static unsafe class MemoryManager
     {
-        /// <summary>Usable memory needed once the kernel image and boot data are carved out (24 MiB of RAM).</summary>
+        /// <summary>Usable memory needed once the first MiB, the kernel image and boot data are carved out.</summary>
         public const ulong MinimumUsableBytes = 16 * MemConstants.MiB;
+
+        /// <summary>
+        /// The RAM that leaves <see cref="MinimumUsableBytes"/> usable with this image, measured under QEMU:
+        /// -m 18M leaves 16160 KiB usable and is refused, -m 19M boots and passes every self-test. The boot
+        /// tests check both sides, so a larger image that moves the threshold fails them.
+        /// </summary>
+        public const ulong MinimumRamMiB = 19;
 
         private const ulong Cr4GlobalPages = 1UL << 7;
         private const ulong Cr4Smep = 1UL << 20;
@@ -128,9 +135,17 @@ namespace Kernel.Memory
             Console.Write("memory: not enough RAM to run. ", ConsoleColor.LightRed);
             Console.Write("After the kernel image and boot data, ");
             Console.WriteDecimal(s_map.UsableBytes / MemConstants.KiB);
-            Console.Write(" KiB are usable; this kernel needs at least ");
+            Console.WriteLine(" KiB are usable;");
+            Console.Write("this kernel needs at least ");
             Console.WriteDecimal(MinimumUsableBytes / MemConstants.MiB);
-            Console.WriteLine(" MiB usable (24 MiB of RAM). Give the machine more memory (QEMU: -m 32M or more).");
+            Console.Write(" MiB usable, ");
+            Console.WriteDecimal((MinimumUsableBytes - s_map.UsableBytes + MemConstants.KiB - 1) / MemConstants.KiB);
+            Console.WriteLine(" KiB more.");
+            Console.Write("Give the machine at least ");
+            Console.WriteDecimal(MinimumRamMiB);
+            Console.Write(" MiB of RAM (QEMU: -m ");
+            Console.WriteDecimal(MinimumRamMiB);
+            Console.WriteLine("M or more).");
             Console.WriteLine("system halted.");
             if (Multiboot.HasOption("panic=exit"))
             {

@@ -47,6 +47,7 @@ namespace Kernel.SelfTest
             StackGuardsAreUnmapped(test);
             DirectMapIsNoExecute(test);
             ControlRegisters(test);
+            FaultClassification(test);
             test.CheckEqual(freeAtStart, MemoryManager.Frames.FreeFrames, "no_frame_or_page_table_leaked");
             Console.Write("paging: free frames before ");
             Console.WriteDecimal(freeAtStart);
@@ -348,6 +349,31 @@ namespace Kernel.SelfTest
                 && FaultProbe.LastFaultAddress == alias;
             MemoryManager.FrameSource.FreeFrame(frame);
             test.Check(refused, "direct_map_refuses_instruction_fetch", "a ret in the direct map ran, or the fault was not present+fetch");
+        }
+
+        /// <summary>
+        /// The panic screen's names for page faults, from synthetic (address, error code, RSP) triples: a
+        /// guard page is an overflow only with RSP at it, a present user page faults for SMAP or SMEP before
+        /// any rights are considered, and upper-half protection faults name the right that was missing.
+        /// </summary>
+        private static void FaultClassification(TestContext test)
+        {
+            const ulong UserPage = 0x40_0000;
+            ulong guard = KernelStacks.BootStackGuard();
+            ulong imageData = MemoryManager.Image.DataStart;
+            test.Check(PageFaultClassifier.Classify(guard + MemConstants.PageSize - 8, FaultWrite, guard + MemConstants.PageSize) == "page fault: kernel stack overflow (guard page hit)",
+                "classify.guard_hit_with_rsp_at_the_guard_is_an_overflow", "not named a stack overflow");
+            test.Check(PageFaultClassifier.Classify(guard + 8, 0, KernelLayout.DirectMapBase) == "page fault: access to a stack guard page (not by the stack pointer)",
+                "classify.guard_hit_with_rsp_elsewhere_is_not_an_overflow", "a stray guard-page read was called an overflow");
+            test.Check(PageFaultClassifier.Classify(UserPage, FaultPresent, imageData) == "page fault: supervisor access to a user page (SMAP)"
+                && PageFaultClassifier.Classify(UserPage, FaultPresent | FaultWrite, imageData) == "page fault: supervisor access to a user page (SMAP)",
+                "classify.supervisor_data_access_to_a_user_page_is_smap", "not named SMAP");
+            test.Check(PageFaultClassifier.Classify(UserPage, FaultPresent | FaultInstructionFetch, imageData) == "page fault: instruction fetch from a user page (SMEP)",
+                "classify.supervisor_fetch_from_a_user_page_is_smep", "not named SMEP");
+            test.Check(PageFaultClassifier.Classify(imageData, FaultPresent | FaultInstructionFetch, imageData) == "page fault: execute of a no-execute page"
+                && PageFaultClassifier.Classify(MemoryManager.Image.ReadOnlyStart, FaultPresent | FaultWrite, imageData) == "page fault: write to a read-only page"
+                && PageFaultClassifier.Classify(UserPage, 0, imageData) == "page fault: unmapped address",
+                "classify.upper_half_rights_and_absent_pages", "NX, read-only or not-present named wrongly");
         }
 
         /// <summary>CR4's SMEP, SMAP and PGE are on exactly when CPUID offers them.</summary>
