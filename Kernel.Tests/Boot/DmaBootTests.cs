@@ -133,6 +133,11 @@ public sealed class DmaBootTests : IClassFixture<DmaTestImages>
             uint expected = DmaTestImages.Fnv1a(_images.Disk, offset, count * DmaTestImages.SectorSize);
             Assert.Contains($"fnv1a 0x{expected:x8}", reply);
         }
+
+        // A software reset of the channel (what a failed command gets) leaves it reading correctly.
+        Assert.Contains("ide: channel reset: ok", qemu.Run("ide reset"));
+        uint afterReset = DmaTestImages.Fnv1a(_images.Disk, 1000L * DmaTestImages.SectorSize, 256 * DmaTestImages.SectorSize);
+        Assert.Contains($"fnv1a 0x{afterReset:x8}", qemu.Run("ide read 1000 256"));
     }
 
     /// <summary>The first line of <c>dma</c>: buckets, their KiB, pebbles in use and the bytes they requested.</summary>

@@ -49,9 +49,11 @@ namespace Kernel.Drivers
         private const byte StatusDataRequest = 0x08;
         private const byte StatusError = 0x01;
 
-        // Device control register: bit 1 nIEN (1 masks the device's INTRQ).
+        // Device control register: bit 1 nIEN (1 masks the device's INTRQ), bit 2 SRST (software reset of
+        // both devices on the channel while set).
         private const byte ControlInterruptsOff = 0x02;
         private const byte ControlInterruptsOn = 0x00;
+        private const byte ControlSoftwareReset = 0x04;
 
         // Device register: bit 6 LBA; bits 7 and 5 are obsolete and set by convention; bit 4 0 = master.
         private const byte DeviceMaster = 0xA0;
@@ -78,6 +80,12 @@ namespace Kernel.Drivers
 
         private const ulong BusyTimeoutMs = 2000;
         private const ulong TransferTimeoutMs = 5000;
+        // Software reset protocol (ATA-6, "Software reset protocol"): SRST held at least 5 us, then at least
+        // 2 ms before the status is looked at, and a device may keep BSY set for up to 31 s after a reset.
+        // The PIT's 1 ms tick is the finest delay at hand, so the hold is a tick.
+        private const ulong ResetHoldMs = 1;
+        private const ulong ResetSettleMs = 2;
+        private const ulong ResetTimeoutMs = 31000;
         private const int IdentifyWords = 256;
 
         private static bool s_probed;
@@ -92,12 +100,22 @@ namespace Kernel.Drivers
         private static IrqSignal s_signal;
         private static AtaIdentity s_identity;
         private static ushort* s_identifyWords;
-        private static volatile byte s_irqBusMasterStatus;
+        private static BusMasterTransfer s_transfer;
+        // A command is outstanding: set before the command is written, cleared by FinishTransfer, which the
+        // interrupt handler or the polling request path runs once, with interrupts off.
+        private static volatile bool s_inFlight;
+        private static byte s_finishedBusMasterStatus;
+        private static byte s_finishedDeviceStatus;
         private static byte s_lastBusMasterStatus;
         private static byte s_lastDeviceStatus;
         private static byte s_lastError;
+        private static IdeStatus s_lastResetStatus;
+        private static bool s_lastCommandReset;
         private static ulong s_commands;
         private static ulong s_polledCompletions;
+        private static ulong s_foreignInterrupts;
+        private static ulong s_strayInterrupts;
+        private static ulong s_resets;
 
         public static PciDevice PciFunction => s_pci;
 
@@ -126,6 +144,27 @@ namespace Kernel.Drivers
 
         /// <summary>Transfers whose end was seen in the bus-master status because no interrupt came.</summary>
         public static ulong PolledCompletions => s_polledCompletions;
+
+        /// <summary>Interrupts on the channel's line without the bus-master interrupt bit: another device's, or spurious.</summary>
+        public static ulong ForeignInterrupts => s_foreignInterrupts;
+
+        /// <summary>Interrupts of the device while no command was outstanding (acknowledged and dropped).</summary>
+        public static ulong StrayInterrupts => s_strayInterrupts;
+
+        /// <summary>Software resets of the channel after a failed or timed-out command, or asked for.</summary>
+        public static ulong Resets => s_resets;
+
+        /// <summary>What the last software reset's re-identification answered (Ok when none happened).</summary>
+        public static IdeStatus LastResetStatus => s_lastResetStatus;
+
+        /// <summary>The last <see cref="ReadDma"/> failed at the device or bus master and reset the channel.</summary>
+        public static bool LastCommandReset => s_lastCommandReset;
+
+        /// <summary>
+        /// The controller's transfer buffer and PRD table, kept for its lifetime; allocated by the first
+        /// <see cref="ReadDma"/> or <see cref="AllocateTransfer"/>, null before the probe.
+        /// </summary>
+        public static BusMasterTransfer Transfer => s_transfer;
 
         /// <summary>
         /// Finds the controller on PCI, takes its ports and enables bus mastering, claims its interrupt and
@@ -178,6 +217,7 @@ namespace Kernel.Drivers
 
             s_signal = new IrqSignal();
             s_identity = new AtaIdentity();
+            s_transfer = new BusMasterTransfer();
             s_identifyWords = (ushort*)Memory.MemoryManager.Heap.Allocate(IdentifyWords * sizeof(ushort));
             s_irqClaimed = Interrupts.Register(s_irq, &OnInterrupt);
             return IdeStatus.Ok;
@@ -197,7 +237,7 @@ namespace Kernel.Drivers
             {
                 return IdeStatus.NoDevice;
             }
-            if (!WaitNotBusy(out status))
+            if (!WaitNotBusy(BusyTimeoutMs, out status))
             {
                 return IdeStatus.DeviceTimeout;
             }
@@ -211,7 +251,7 @@ namespace Kernel.Drivers
             {
                 return IdeStatus.NoDevice;
             }
-            if (!WaitNotBusy(out status))
+            if (!WaitNotBusy(BusyTimeoutMs, out status))
             {
                 return IdeStatus.DeviceTimeout;
             }
@@ -251,20 +291,36 @@ namespace Kernel.Drivers
         }
 
         /// <summary>
-        /// Reads <paramref name="sectors"/> sectors from <paramref name="lba"/> into the regions of
-        /// <paramref name="transfer"/>, following SFF-8038i's "Standard Programming Sequence": table pointer, direction and a
-        /// cleared status first, then the ATA command (READ DMA, or READ DMA EXT beyond LBA 2^28), then the
-        /// start bit; the interrupt (or, without one, the bus-master interrupt bit) ends it, and the start
-        /// bit is cleared again before the status is judged.
+        /// Takes the transfer buffer and PRD table below 4 GiB if this is their first use; later calls cost
+        /// nothing. They are never given back: the controller keeps them for its lifetime.
         /// </summary>
-        public static IdeStatus ReadDma(ulong lba, uint sectors, BusMasterTransfer transfer)
+        public static IdeStatus AllocateTransfer()
         {
             IdeStatus probe = Probe();
             if (probe != IdeStatus.Ok)
             {
                 return probe;
             }
-            if (sectors == 0 || sectors > MaxSectorsPerCommand || transfer.Bytes < (ulong)sectors * SectorSize)
+            return s_transfer.Allocate() ? IdeStatus.Ok : IdeStatus.NoDmaMemory;
+        }
+
+        /// <summary>
+        /// Reads <paramref name="sectors"/> sectors from <paramref name="lba"/> into the start of
+        /// <see cref="Transfer"/>'s buffer, following SFF-8038i's "Standard Programming Sequence": table
+        /// pointer, direction and a cleared status first, then the ATA command (READ DMA, or READ DMA EXT
+        /// beyond LBA 2^28), then the start bit. The device's interrupt (or, without one, the bus-master
+        /// interrupt bit seen by polling) ends it; see <see cref="FinishTransfer"/> and <see cref="Judge"/>.
+        /// A failed or timed-out command leaves the channel software-reset, ready for the next one.
+        /// </summary>
+        public static IdeStatus ReadDma(ulong lba, uint sectors)
+        {
+            s_lastCommandReset = false;
+            IdeStatus ready = AllocateTransfer();
+            if (ready != IdeStatus.Ok)
+            {
+                return ready;
+            }
+            if (sectors == 0 || sectors > MaxSectorsPerCommand || !s_transfer.Prepare((ulong)sectors * SectorSize))
             {
                 return IdeStatus.BadRequest;
             }
@@ -281,18 +337,20 @@ namespace Kernel.Drivers
 
             ushort bm = s_busMaster;
             Cpu.OutByte((ushort)(bm + BmCommand), 0);
-            Cpu.OutDword((ushort)(bm + BmTablePointer), (uint)transfer.TablePhysical);
+            Cpu.OutDword((ushort)(bm + BmTablePointer), (uint)s_transfer.TablePhysical);
             Cpu.OutByte((ushort)(bm + BmCommand), BmWriteToMemory);
-            byte bmStatus = Cpu.InByte((ushort)(bm + BmStatus));
-            Cpu.OutByte((ushort)(bm + BmStatus), (byte)(bmStatus & BmDmaCapable | BmError | BmInterrupt));
+            ClearBusMasterStatus();
 
             byte device = extended ? DeviceLba : (byte)(DeviceMaster | DeviceLba | (byte)(lba >> 24 & 0x0F));
             Cpu.OutByte((ushort)(s_command + RegDevice), device);
             SelectDelay();
             // READ DMA may be written only with BSY clear and DRDY set (ATA-6, "READ DMA": prerequisites).
-            if (!WaitNotBusy(out byte status) || (status & StatusReady) == 0)
+            if (!WaitNotBusy(BusyTimeoutMs, out byte status) || (status & StatusReady) == 0)
             {
                 s_lastDeviceStatus = status;
+                s_lastBusMasterStatus = Cpu.InByte((ushort)(bm + BmStatus));
+                s_lastCommandReset = true;
+                ResetChannel();
                 return IdeStatus.DeviceTimeout;
             }
             if (extended)
@@ -310,67 +368,198 @@ namespace Kernel.Drivers
             Cpu.OutByte((ushort)(s_command + RegLbaHigh), (byte)(lba >> 16));
 
             s_signal.Reset();
-            s_irqBusMasterStatus = 0;
+            s_inFlight = true;
             Cpu.OutByte((ushort)(s_command + RegCommand), extended ? CommandReadDmaExt : CommandReadDma);
             Cpu.OutByte((ushort)(bm + BmCommand), BmWriteToMemory | BmStart);
             s_commands++;
 
-            bool done = s_irqClaimed && s_signal.Wait(TransferTimeoutMs);
-            if (!done)
+            IdeStatus result;
+            if (AwaitCompletion())
             {
-                done = PollBusMasterInterrupt();
+                result = Judge(s_finishedBusMasterStatus, s_finishedDeviceStatus);
             }
-            Cpu.OutByte((ushort)(bm + BmCommand), BmWriteToMemory);
-            bmStatus = (byte)(Cpu.InByte((ushort)(bm + BmStatus)) | s_irqBusMasterStatus);
-            // Reading the status register also acknowledges the device's interrupt if the handler did not.
-            status = Cpu.InByte((ushort)(s_command + RegStatus));
-            Cpu.OutByte((ushort)(bm + BmStatus), (byte)(bmStatus & BmDmaCapable | BmError | BmInterrupt));
-            s_lastBusMasterStatus = bmStatus;
-            s_lastDeviceStatus = status;
-            if (!done)
+            else
             {
-                return IdeStatus.InterruptTimeout;
+                // No interrupt in time: stop the engine as the handler would have, then say what state it was in.
+                Cpu.DisableInterrupts();
+                if (s_inFlight)
+                {
+                    FinishTransfer(Cpu.InByte((ushort)(bm + BmStatus)));
+                }
+                Cpu.EnableInterrupts();
+                result = TimeoutCause(s_finishedBusMasterStatus);
             }
-            if ((status & (StatusError | StatusFault)) != 0)
+            s_lastBusMasterStatus = s_finishedBusMasterStatus;
+            s_lastDeviceStatus = s_finishedDeviceStatus;
+            if (result != IdeStatus.Ok)
             {
+                // The error register is valid only until the reset clears it.
                 s_lastError = Cpu.InByte((ushort)(s_command + RegError));
-                return IdeStatus.DeviceError;
+                s_lastCommandReset = true;
+                ResetChannel();
             }
-            // SFF-8038i's status-bit table: interrupt set with active clear is a normal end; error set, or the device done
-            // while the engine still has descriptors (active set), means the transfer was not whole.
-            if ((bmStatus & BmError) != 0 || ((bmStatus & BmActive) != 0 && transfer.Bytes == (ulong)sectors * SectorSize))
+            return result;
+        }
+
+        /// <summary>
+        /// Software reset of the channel (ATA-6, "Software reset protocol"): the bus master stopped and its
+        /// status cleared, SRST set and cleared with the device's interrupt masked, BSY awaited, then the
+        /// master selected and identified again, which also unmasks its interrupt. Needed after a timeout or
+        /// error, when the device may still be busy with, or stuck in, the failed command.
+        /// </summary>
+        public static IdeStatus ResetChannel()
+        {
+            IdeStatus probe = Probe();
+            if (probe != IdeStatus.Ok)
+            {
+                return probe;
+            }
+            s_resets++;
+            s_inFlight = false;
+            Cpu.OutByte((ushort)(s_busMaster + BmCommand), 0);
+            ClearBusMasterStatus();
+            Cpu.OutByte(s_control, ControlSoftwareReset | ControlInterruptsOff);
+            Pit.Sleep(ResetHoldMs);
+            Cpu.OutByte(s_control, ControlInterruptsOff);
+            Pit.Sleep(ResetSettleMs);
+            if (!WaitNotBusy(ResetTimeoutMs, out byte status))
+            {
+                s_lastDeviceStatus = status;
+                s_lastResetStatus = IdeStatus.DeviceTimeout;
+                return s_lastResetStatus;
+            }
+            // The reset leaves device 0 selected and the device register cleared; IDENTIFY selects the
+            // master again, checks it answers as before and ends with its interrupt unmasked.
+            s_lastResetStatus = Identify();
+            ClearBusMasterStatus();
+            return s_lastResetStatus;
+        }
+
+        /// <summary>
+        /// IRQ handler. The bus-master interrupt bit latches the channel's INTRQ (SFF-8038i, "Bus Master IDE
+        /// Status Register", bit 2): without it the interrupt is not this channel's (a shared line, or a
+        /// spurious one) and the device is left alone. With it, the transfer is finished here.
+        /// </summary>
+        private static void OnInterrupt()
+        {
+            byte bmStatus = Cpu.InByte((ushort)(s_busMaster + BmStatus));
+            if ((bmStatus & BmInterrupt) == 0)
+            {
+                s_foreignInterrupts++;
+                return;
+            }
+            if (!s_inFlight)
+            {
+                // Nothing awaits it: acknowledge it at the device and at the bus master, and drop it.
+                Cpu.InByte((ushort)(s_command + RegStatus));
+                ClearBusMasterStatus();
+                s_strayInterrupts++;
+                return;
+            }
+            FinishTransfer(bmStatus);
+            s_signal.Raise();
+        }
+
+        /// <summary>
+        /// With interrupts off, once per command: records the bus-master status read by the caller while the
+        /// engine still ran (clearing Start also clears Active, so it must be read first), stops the engine
+        /// (SFF-8038i: Start is cleared after the interrupt), reads the device's status register, which
+        /// deasserts INTRQ (ATA-6, "Status register"; the alternate status would not), and clears the
+        /// bus-master Interrupt and Error bits by writing 1s to them.
+        /// </summary>
+        private static void FinishTransfer(byte bmStatus)
+        {
+            Cpu.OutByte((ushort)(s_busMaster + BmCommand), BmWriteToMemory);
+            s_finishedDeviceStatus = Cpu.InByte((ushort)(s_command + RegStatus));
+            s_finishedBusMasterStatus = bmStatus;
+            ClearBusMasterStatus();
+            s_inFlight = false;
+        }
+
+        /// <summary>
+        /// Waits for the transfer to be finished: by the interrupt handler when the line is claimed, else by
+        /// polling the bus-master interrupt bit until the deadline. After a claimed interrupt failed to come
+        /// the bit is still looked at once, so a lost edge shows as a polled completion rather than a timeout.
+        /// </summary>
+        private static bool AwaitCompletion()
+        {
+            if (s_irqClaimed && s_signal.Wait(TransferTimeoutMs))
+            {
+                return true;
+            }
+            ulong deadline = s_irqClaimed ? Pit.Ticks : Deadline(TransferTimeoutMs);
+            while (true)
+            {
+                Cpu.DisableInterrupts();
+                bool finished = !s_inFlight;
+                if (!finished)
+                {
+                    byte bmStatus = Cpu.InByte((ushort)(s_busMaster + BmStatus));
+                    if ((bmStatus & BmInterrupt) != 0)
+                    {
+                        FinishTransfer(bmStatus);
+                        s_polledCompletions++;
+                        finished = true;
+                    }
+                }
+                Cpu.EnableInterrupts();
+                if (finished)
+                {
+                    return true;
+                }
+                if (Pit.Ticks >= deadline)
+                {
+                    return false;
+                }
+                Cpu.Pause();
+            }
+        }
+
+        /// <summary>
+        /// A finished transfer judged as SFF-8038i's status-bit table says, the PRD table having been sized to
+        /// the command exactly: Interrupt set with Active clear is the only whole transfer; Active still set
+        /// means the device ended the command before the table was used up. The device must be done too:
+        /// BSY and DRQ clear, ERR and DF clear.
+        /// </summary>
+        private static IdeStatus Judge(byte bmStatus, byte deviceStatus)
+        {
+            if ((bmStatus & BmError) != 0)
             {
                 return IdeStatus.BusMasterError;
+            }
+            if ((deviceStatus & (StatusError | StatusFault)) != 0)
+            {
+                return IdeStatus.DeviceError;
+            }
+            if ((deviceStatus & (StatusBusy | StatusDataRequest)) != 0)
+            {
+                return IdeStatus.DeviceNotDone;
+            }
+            if ((bmStatus & BmActive) != 0)
+            {
+                return IdeStatus.TransferIncomplete;
             }
             return IdeStatus.Ok;
         }
 
         /// <summary>
-        /// IRQ handler: records the bus-master status, reads the device's status register (which deasserts
-        /// INTRQ; ATA-6, "Status register") and clears the bus-master interrupt bit.
+        /// Why no interrupt came, from the bus-master status read before the engine was stopped: a bus error,
+        /// the engine run out of descriptors (Active clear) while the device wanted more, or the device silent.
         /// </summary>
-        private static void OnInterrupt()
+        private static IdeStatus TimeoutCause(byte bmStatus)
         {
-            byte bmStatus = Cpu.InByte((ushort)(s_busMaster + BmStatus));
-            Cpu.InByte((ushort)(s_command + RegStatus));
-            s_irqBusMasterStatus = bmStatus;
-            Cpu.OutByte((ushort)(s_busMaster + BmStatus), (byte)(bmStatus & BmDmaCapable | BmInterrupt));
-            s_signal.Raise();
+            if ((bmStatus & BmError) != 0)
+            {
+                return IdeStatus.BusMasterError;
+            }
+            return (bmStatus & BmActive) == 0 ? IdeStatus.PrdTableExhausted : IdeStatus.InterruptTimeout;
         }
 
-        private static bool PollBusMasterInterrupt()
+        /// <summary>Clears the bus-master Interrupt and Error bits (write 1 to clear), keeping the DMA-capable bits.</summary>
+        private static void ClearBusMasterStatus()
         {
-            ulong deadline = Deadline(s_irqClaimed ? 1 : TransferTimeoutMs);
-            while (Pit.Ticks < deadline)
-            {
-                if ((Cpu.InByte((ushort)(s_busMaster + BmStatus)) & BmInterrupt) != 0)
-                {
-                    s_polledCompletions++;
-                    return true;
-                }
-                Cpu.Pause();
-            }
-            return false;
+            ushort port = (ushort)(s_busMaster + BmStatus);
+            Cpu.OutByte(port, (byte)(Cpu.InByte(port) & BmDmaCapable | BmError | BmInterrupt));
         }
 
         /// <summary>
@@ -385,9 +574,10 @@ namespace Kernel.Drivers
             }
         }
 
-        private static bool WaitNotBusy(out byte status)
+        /// <summary>Polls the alternate status (which leaves INTRQ alone) until BSY clears or the time runs out.</summary>
+        private static bool WaitNotBusy(ulong timeoutMs, out byte status)
         {
-            ulong deadline = Deadline(BusyTimeoutMs);
+            ulong deadline = Deadline(timeoutMs);
             while (true)
             {
                 status = Cpu.InByte(s_control);

@@ -23,14 +23,32 @@ namespace Kernel.Drivers
         /// <summary>BSY did not clear, or DRQ did not come, in time.</summary>
         DeviceTimeout,
 
-        /// <summary>Neither IRQ 14 nor the bus-master interrupt bit arrived in time.</summary>
+        /// <summary>Neither IRQ 14 nor the bus-master interrupt bit arrived in time, the engine still active.</summary>
         InterruptTimeout,
+
+        /// <summary>
+        /// No interrupt came and the bus master had stopped (Active clear): it ran out of descriptors before
+        /// the device had moved every sector.
+        /// </summary>
+        PrdTableExhausted,
 
         /// <summary>The device ended the command with ERR or DF in its status register.</summary>
         DeviceError,
 
-        /// <summary>The bus master reported an error (status bit 1), or stopped before the transfer ended.</summary>
+        /// <summary>The device interrupted but still showed BSY or DRQ: it had not finished the command.</summary>
+        DeviceNotDone,
+
+        /// <summary>The bus master reported an error (status bit 1): a PCI master or target abort.</summary>
         BusMasterError,
+
+        /// <summary>
+        /// The device ended the command while the bus master was still active: it moved fewer bytes than the
+        /// PRD table, sized to the command, describes.
+        /// </summary>
+        TransferIncomplete,
+
+        /// <summary>No memory below 4 GiB for the transfer buffer and PRD table.</summary>
+        NoDmaMemory,
 
         /// <summary>The sectors lie beyond the end of the disk.</summary>
         OutOfRange,

@@ -21,13 +21,24 @@ namespace Kernel.Memory
         /// buffer (<see cref="DmaBuffer.IsValid"/> false) when the request cannot be met.
         /// </summary>
         public static DmaBuffer Allocate(ulong size, ulong alignment, ulong boundary, DmaConstraint limit, string name)
+            => Allocate(size, alignment, boundary, limit, name, PebbleFlags.None);
+
+        /// <summary>
+        /// As <see cref="Allocate(ulong, ulong, ulong, DmaConstraint, string)"/>, for a buffer a driver keeps for
+        /// its device's lifetime: it goes to a persistent bucket, which short-lived buffers never share and which
+        /// is kept even when empty, so a long-lived buffer never pins a bucket transient ones come and go in.
+        /// </summary>
+        public static DmaBuffer AllocatePersistent(ulong size, ulong alignment, ulong boundary, DmaConstraint limit, string name)
+            => Allocate(size, alignment, boundary, limit, name, PebbleFlags.Persistent);
+
+        private static DmaBuffer Allocate(ulong size, ulong alignment, ulong boundary, DmaConstraint limit, string name, PebbleFlags lifetime)
         {
             DmaBuffer buffer = default;
             if (size == 0 || !MemoryManager.IsReady)
             {
                 return buffer;
             }
-            PebbleFlags flags = PebbleFlags.Physical | PebbleFlags.Clear | LimitFlag(limit);
+            PebbleFlags flags = PebbleFlags.Physical | PebbleFlags.Clear | LimitFlag(limit) | lifetime;
             if (MemoryManager.Pebbles.TryAllocate(size, alignment, boundary, flags, name, KernelOwner, out void* pebble) != PebbleStatus.Ok)
             {
                 return buffer;

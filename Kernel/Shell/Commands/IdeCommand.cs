@@ -5,9 +5,9 @@ using Kernel.Memory;
 namespace Kernel.Shell.Commands
 {
     /// <summary>
-    /// Reads the primary master ATA disk by bus-master DMA. Each request takes its PRD table and regions
-    /// from the DMA allocator (below 4 GiB) and gives them back when done, so a run of requests exercises
-    /// the allocator as much as the disk.
+    /// Reads the primary master ATA disk by bus-master DMA into the controller's transfer buffer and PRD
+    /// table (below 4 GiB), which the driver takes at its first read and keeps: a run of requests allocates
+    /// nothing.
     /// </summary>
     internal sealed unsafe class IdeCommand : ShellCommand
     {
@@ -16,13 +16,11 @@ namespace Kernel.Shell.Commands
         private const ulong MaxBenchMiB = 1024;
         private const ulong Dma32End = 4UL * 1024 * 1024 * 1024;
 
-        private readonly BusMasterTransfer _transfer = new BusMasterTransfer();
-
         public override string Name => "ide";
 
-        public override string Arguments => "info | read LBA [COUNT] | bench MIB [SECTORS]";
+        public override string Arguments => "info | read LBA [COUNT] | bench MIB [SECTORS] | reset";
 
-        public override string Summary => "IDE disk by bus-master DMA: info, dump, timed run";
+        public override string Summary => "IDE disk by bus-master DMA: info, dump, timed run, channel reset";
 
         public override void Execute(CommandLine line)
         {
@@ -31,6 +29,14 @@ namespace Kernel.Shell.Commands
                 if (Ready())
                 {
                     Info();
+                }
+                return;
+            }
+            if (line.Count == 2 && line.WordIs(1, "reset"))
+            {
+                if (Ready())
+                {
+                    Reset();
                 }
                 return;
             }
@@ -134,64 +140,95 @@ namespace Kernel.Shell.Commands
             Console.Write(", UDMA ");
             Console.WriteHex(disk.UltraDma, 4);
             Console.WriteLine();
+            Console.Write("commands ");
+            Console.WriteDecimal(IdeController.Commands);
+            Console.Write(", polled completions ");
+            Console.WriteDecimal(IdeController.PolledCompletions);
+            Console.Write(", foreign interrupts ");
+            Console.WriteDecimal(IdeController.ForeignInterrupts);
+            Console.Write(", stray ");
+            Console.WriteDecimal(IdeController.StrayInterrupts);
+            Console.Write(", resets ");
+            Console.WriteDecimal(IdeController.Resets);
+            Console.WriteLine();
+            BusMasterTransfer transfer = IdeController.Transfer;
+            if (transfer.IsAllocated)
+            {
+                Console.Write("transfer buffer ");
+                Console.WriteHex(transfer.Buffer.Physical);
+                Console.Write(" (");
+                Console.WriteDecimal(transfer.Buffer.Size / 1024);
+                Console.Write(" KiB), PRD table ");
+                Console.WriteHex(transfer.TablePhysical);
+                Console.WriteLine();
+            }
+            else
+            {
+                Console.WriteLine("transfer buffer: taken at the first read");
+            }
         }
 
-        private void Read(ulong lba, uint count)
+        private static void Reset()
         {
-            ulong bytes = (ulong)count * IdeController.SectorSize;
-            if (!_transfer.Allocate(bytes))
+            IdeStatus status = IdeController.ResetChannel();
+            Console.Write("ide: channel reset: ");
+            Console.WriteLine(StatusName(status));
+        }
+
+        private static void Read(ulong lba, uint count)
+        {
+            IdeStatus ready = IdeController.AllocateTransfer();
+            if (ready != IdeStatus.Ok)
             {
-                Console.WriteLine("ide: no DMA memory below 4 GiB for the PRD table and regions");
+                Console.Write("ide: ");
+                Console.WriteLine(StatusName(ready));
                 return;
             }
-            for (int i = 0; i < _transfer.RegionCount; i++)
-            {
-                DmaBuffer region = _transfer.Region(i);
-                // Junk first, so a region the transfer never reached shows as 0xa5 rather than stale data.
-                System.Runtime.RuntimeExports.memset(region.Virtual, 0xA5, (nuint)region.Size);
-            }
-            IdeStatus status = IdeController.ReadDma(lba, count, _transfer);
+            BusMasterTransfer transfer = IdeController.Transfer;
+            DmaBuffer buffer = transfer.Buffer;
+            // Junk first, so bytes the transfer never reached show as 0xa5 rather than an earlier read's data.
+            System.Runtime.RuntimeExports.memset(buffer.Virtual, 0xA5, (nuint)buffer.Size);
+            IdeStatus status = IdeController.ReadDma(lba, count);
             Console.Write("read LBA ");
             Console.WriteDecimal(lba);
             Console.Write(", ");
             Console.WriteDecimal((ulong)count);
             Console.Write(count == 1 ? " sector" : " sectors");
             Console.Write(lba + count > 1UL << 28 ? " (READ DMA EXT): PRD table " : " (READ DMA): PRD table ");
-            Console.WriteHex(_transfer.TablePhysical);
+            Console.WriteHex(transfer.TablePhysical);
             Console.Write(", ");
-            Console.WriteDecimal((ulong)_transfer.RegionCount);
-            Console.WriteLine(_transfer.RegionCount == 1 ? " region" : " regions");
-            for (int i = 0; i < _transfer.RegionCount; i++)
+            Console.WriteDecimal((ulong)transfer.RegionCount);
+            Console.WriteLine(transfer.RegionCount == 1 ? " region" : " regions");
+            for (int i = 0; i < transfer.RegionCount; i++)
             {
-                DmaBuffer region = _transfer.Region(i);
                 Console.Write("  region ");
                 Console.WriteDecimal((ulong)i);
                 Console.Write(": ");
-                Console.WriteHex(region.Physical);
+                Console.WriteHex(transfer.RegionPhysical(i));
                 Console.Write(" ");
-                Console.WriteDecimal(region.Size);
+                Console.WriteDecimal(transfer.RegionBytes(i));
                 Console.WriteLine(" B");
             }
             if (status == IdeStatus.Ok)
             {
-                HexDump.Write(_transfer.Region(0).Virtual, bytes < DumpBytes ? (int)bytes : DumpBytes);
+                ulong bytes = transfer.Bytes;
+                HexDump.Write(buffer.Virtual, bytes < DumpBytes ? (int)bytes : DumpBytes);
                 Console.Write("fnv1a ");
-                Console.WriteHex(Hash(_transfer, Fnv1a.OffsetBasis), 8);
+                Console.WriteHex(Fnv1a.Append(Fnv1a.OffsetBasis, buffer.Virtual, bytes), 8);
                 Console.WriteLine();
             }
             else
             {
                 WriteFailure(status);
             }
-            _transfer.Free();
         }
 
         /// <summary>
         /// Reads <paramref name="mib"/> MiB from LBA 0 on in requests of <paramref name="sectors"/>
-        /// sectors, each with fresh DMA memory; prints the rate (TSC, calibrated against the PIT), the
-        /// address range of everything the requests used and an FNV-1a of the data in disk order.
+        /// sectors into the controller's buffer; prints the rate (TSC, calibrated against the PIT), the
+        /// address range of the buffer and table the requests used and an FNV-1a of the data in disk order.
         /// </summary>
-        private void Bench(ulong mib, uint sectors)
+        private static void Bench(ulong mib, uint sectors)
         {
             ulong total = mib * MiB / IdeController.SectorSize;
             if (total > IdeController.Disk.Sectors)
@@ -201,6 +238,14 @@ namespace Kernel.Shell.Commands
                 Console.WriteLine(" MiB");
                 return;
             }
+            IdeStatus ready = IdeController.AllocateTransfer();
+            if (ready != IdeStatus.Ok)
+            {
+                Console.Write("ide: ");
+                Console.WriteLine(StatusName(ready));
+                return;
+            }
+            BusMasterTransfer transfer = IdeController.Transfer;
             uint hash = Fnv1a.OffsetBasis;
             ulong lowest = ulong.MaxValue;
             ulong highest = 0;
@@ -210,28 +255,21 @@ namespace Kernel.Shell.Commands
             for (ulong lba = 0; lba < total; lba += sectors)
             {
                 uint count = total - lba < sectors ? (uint)(total - lba) : sectors;
-                if (!_transfer.Allocate((ulong)count * IdeController.SectorSize))
-                {
-                    Console.WriteLine("ide: no DMA memory below 4 GiB for the PRD table and regions");
-                    return;
-                }
-                Track(_transfer.TablePhysical, (ulong)(BusMasterTransfer.MaxRegions * sizeof(PrdEntry)), ref lowest, ref highest, ref violations);
-                for (int i = 0; i < _transfer.RegionCount; i++)
-                {
-                    Track(_transfer.Region(i).Physical, _transfer.Region(i).Size, ref lowest, ref highest, ref violations);
-                }
-                IdeStatus status = IdeController.ReadDma(lba, count, _transfer);
+                IdeStatus status = IdeController.ReadDma(lba, count);
                 if (status != IdeStatus.Ok)
                 {
                     Console.Write("ide: LBA ");
                     Console.WriteDecimal(lba);
                     Console.Write(": ");
                     WriteFailure(status);
-                    _transfer.Free();
                     return;
                 }
-                hash = Hash(_transfer, hash);
-                _transfer.Free();
+                Track(transfer.TablePhysical, BusMasterTransfer.TableBytes, ref lowest, ref highest, ref violations);
+                for (int i = 0; i < transfer.RegionCount; i++)
+                {
+                    Track(transfer.RegionPhysical(i), transfer.RegionBytes(i), ref lowest, ref highest, ref violations);
+                }
+                hash = Fnv1a.Append(hash, transfer.Buffer.Virtual, transfer.Bytes);
                 requests++;
             }
             ulong cycles = Cpu.ReadTsc() - start;
@@ -278,19 +316,16 @@ namespace Kernel.Shell.Commands
             highest = end > highest ? end : highest;
         }
 
-        private static uint Hash(BusMasterTransfer transfer, uint hash)
-        {
-            for (int i = 0; i < transfer.RegionCount; i++)
-            {
-                hash = Fnv1a.Append(hash, transfer.Region(i).Virtual, transfer.Region(i).Size);
-            }
-            return hash;
-        }
-
         private static void WriteFailure(IdeStatus status)
         {
             Console.Write("ide: read failed: ");
             Console.Write(StatusName(status));
+            if (!IdeController.LastCommandReset)
+            {
+                // Refused before anything reached the device: its registers say nothing about it.
+                Console.WriteLine();
+                return;
+            }
             Console.Write(" (device status ");
             Console.WriteHex(IdeController.LastDeviceStatus, 2);
             Console.Write(", error ");
@@ -298,6 +333,8 @@ namespace Kernel.Shell.Commands
             Console.Write(", bus-master status ");
             Console.WriteHex(IdeController.LastBusMasterStatus, 2);
             Console.WriteLine(")");
+            Console.Write("ide: channel reset after the failure: ");
+            Console.WriteLine(StatusName(IdeController.LastResetStatus));
         }
 
         private static string StatusName(IdeStatus status)
@@ -312,8 +349,12 @@ namespace Kernel.Shell.Commands
                 case IdeStatus.Unsupported: return "the disk does not support LBA and DMA";
                 case IdeStatus.DeviceTimeout: return "the device stayed busy";
                 case IdeStatus.InterruptTimeout: return "no completion interrupt in time";
+                case IdeStatus.PrdTableExhausted: return "the bus master ran out of PRD entries before the device finished";
                 case IdeStatus.DeviceError: return "the device reported an error";
-                case IdeStatus.BusMasterError: return "the bus master reported an error";
+                case IdeStatus.DeviceNotDone: return "the device interrupted while still busy or requesting data";
+                case IdeStatus.BusMasterError: return "the bus master reported an error (PCI abort)";
+                case IdeStatus.TransferIncomplete: return "the device ended the command before the PRD table was used up";
+                case IdeStatus.NoDmaMemory: return "no DMA memory below 4 GiB for the transfer buffer and PRD table";
                 case IdeStatus.OutOfRange: return "sectors beyond the end of the disk";
                 default: return "bad request";
             }
