@@ -6,43 +6,13 @@ using Xunit;
 namespace Kernel.Tests.Mem.Heap;
 
 /// <summary>Walking the page allocator's holes and allocations in address order with a cursor.</summary>
-public sealed unsafe class PageAllocatorEnumerationTests : System.IDisposable
+public sealed unsafe class PageAllocatorEnumerationTests : PageAllocatorFixture
 {
-    // The page allocator never touches its pages, so its area needs no host memory behind it.
-    private const ulong AreaStart = 0x0000_7000_0000_0000;
-    private const uint AreaPages = 64;
-    private const ulong PageSize = MemConstants.PageSize;
-
-    private readonly HostRange _metadata = new HostRange(PageAllocator<RecordingBacking>.MetadataBytes(AreaPages));
-    private readonly RecordingBacking.Log _log = new RecordingBacking.Log();
-    private readonly PageAllocator<RecordingBacking> _pages;
-
-    public PageAllocatorEnumerationTests()
-    {
-        _pages = new PageAllocator<RecordingBacking>(
-            new RecordingBacking(_log), AreaStart, AreaPages, (byte*)_metadata.Start, _metadata.Size);
-    }
-
-    public void Dispose() => _metadata.Dispose();
-
-    private static ulong At(ulong page) => AreaStart + page * PageSize;
-
-    private ulong[] AllocateRow(params ulong[] counts)
-    {
-        var addresses = new ulong[counts.Length];
-        for (int i = 0; i < counts.Length; i++)
-        {
-            addresses[i] = _pages.Allocate(counts[i]);
-            Assert.NotEqual(0UL, addresses[i]);
-        }
-        return addresses;
-    }
-
     private List<(ulong Address, ulong Bytes)> Holes()
     {
         var holes = new List<(ulong, ulong)>();
         ulong cursor = 0;
-        while (_pages.NextHole(ref cursor, out ulong address, out ulong bytes))
+        while (Pages.NextHole(ref cursor, out ulong address, out ulong bytes))
         {
             holes.Add((address, bytes));
         }
@@ -53,7 +23,7 @@ public sealed unsafe class PageAllocatorEnumerationTests : System.IDisposable
     {
         var allocations = new List<(ulong, ulong)>();
         ulong cursor = 0;
-        while (_pages.NextAllocation(ref cursor, out ulong address, out ulong bytes))
+        while (Pages.NextAllocation(ref cursor, out ulong address, out ulong bytes))
         {
             allocations.Add((address, bytes));
         }
@@ -65,7 +35,7 @@ public sealed unsafe class PageAllocatorEnumerationTests : System.IDisposable
     {
         ulong cursor = 0;
 
-        Assert.False(_pages.NextHole(ref cursor, out ulong address, out ulong bytes));
+        Assert.False(Pages.NextHole(ref cursor, out ulong address, out ulong bytes));
         Assert.Equal(0UL, address);
         Assert.Equal(0UL, bytes);
         Assert.Empty(Allocations());
@@ -84,9 +54,9 @@ public sealed unsafe class PageAllocatorEnumerationTests : System.IDisposable
     public void Holes_are_walked_in_address_order_with_their_sizes()
     {
         ulong[] a = AllocateRow(2, 1, 4, 1, 3, 1);
-        _pages.Free(a[2]);
-        _pages.Free(a[0]);
-        _pages.Free(a[4]);
+        Pages.Free(a[2]);
+        Pages.Free(a[0]);
+        Pages.Free(a[4]);
 
         Assert.Equal(new[] { (At(0), 2 * PageSize), (At(3), 4 * PageSize), (At(8), 3 * PageSize) }, Holes());
         Assert.Equal(new[] { (a[1], PageSize), (a[3], PageSize), (a[5], PageSize) }, Allocations());
@@ -96,9 +66,9 @@ public sealed unsafe class PageAllocatorEnumerationTests : System.IDisposable
     public void Neighbouring_freed_ranges_are_walked_as_one_merged_hole()
     {
         ulong[] a = AllocateRow(1, 2, 3, 1);
-        _pages.Free(a[0]);
-        _pages.Free(a[2]);
-        _pages.Free(a[1]);
+        Pages.Free(a[0]);
+        Pages.Free(a[2]);
+        Pages.Free(a[1]);
 
         Assert.Equal(new[] { (At(0), 6 * PageSize) }, Holes());
     }
@@ -107,8 +77,8 @@ public sealed unsafe class PageAllocatorEnumerationTests : System.IDisposable
     public void Freeing_the_topmost_allocation_leaves_no_hole_at_the_break()
     {
         ulong[] a = AllocateRow(1, 2, 3);
-        _pages.Free(a[1]);
-        _pages.Free(a[2]);
+        Pages.Free(a[1]);
+        Pages.Free(a[2]);
 
         Assert.Empty(Holes());
         Assert.Equal(new[] { (a[0], PageSize) }, Allocations());
@@ -118,9 +88,9 @@ public sealed unsafe class PageAllocatorEnumerationTests : System.IDisposable
     public void Splitting_a_hole_walks_the_allocation_then_the_remainder()
     {
         ulong[] a = AllocateRow(6, 1);
-        _pages.Free(a[0]);
+        Pages.Free(a[0]);
 
-        ulong b = _pages.Allocate(2);
+        ulong b = Pages.Allocate(2);
 
         Assert.Equal(At(0), b);
         Assert.Equal(new[] { (At(2), 4 * PageSize) }, Holes());
@@ -131,14 +101,14 @@ public sealed unsafe class PageAllocatorEnumerationTests : System.IDisposable
     public void The_cursor_advances_past_each_result_and_a_finished_walk_stays_finished()
     {
         ulong[] a = AllocateRow(1, 1, 2, 1);
-        _pages.Free(a[0]);
-        _pages.Free(a[2]);
+        Pages.Free(a[0]);
+        Pages.Free(a[2]);
         ulong cursor = 0;
 
-        Assert.True(_pages.NextHole(ref cursor, out ulong first, out _));
-        Assert.True(_pages.NextHole(ref cursor, out ulong second, out _));
-        Assert.False(_pages.NextHole(ref cursor, out _, out _));
-        Assert.False(_pages.NextHole(ref cursor, out _, out _));
+        Assert.True(Pages.NextHole(ref cursor, out ulong first, out _));
+        Assert.True(Pages.NextHole(ref cursor, out ulong second, out _));
+        Assert.False(Pages.NextHole(ref cursor, out _, out _));
+        Assert.False(Pages.NextHole(ref cursor, out _, out _));
 
         Assert.Equal(a[0], first);
         Assert.Equal(a[2], second);
@@ -150,7 +120,7 @@ public sealed unsafe class PageAllocatorEnumerationTests : System.IDisposable
         AllocateRow(1, 1);
         ulong cursor = ulong.MaxValue;
 
-        Assert.False(_pages.NextAllocation(ref cursor, out ulong address, out _));
+        Assert.False(Pages.NextAllocation(ref cursor, out ulong address, out _));
         Assert.Equal(0UL, address);
     }
 
@@ -158,9 +128,9 @@ public sealed unsafe class PageAllocatorEnumerationTests : System.IDisposable
     public void Walks_follow_growing_and_shrinking_in_place()
     {
         ulong[] a = AllocateRow(2, 4, 3);
-        _pages.Free(a[1]);
-        Assert.True(_pages.TryGrowInPlace(a[0], 3));
-        _pages.ShrinkInPlace(a[2], 1);
+        Pages.Free(a[1]);
+        Assert.True(Pages.TryGrowInPlace(a[0], 3));
+        Pages.ShrinkInPlace(a[2], 1);
 
         Assert.Equal(new[] { (At(3), 3 * PageSize) }, Holes());
         Assert.Equal(new[] { (a[0], 3 * PageSize), (a[2], PageSize) }, Allocations());
@@ -170,9 +140,9 @@ public sealed unsafe class PageAllocatorEnumerationTests : System.IDisposable
     public void Hole_walk_totals_match_the_allocator_figures()
     {
         ulong[] a = AllocateRow(1, 3, 1, 7, 1, 2, 1);
-        _pages.Free(a[1]);
-        _pages.Free(a[3]);
-        _pages.Free(a[5]);
+        Pages.Free(a[1]);
+        Pages.Free(a[3]);
+        Pages.Free(a[5]);
 
         List<(ulong Address, ulong Bytes)> holes = Holes();
         ulong total = 0;
@@ -182,8 +152,8 @@ public sealed unsafe class PageAllocatorEnumerationTests : System.IDisposable
             total += bytes;
             largest = bytes > largest ? bytes : largest;
         }
-        Assert.Equal(_pages.HoleCount, (ulong)holes.Count);
-        Assert.Equal(_pages.BytesFree, total);
-        Assert.Equal(_pages.LargestHoleBytes, largest);
+        Assert.Equal(Pages.HoleCount, (ulong)holes.Count);
+        Assert.Equal(Pages.BytesFree, total);
+        Assert.Equal(Pages.LargestHoleBytes, largest);
     }
 }

@@ -4,76 +4,45 @@ using Xunit;
 
 namespace Kernel.Tests.Mem.Heap;
 
-public sealed unsafe class PageAllocatorTests : System.IDisposable
+public sealed unsafe class PageAllocatorTests : PageAllocatorFixture
 {
-    // The page allocator never touches its pages, so its area needs no host memory behind it.
-    private const ulong AreaStart = 0x0000_7000_0000_0000;
-    private const uint AreaPages = 64;
-    private const ulong PageSize = MemConstants.PageSize;
-
-    private readonly HostRange _metadata = new HostRange(PageAllocator<RecordingBacking>.MetadataBytes(AreaPages));
-    private readonly RecordingBacking.Log _log = new RecordingBacking.Log();
-    private readonly PageAllocator<RecordingBacking> _pages;
-
-    public PageAllocatorTests()
-    {
-        _pages = new PageAllocator<RecordingBacking>(
-            new RecordingBacking(_log), AreaStart, AreaPages, (byte*)_metadata.Start, _metadata.Size);
-    }
-
-    public void Dispose() => _metadata.Dispose();
-
-    private static ulong At(ulong page) => AreaStart + page * PageSize;
-
-    /// <summary>Allocates runs of the given page counts one after another from the start of the area.</summary>
-    private ulong[] AllocateRow(params ulong[] counts)
-    {
-        var addresses = new ulong[counts.Length];
-        for (int i = 0; i < counts.Length; i++)
-        {
-            addresses[i] = _pages.Allocate(counts[i]);
-            Assert.NotEqual(0UL, addresses[i]);
-        }
-        return addresses;
-    }
-
     [Fact]
     public void Without_holes_allocation_extends_the_break()
     {
-        Assert.Equal(At(0), _pages.Allocate(3));
-        Assert.Equal(At(3), _pages.Allocate(1));
+        Assert.Equal(At(0), Pages.Allocate(3));
+        Assert.Equal(At(3), Pages.Allocate(1));
 
-        Assert.Equal(At(4), _pages.Break);
-        Assert.Equal(4, _log.Committed.Count);
-        Assert.Equal(4UL * PageSize, _pages.BytesInUse);
+        Assert.Equal(At(4), Pages.Break);
+        Assert.Equal(4, Log.Committed.Count);
+        Assert.Equal(4UL * PageSize, Pages.BytesInUse);
     }
 
     [Fact]
     public void An_exact_fit_hole_is_taken_before_a_larger_one()
     {
         ulong[] a = AllocateRow(5, 1, 2, 1);
-        _pages.Free(a[0]);
-        _pages.Free(a[2]);
+        Pages.Free(a[0]);
+        Pages.Free(a[2]);
 
-        Assert.Equal(a[2], _pages.Allocate(2));
-        Assert.Equal(1UL, _pages.HoleCount);
+        Assert.Equal(a[2], Pages.Allocate(2));
+        Assert.Equal(1UL, Pages.HoleCount);
     }
 
     [Fact]
     public void Without_an_exact_fit_the_largest_hole_is_split_from_its_start()
     {
         ulong[] a = AllocateRow(3, 1, 6, 1, 4, 1);
-        _pages.Free(a[0]);
-        _pages.Free(a[2]);
-        _pages.Free(a[4]);
+        Pages.Free(a[0]);
+        Pages.Free(a[2]);
+        Pages.Free(a[4]);
 
-        Assert.Equal(a[2], _pages.Allocate(2));
+        Assert.Equal(a[2], Pages.Allocate(2));
 
-        Assert.Equal(3UL, _pages.HoleCount);
-        Assert.Equal(4UL * PageSize, _pages.LargestHoleBytes);
+        Assert.Equal(3UL, Pages.HoleCount);
+        Assert.Equal(4UL * PageSize, Pages.LargestHoleBytes);
         // Two 4-page holes now: the rest of the split one and a[4]'s; the lower is taken.
-        Assert.Equal(a[2] + 2 * PageSize, _pages.Allocate(4));
-        Assert.True(_pages.Verify());
+        Assert.Equal(a[2] + 2 * PageSize, Pages.Allocate(4));
+        Assert.True(Pages.Verify());
     }
 
     [Fact]
@@ -81,53 +50,53 @@ public sealed unsafe class PageAllocatorTests : System.IDisposable
     {
         ulong[] a = AllocateRow(2, 1, 2, 1, 2, 1, 2, 1);
         // Freed out of address order, the lowest neither first nor last.
-        _pages.Free(a[4]);
-        _pages.Free(a[0]);
-        _pages.Free(a[6]);
-        _pages.Free(a[2]);
-        Assert.True(_pages.Verify());
+        Pages.Free(a[4]);
+        Pages.Free(a[0]);
+        Pages.Free(a[6]);
+        Pages.Free(a[2]);
+        Assert.True(Pages.Verify());
 
-        Assert.Equal(a[0], _pages.Allocate(2));
-        Assert.Equal(a[2], _pages.Allocate(2));
-        Assert.Equal(a[4], _pages.Allocate(2));
-        Assert.Equal(a[6], _pages.Allocate(2));
-        Assert.Equal(0UL, _pages.HoleCount);
-        Assert.True(_pages.Verify());
+        Assert.Equal(a[0], Pages.Allocate(2));
+        Assert.Equal(a[2], Pages.Allocate(2));
+        Assert.Equal(a[4], Pages.Allocate(2));
+        Assert.Equal(a[6], Pages.Allocate(2));
+        Assert.Equal(0UL, Pages.HoleCount);
+        Assert.True(Pages.Verify());
     }
 
     [Fact]
     public void Worst_fit_takes_the_lowest_addressed_of_several_largest_holes()
     {
         ulong[] a = AllocateRow(3, 1, 5, 1, 2, 1, 5, 1, 5, 1);
-        _pages.Free(a[6]);
-        _pages.Free(a[8]);
-        _pages.Free(a[0]);
-        _pages.Free(a[4]);
-        _pages.Free(a[2]);
+        Pages.Free(a[6]);
+        Pages.Free(a[8]);
+        Pages.Free(a[0]);
+        Pages.Free(a[4]);
+        Pages.Free(a[2]);
 
         // Three 5-page holes, taken lowest first; each leaves a 4-page rest.
-        Assert.Equal(a[2], _pages.Allocate(1));
-        Assert.Equal(a[6], _pages.Allocate(1));
-        Assert.Equal(a[8], _pages.Allocate(1));
-        Assert.Equal(4UL * PageSize, _pages.LargestHoleBytes);
+        Assert.Equal(a[2], Pages.Allocate(1));
+        Assert.Equal(a[6], Pages.Allocate(1));
+        Assert.Equal(a[8], Pages.Allocate(1));
+        Assert.Equal(4UL * PageSize, Pages.LargestHoleBytes);
         // Now the largest are the three 4-page rests: again the lowest, the rest of a[2]'s hole.
-        Assert.Equal(a[2] + PageSize, _pages.Allocate(1));
-        Assert.True(_pages.Verify());
+        Assert.Equal(a[2] + PageSize, Pages.Allocate(1));
+        Assert.True(Pages.Verify());
     }
 
     [Fact]
     public void A_hole_made_by_a_merge_below_an_equal_hole_is_the_exact_fit()
     {
         ulong[] a = AllocateRow(1, 2, 1, 3, 1);
-        _pages.Free(a[3]);
-        _pages.Free(a[0]);
+        Pages.Free(a[3]);
+        Pages.Free(a[0]);
 
-        _pages.Free(a[1]);
+        Pages.Free(a[1]);
 
-        Assert.Equal(2UL, _pages.HoleCount);
-        Assert.Equal(a[0], _pages.Allocate(3));
-        Assert.Equal(a[3], _pages.Allocate(3));
-        Assert.True(_pages.Verify());
+        Assert.Equal(2UL, Pages.HoleCount);
+        Assert.Equal(a[0], Pages.Allocate(3));
+        Assert.Equal(a[3], Pages.Allocate(3));
+        Assert.True(Pages.Verify());
     }
 
     [Fact]
@@ -171,28 +140,28 @@ public sealed unsafe class PageAllocatorTests : System.IDisposable
     public void When_the_largest_hole_is_too_small_the_break_is_extended()
     {
         ulong[] a = AllocateRow(2, 1, 3, 1);
-        _pages.Free(a[0]);
-        _pages.Free(a[2]);
+        Pages.Free(a[0]);
+        Pages.Free(a[2]);
 
-        Assert.Equal(At(7), _pages.Allocate(4));
-        Assert.Equal(At(11), _pages.Break);
-        Assert.Equal(2UL, _pages.HoleCount);
+        Assert.Equal(At(7), Pages.Allocate(4));
+        Assert.Equal(At(11), Pages.Break);
+        Assert.Equal(2UL, Pages.HoleCount);
     }
 
     [Fact]
     public void A_request_beyond_the_limit_returns_zero_and_changes_nothing()
     {
         AllocateRow(60);
-        int commits = _log.CommitCalls;
+        int commits = Log.CommitCalls;
 
-        Assert.Equal(0UL, _pages.Allocate(5));
-        Assert.Equal(0UL, _pages.Allocate(AreaPages + 1));
-        Assert.Equal(0UL, _pages.Allocate(0));
+        Assert.Equal(0UL, Pages.Allocate(5));
+        Assert.Equal(0UL, Pages.Allocate(AreaPages + 1));
+        Assert.Equal(0UL, Pages.Allocate(0));
 
-        Assert.Equal(commits, _log.CommitCalls);
-        Assert.Equal(At(60), _pages.Break);
-        Assert.Equal(3UL, _pages.FailedAllocations);
-        Assert.Equal(At(64), _pages.Allocate(4) + 4 * PageSize);
+        Assert.Equal(commits, Log.CommitCalls);
+        Assert.Equal(At(60), Pages.Break);
+        Assert.Equal(3UL, Pages.FailedAllocations);
+        Assert.Equal(At(64), Pages.Allocate(4) + 4 * PageSize);
     }
 
     [Fact]
@@ -200,52 +169,52 @@ public sealed unsafe class PageAllocatorTests : System.IDisposable
     {
         ulong[] a = AllocateRow(2, 3);
 
-        Assert.Equal(FreeStatus.Freed, _pages.Free(a[1]));
+        Assert.Equal(FreeStatus.Freed, Pages.Free(a[1]));
 
-        Assert.Equal(At(2), _pages.Break);
-        Assert.Equal(0UL, _pages.HoleCount);
-        Assert.Equal(2, _log.Committed.Count);
+        Assert.Equal(At(2), Pages.Break);
+        Assert.Equal(0UL, Pages.HoleCount);
+        Assert.Equal(2, Log.Committed.Count);
     }
 
     [Fact]
     public void Free_next_to_the_break_also_absorbs_the_hole_below()
     {
         ulong[] a = AllocateRow(2, 3, 4);
-        _pages.Free(a[1]);
+        Pages.Free(a[1]);
 
-        _pages.Free(a[2]);
+        Pages.Free(a[2]);
 
-        Assert.Equal(At(2), _pages.Break);
-        Assert.Equal(0UL, _pages.HoleCount);
-        Assert.Equal(0UL, _pages.BytesFree);
+        Assert.Equal(At(2), Pages.Break);
+        Assert.Equal(0UL, Pages.HoleCount);
+        Assert.Equal(0UL, Pages.BytesFree);
     }
 
     [Fact]
     public void Free_merges_the_range_with_both_free_neighbours()
     {
         ulong[] a = AllocateRow(1, 2, 3, 4, 1);
-        _pages.Free(a[1]);
-        _pages.Free(a[3]);
+        Pages.Free(a[1]);
+        Pages.Free(a[3]);
 
-        _pages.Free(a[2]);
+        Pages.Free(a[2]);
 
-        Assert.Equal(1UL, _pages.HoleCount);
-        Assert.Equal(9UL * PageSize, _pages.LargestHoleBytes);
-        Assert.Equal(a[1], _pages.Allocate(9));
+        Assert.Equal(1UL, Pages.HoleCount);
+        Assert.Equal(9UL * PageSize, Pages.LargestHoleBytes);
+        Assert.Equal(a[1], Pages.Allocate(9));
     }
 
     [Fact]
     public void Freeing_the_start_of_an_allocation_twice_is_reported_also_after_a_merge()
     {
         ulong[] a = AllocateRow(1, 2, 3, 1);
-        _pages.Free(a[1]);
-        _pages.Free(a[2]);
-        ulong holes = _pages.HoleCount;
+        Pages.Free(a[1]);
+        Pages.Free(a[2]);
+        ulong holes = Pages.HoleCount;
 
-        Assert.Equal(FreeStatus.DoubleFree, _pages.Free(a[2]));
-        Assert.Equal(FreeStatus.DoubleFree, _pages.Free(a[1]));
-        Assert.Equal(holes, _pages.HoleCount);
-        Assert.Equal(5UL * PageSize, _pages.BytesFree);
+        Assert.Equal(FreeStatus.DoubleFree, Pages.Free(a[2]));
+        Assert.Equal(FreeStatus.DoubleFree, Pages.Free(a[1]));
+        Assert.Equal(holes, Pages.HoleCount);
+        Assert.Equal(5UL * PageSize, Pages.BytesFree);
     }
 
     [Fact]
@@ -253,11 +222,11 @@ public sealed unsafe class PageAllocatorTests : System.IDisposable
     {
         ulong[] a = AllocateRow(3);
 
-        Assert.Equal(FreeStatus.InsideAllocation, _pages.Free(a[0] + PageSize));
-        Assert.Equal(FreeStatus.InsideAllocation, _pages.Free(a[0] + 8));
-        Assert.Equal(FreeStatus.InsideAllocation, _pages.Free(a[0] + 3 * PageSize - 1));
-        Assert.Equal(3UL, _pages.AllocationPages(a[0]));
-        Assert.Equal(3, _log.Committed.Count);
+        Assert.Equal(FreeStatus.InsideAllocation, Pages.Free(a[0] + PageSize));
+        Assert.Equal(FreeStatus.InsideAllocation, Pages.Free(a[0] + 8));
+        Assert.Equal(FreeStatus.InsideAllocation, Pages.Free(a[0] + 3 * PageSize - 1));
+        Assert.Equal(3UL, Pages.AllocationPages(a[0]));
+        Assert.Equal(3, Log.Committed.Count);
     }
 
     [Fact]
@@ -265,40 +234,40 @@ public sealed unsafe class PageAllocatorTests : System.IDisposable
     {
         AllocateRow(3);
 
-        Assert.Equal(FreeStatus.OutsideHeap, _pages.Free(AreaStart - PageSize));
-        Assert.Equal(FreeStatus.OutsideHeap, _pages.Free(At(AreaPages)));
-        Assert.Equal(FreeStatus.DoubleFree, _pages.Free(At(10)));
-        Assert.Equal(FreeStatus.Misaligned, _pages.Free(At(10) + 16));
+        Assert.Equal(FreeStatus.OutsideHeap, Pages.Free(AreaStart - PageSize));
+        Assert.Equal(FreeStatus.OutsideHeap, Pages.Free(At(AreaPages)));
+        Assert.Equal(FreeStatus.DoubleFree, Pages.Free(At(10)));
+        Assert.Equal(FreeStatus.Misaligned, Pages.Free(At(10) + 16));
     }
 
     [Fact]
     public void A_failed_commit_changes_nothing()
     {
         ulong[] a = AllocateRow(4, 1);
-        _pages.Free(a[0]);
-        _log.Budget = 1;
+        Pages.Free(a[0]);
+        Log.Budget = 1;
 
-        Assert.Equal(0UL, _pages.Allocate(4));
-        Assert.Equal(0UL, _pages.Allocate(2));
-        Assert.Equal(0UL, _pages.Allocate(10));
+        Assert.Equal(0UL, Pages.Allocate(4));
+        Assert.Equal(0UL, Pages.Allocate(2));
+        Assert.Equal(0UL, Pages.Allocate(10));
 
-        Assert.Equal(1UL, _pages.HoleCount);
-        Assert.Equal(4UL * PageSize, _pages.LargestHoleBytes);
-        Assert.Equal(At(5), _pages.Break);
-        Assert.Single(_log.Committed);
+        Assert.Equal(1UL, Pages.HoleCount);
+        Assert.Equal(4UL * PageSize, Pages.LargestHoleBytes);
+        Assert.Equal(At(5), Pages.Break);
+        Assert.Single(Log.Committed);
     }
 
     [Fact]
     public void Growing_in_place_takes_pages_from_the_following_hole()
     {
         ulong[] a = AllocateRow(2, 5, 1);
-        _pages.Free(a[1]);
+        Pages.Free(a[1]);
 
-        Assert.True(_pages.TryGrowInPlace(a[0], 4));
+        Assert.True(Pages.TryGrowInPlace(a[0], 4));
 
-        Assert.Equal(4UL, _pages.AllocationPages(a[0]));
-        Assert.Equal(3UL * PageSize, _pages.LargestHoleBytes);
-        Assert.Equal(a[0] + 4 * PageSize, _pages.Allocate(3));
+        Assert.Equal(4UL, Pages.AllocationPages(a[0]));
+        Assert.Equal(3UL * PageSize, Pages.LargestHoleBytes);
+        Assert.Equal(a[0] + 4 * PageSize, Pages.Allocate(3));
     }
 
     [Fact]
@@ -306,25 +275,25 @@ public sealed unsafe class PageAllocatorTests : System.IDisposable
     {
         ulong[] a = AllocateRow(2, 2);
 
-        Assert.True(_pages.TryGrowInPlace(a[1], 6));
+        Assert.True(Pages.TryGrowInPlace(a[1], 6));
 
-        Assert.Equal(At(8), _pages.Break);
-        Assert.Equal(8, _log.Committed.Count);
-        Assert.Equal(FreeStatus.InsideAllocation, _pages.Free(At(7)));
+        Assert.Equal(At(8), Pages.Break);
+        Assert.Equal(8, Log.Committed.Count);
+        Assert.Equal(FreeStatus.InsideAllocation, Pages.Free(At(7)));
     }
 
     [Fact]
     public void Growing_in_place_fails_without_room_and_changes_nothing()
     {
         ulong[] a = AllocateRow(2, 2, 1);
-        _pages.Free(a[1]);
+        Pages.Free(a[1]);
 
-        Assert.False(_pages.TryGrowInPlace(a[0], 5));
-        Assert.False(_pages.TryGrowInPlace(a[2], AreaPages));
+        Assert.False(Pages.TryGrowInPlace(a[0], 5));
+        Assert.False(Pages.TryGrowInPlace(a[2], AreaPages));
 
-        Assert.Equal(2UL, _pages.AllocationPages(a[0]));
-        Assert.Equal(1UL, _pages.HoleCount);
-        Assert.Equal(3, _log.Committed.Count);
+        Assert.Equal(2UL, Pages.AllocationPages(a[0]));
+        Assert.Equal(1UL, Pages.HoleCount);
+        Assert.Equal(3, Log.Committed.Count);
     }
 
     [Fact]
@@ -332,16 +301,16 @@ public sealed unsafe class PageAllocatorTests : System.IDisposable
     {
         ulong[] a = AllocateRow(5, 1);
         ulong[] b = AllocateRow(3);
-        _pages.Free(a[1]);
+        Pages.Free(a[1]);
 
-        _pages.ShrinkInPlace(a[0], 2);
-        _pages.ShrinkInPlace(b[0], 1);
+        Pages.ShrinkInPlace(a[0], 2);
+        Pages.ShrinkInPlace(b[0], 1);
 
-        Assert.Equal(2UL, _pages.AllocationPages(a[0]));
-        Assert.Equal(1UL, _pages.HoleCount);
-        Assert.Equal(4UL * PageSize, _pages.LargestHoleBytes);
-        Assert.Equal(At(7), _pages.Break);
-        Assert.Equal(3, _log.Committed.Count);
+        Assert.Equal(2UL, Pages.AllocationPages(a[0]));
+        Assert.Equal(1UL, Pages.HoleCount);
+        Assert.Equal(4UL * PageSize, Pages.LargestHoleBytes);
+        Assert.Equal(At(7), Pages.Break);
+        Assert.Equal(3, Log.Committed.Count);
     }
 
     [Fact]
@@ -352,6 +321,6 @@ public sealed unsafe class PageAllocatorTests : System.IDisposable
         ulong bytes = PageAllocator<RecordingBacking>.MetadataBytes(pages);
 
         Assert.True(bytes * 200 < (ulong)pages * PageSize, bytes.ToString());
-        Assert.Equal(PageAllocator<RecordingBacking>.MetadataBytes(AreaPages), _pages.MetadataBytesUsed);
+        Assert.Equal(PageAllocator<RecordingBacking>.MetadataBytes(AreaPages), Pages.MetadataBytesUsed);
     }
 }
