@@ -6,37 +6,17 @@ using Xunit;
 namespace Kernel.Tests.Mem.Heap;
 
 /// <summary>The block allocator's per-class figures, as <c>meminfo</c> and <c>kheap</c> show them.</summary>
-public sealed unsafe class BlockClassStatisticsTests : IDisposable
+public sealed unsafe class BlockClassStatisticsTests : BlockAllocatorFixture
 {
-    private const uint AreaPages = 16;
-    private const ulong PageSize = MemConstants.PageSize;
-
-    private readonly HostRange _area = new HostRange(AreaPages * MemConstants.PageSize);
-    private readonly HostRange _metadata = new HostRange(BlockAllocator<RecordingBacking>.MetadataBytes(AreaPages));
-    private readonly RecordingBacking.Log _log = new RecordingBacking.Log();
-    private readonly BlockAllocator<RecordingBacking> _blocks;
-
-    public BlockClassStatisticsTests()
-    {
-        _blocks = new BlockAllocator<RecordingBacking>(
-            new RecordingBacking(_log), _area.Start, AreaPages, (byte*)_metadata.Start, _metadata.Size);
-    }
-
-    public void Dispose()
-    {
-        _area.Dispose();
-        _metadata.Dispose();
-    }
-
     private BlockClassStatistics ClassOfSize(ulong blockSize) =>
-        _blocks.GetClassStatistics(BlockAllocator<RecordingBacking>.ClassOf(blockSize));
+        Blocks.GetClassStatistics(BlockAllocator<RecordingBacking>.ClassOf(blockSize));
 
     [Fact]
-    public void A_fresh_allocator_reports_every_class_empty_with_its_block_size_and_blocks_per_page()
+    public void A_fresh_allocator_reports_every_class_empty_with_its_block_size_andBlocks_per_page()
     {
         for (int i = 0; i < BlockAllocator<RecordingBacking>.ClassCount; i++)
         {
-            BlockClassStatistics c = _blocks.GetClassStatistics(i);
+            BlockClassStatistics c = Blocks.GetClassStatistics(i);
 
             Assert.Equal(8UL << i, c.BlockSize);
             Assert.Equal(PageSize / (8UL << i), c.BlocksPerPage);
@@ -44,7 +24,7 @@ public sealed unsafe class BlockClassStatisticsTests : IDisposable
             Assert.Equal(0UL, c.FreeBlocks);
             Assert.Equal(0UL, c.BlocksInUse);
         }
-        Assert.Equal(2048UL, _blocks.GetClassStatistics(BlockAllocator<RecordingBacking>.ClassCount - 1).BlockSize);
+        Assert.Equal(2048UL, Blocks.GetClassStatistics(BlockAllocator<RecordingBacking>.ClassCount - 1).BlockSize);
     }
 
     [Theory]
@@ -54,18 +34,18 @@ public sealed unsafe class BlockClassStatisticsTests : IDisposable
     [InlineData(int.MinValue)]
     public void An_index_outside_the_classes_reports_all_zero(int classIndex)
     {
-        _blocks.Allocate(64);
+        Blocks.Allocate(64);
 
-        BlockClassStatistics c = _blocks.GetClassStatistics(classIndex);
+        BlockClassStatistics c = Blocks.GetClassStatistics(classIndex);
 
         Assert.Equal(default(BlockClassStatistics), c);
     }
 
     [Fact]
-    public void Carving_a_page_counts_it_for_its_class_with_the_rest_of_its_blocks_free()
+    public void Carving_a_page_counts_it_for_its_class_with_the_rest_of_itsBlocks_free()
     {
-        _blocks.Allocate(64);
-        _blocks.Allocate(50);
+        Blocks.Allocate(64);
+        Blocks.Allocate(50);
 
         BlockClassStatistics c = ClassOfSize(64);
         Assert.Equal(1UL, c.Pages);
@@ -77,16 +57,16 @@ public sealed unsafe class BlockClassStatisticsTests : IDisposable
     }
 
     [Fact]
-    public void A_full_page_has_no_free_blocks_and_the_next_block_carves_a_second_page()
+    public void A_full_page_has_no_freeBlocks_and_the_next_block_carves_a_second_page()
     {
         for (int i = 0; i < 2; i++)
         {
-            _blocks.Allocate(2048);
+            Blocks.Allocate(2048);
         }
         Assert.Equal(0UL, ClassOfSize(2048).FreeBlocks);
         Assert.Equal(1UL, ClassOfSize(2048).Pages);
 
-        _blocks.Allocate(2048);
+        Blocks.Allocate(2048);
 
         BlockClassStatistics c = ClassOfSize(2048);
         Assert.Equal(2UL, c.Pages);
@@ -97,10 +77,10 @@ public sealed unsafe class BlockClassStatisticsTests : IDisposable
     [Fact]
     public void Freeing_a_block_makes_it_free_in_its_class()
     {
-        ulong a = _blocks.Allocate(16);
-        _blocks.Allocate(16);
+        ulong a = Blocks.Allocate(16);
+        Blocks.Allocate(16);
 
-        _blocks.Free(a);
+        Blocks.Free(a);
 
         BlockClassStatistics c = ClassOfSize(16);
         Assert.Equal(1UL, c.Pages);
@@ -109,11 +89,11 @@ public sealed unsafe class BlockClassStatisticsTests : IDisposable
     }
 
     [Fact]
-    public void Returning_the_last_block_of_a_page_takes_the_page_and_its_free_blocks_out_of_the_class()
+    public void Returning_the_last_block_of_a_page_takes_the_page_and_its_freeBlocks_out_of_the_class()
     {
-        ulong a = _blocks.Allocate(256);
+        ulong a = Blocks.Allocate(256);
 
-        _blocks.Free(a);
+        Blocks.Free(a);
 
         BlockClassStatistics c = ClassOfSize(256);
         Assert.Equal(0UL, c.Pages);
@@ -125,10 +105,10 @@ public sealed unsafe class BlockClassStatisticsTests : IDisposable
     [Fact]
     public void A_returned_page_carved_again_counts_for_its_new_class_only()
     {
-        ulong a = _blocks.Allocate(256);
-        _blocks.Free(a);
+        ulong a = Blocks.Allocate(256);
+        Blocks.Free(a);
 
-        ulong b = _blocks.Allocate(1024);
+        ulong b = Blocks.Allocate(1024);
 
         Assert.Equal(a, b);
         Assert.Equal(0UL, ClassOfSize(256).Pages);
@@ -139,18 +119,18 @@ public sealed unsafe class BlockClassStatisticsTests : IDisposable
     [Fact]
     public void A_borrowed_block_counts_in_the_larger_class_that_served_it()
     {
-        _blocks.Allocate(512);
-        _log.Budget = 0;
+        Blocks.Allocate(512);
+        Log.Budget = 0;
 
-        ulong small = _blocks.Allocate(8);
+        ulong small = Blocks.Allocate(8);
 
-        Assert.Equal(1UL, _blocks.Borrows);
+        Assert.Equal(1UL, Blocks.Borrows);
         Assert.Equal(0UL, ClassOfSize(8).Pages);
         Assert.Equal(0UL, ClassOfSize(8).BlocksInUse);
         Assert.Equal(2UL, ClassOfSize(512).BlocksInUse);
         Assert.Equal(6UL, ClassOfSize(512).FreeBlocks);
 
-        _blocks.Free(small);
+        Blocks.Free(small);
 
         Assert.Equal(1UL, ClassOfSize(512).BlocksInUse);
         Assert.Equal(7UL, ClassOfSize(512).FreeBlocks);
@@ -159,11 +139,11 @@ public sealed unsafe class BlockClassStatisticsTests : IDisposable
     [Fact]
     public void A_refused_free_changes_no_class()
     {
-        ulong a = _blocks.Allocate(128);
+        ulong a = Blocks.Allocate(128);
         BlockClassStatistics before = ClassOfSize(128);
 
-        Assert.Equal(FreeStatus.InsideAllocation, _blocks.Free(a + 8));
-        _blocks.Free(a + 128);
+        Assert.Equal(FreeStatus.InsideAllocation, Blocks.Free(a + 8));
+        Blocks.Free(a + 128);
 
         Assert.Equal(before, ClassOfSize(128));
     }
@@ -178,13 +158,13 @@ public sealed unsafe class BlockClassStatisticsTests : IDisposable
             if (live.Count > 0 && random.Next(3) == 0)
             {
                 int pick = random.Next(live.Count);
-                Assert.Equal(FreeStatus.Freed, _blocks.Free(live[pick]));
+                Assert.Equal(FreeStatus.Freed, Blocks.Free(live[pick]));
                 live.RemoveAt(pick);
             }
             else
             {
-                _log.Budget = random.Next(8) == 0 ? 0UL : ulong.MaxValue / 2;
-                ulong block = _blocks.Allocate((ulong)random.Next(1, 2049));
+                Log.Budget = random.Next(8) == 0 ? 0UL : ulong.MaxValue / 2;
+                ulong block = Blocks.Allocate((ulong)random.Next(1, 2049));
                 if (block != 0)
                 {
                     live.Add(block);
@@ -202,16 +182,16 @@ public sealed unsafe class BlockClassStatisticsTests : IDisposable
         ulong blocksInUse = 0;
         for (int i = 0; i < BlockAllocator<RecordingBacking>.ClassCount; i++)
         {
-            BlockClassStatistics c = _blocks.GetClassStatistics(i);
+            BlockClassStatistics c = Blocks.GetClassStatistics(i);
             Assert.Equal(c.Pages * c.BlocksPerPage, c.FreeBlocks + c.BlocksInUse);
             pages += c.Pages;
             bytesFree += c.BytesFree;
             bytesInUse += c.BytesInUse;
             blocksInUse += c.BlocksInUse;
         }
-        Assert.Equal((ulong)_blocks.PagesInUse, pages);
-        Assert.Equal(_blocks.BytesFree, bytesFree);
-        Assert.Equal(_blocks.BytesInUse, bytesInUse);
+        Assert.Equal((ulong)Blocks.PagesInUse, pages);
+        Assert.Equal(Blocks.BytesFree, bytesFree);
+        Assert.Equal(Blocks.BytesInUse, bytesInUse);
         Assert.Equal((ulong)liveBlocks, blocksInUse);
     }
 }

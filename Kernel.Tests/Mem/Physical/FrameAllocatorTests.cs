@@ -17,14 +17,9 @@ public sealed class FrameAllocatorTests
     private const ulong MaxBlockFrames = FrameAllocator<EmulatedRam.Accessor>.MaxBlockFrames;
     private const ulong MaxRunFrames = FrameAllocator<EmulatedRam.Accessor>.MaxRunFrames;
 
-    /// <summary>Where <see cref="OneBlock"/> keeps its single free 4 MiB block.</summary>
-    private const ulong BlockBase = 20 * MiB;
+    private const ulong BlockBase = PhysicalMachine.OneBlockBase;
 
-    /// <summary>
-    /// A machine whose free memory is exactly one 4 MiB buddy block at 20 MiB: the metadata for the span
-    /// 16 to 24 MiB (2048 frames, 16 KiB) fills the other usable range completely.
-    /// </summary>
-    private static PhysicalMachine OneBlock() => PhysicalMachine.WithUsable((16 * MiB, 16 * KiB), (BlockBase, 4 * MiB));
+    private static PhysicalMachine OneBlock() => PhysicalMachine.OneBlock();
 
     private static ulong[] FreeBlockCounts(FrameAllocator<EmulatedRam.Accessor> frames)
     {

@@ -17,10 +17,9 @@ public sealed class FrameTagTests
     private const ulong PageSize = MemConstants.PageSize;
     private const int MaxOrder = FrameAllocator<EmulatedRam.Accessor>.MaxOrder;
 
-    /// <summary>Where <see cref="OneBlock"/> keeps its single free 4 MiB block (the mem_map fills the 16 KiB below).</summary>
-    private const ulong BlockBase = 20 * MiB;
+    private const ulong BlockBase = PhysicalMachine.OneBlockBase;
 
-    private static PhysicalMachine OneBlock() => PhysicalMachine.WithUsable((16 * MiB, 16 * KiB), (BlockBase, 4 * MiB));
+    private static PhysicalMachine OneBlock() => PhysicalMachine.OneBlock();
 
     [Fact]
     public void A_tag_set_on_an_allocated_frame_reads_back_from_any_address_in_the_frame()

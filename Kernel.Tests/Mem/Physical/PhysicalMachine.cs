@@ -85,6 +85,15 @@ public sealed class PhysicalMachine : IDisposable
         return new PhysicalMachine(new EmulatedRam(4 * GiB - 16 * MiB, 32 * MiB), map);
     }
 
+    /// <summary>Where <see cref="OneBlock"/> keeps its single free 4 MiB block.</summary>
+    public const ulong OneBlockBase = 20 * MiB;
+
+    /// <summary>
+    /// A machine whose free memory is exactly one 4 MiB buddy block at 20 MiB: the metadata for the span
+    /// 16 to 24 MiB (2048 frames, 16 KiB) fills the other usable range completely.
+    /// </summary>
+    public static PhysicalMachine OneBlock() => WithUsable((16 * MiB, 16 * KiB), (OneBlockBase, 4 * MiB));
+
     /// <summary>A machine with exactly the given usable ranges (no carve-outs), RAM from 0 to the highest end.</summary>
     public static PhysicalMachine WithUsable(params (ulong Base, ulong Length)[] ranges)
     {
