@@ -16,4 +16,11 @@ public static class MemConstants
     public static ulong AlignUp(ulong value, ulong alignment) => (value + alignment - 1) & ~(alignment - 1);
     public static ulong AlignDown(ulong value, ulong alignment) => value & ~(alignment - 1);
     public static bool IsAligned(ulong value, ulong alignment) => (value & (alignment - 1)) == 0;
+
+    /// <summary>
+    /// Whether [<paramref name="start"/>, + <paramref name="length"/>) crosses a multiple of the power of two
+    /// <paramref name="boundary"/> (0: never), i.e. its first and last units differ above the boundary's bits.
+    /// </summary>
+    public static bool CrossesBoundary(ulong start, ulong length, ulong boundary)
+        => boundary != 0 && ((start ^ (start + length - 1)) & ~(boundary - 1)) != 0;
 }

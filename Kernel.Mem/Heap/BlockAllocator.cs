@@ -152,8 +152,12 @@ public sealed unsafe class BlockAllocator<TBacking>
     }
 
     /// <summary>Returns a block of at least <paramref name="size"/> (1..2048) bytes, or 0 when none can be had.</summary>
-    public ulong Allocate(ulong size)
+    public ulong Allocate(ulong size) => Allocate(size, out _);
+
+    /// <summary>As <see cref="Allocate(ulong)"/>, also giving the size of the block it used (0 on failure).</summary>
+    internal ulong Allocate(ulong size, out ulong blockSize)
     {
+        blockSize = 0;
         if (size == 0 || size > MaximumBlockSize)
         {
             _failedAllocations++;
@@ -183,6 +187,7 @@ public sealed unsafe class BlockAllocator<TBacking>
                 }
             }
         }
+        blockSize = BlockSizeOf(sizeClass);
         return PopBlock(page, sizeClass);
     }
 
@@ -194,24 +199,32 @@ public sealed unsafe class BlockAllocator<TBacking>
     }
 
     /// <summary>Says what <see cref="Free"/> would do with <paramref name="address"/>, changing nothing.</summary>
-    public FreeStatus Check(ulong address, out ulong blockSize)
+    public FreeStatus Check(ulong address, out ulong blockSize) => Check(address, out _, out _, out blockSize);
+
+    /// <summary>
+    /// As <see cref="Check(ulong, out ulong)"/>, also giving the block's page index and its offset in that
+    /// page when it starts a live block (all 0 otherwise).
+    /// </summary>
+    private FreeStatus Check(ulong address, out uint page, out ushort offset, out ulong blockSize)
     {
+        page = 0;
+        offset = 0;
         blockSize = 0;
         if (!Contains(address))
         {
             return FreeStatus.OutsideHeap;
         }
-        uint page = (uint)((address - _start) >> MemConstants.PageShift);
-        ref BlockPage record = ref _pages[page];
+        uint pageIndex = (uint)((address - _start) >> MemConstants.PageShift);
+        ref BlockPage record = ref _pages[pageIndex];
         if (record.State != BlockPageState.Carved)
         {
             return FreeStatus.DoubleFree;
         }
-        uint offset = (uint)(address & MemConstants.PageMask);
+        uint pageOffset = (uint)(address & MemConstants.PageMask);
         ulong size = BlockSizeOf(record.Class);
-        uint blockOffset = offset & ~(uint)(size - 1);
-        bool live = IsAllocated(page, blockOffset);
-        if (offset != blockOffset)
+        uint blockOffset = pageOffset & ~(uint)(size - 1);
+        bool live = IsAllocated(pageIndex, blockOffset);
+        if (pageOffset != blockOffset)
         {
             return live ? FreeStatus.InsideAllocation : FreeStatus.Misaligned;
         }
@@ -219,6 +232,8 @@ public sealed unsafe class BlockAllocator<TBacking>
         {
             return FreeStatus.DoubleFree;
         }
+        page = pageIndex;
+        offset = (ushort)pageOffset;
         blockSize = size;
         return FreeStatus.Freed;
     }
@@ -229,15 +244,15 @@ public sealed unsafe class BlockAllocator<TBacking>
     /// </summary>
     public FreeStatus Free(ulong address)
     {
+        uint page;
+        ushort offset;
         ulong size;
-        FreeStatus status = Check(address, out size);
+        FreeStatus status = Check(address, out page, out offset, out size);
         if (status != FreeStatus.Freed)
         {
             return status;
         }
-        uint page = (uint)((address - _start) >> MemConstants.PageShift);
         ref BlockPage record = ref _pages[page];
-        ushort offset = (ushort)(address & MemConstants.PageMask);
         if (ScrubOnFree)
         {
             HeapMemory.Fill((byte*)address, size, HeapScrub.OnFree);

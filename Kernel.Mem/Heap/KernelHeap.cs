@@ -130,25 +130,33 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// power-of-two size, page allocations to a page), or null when <paramref name="size"/> is 0 or the
     /// memory cannot be had; a failure leaves nothing mapped and no frame taken.
     /// </summary>
-    public void* Allocate(ulong size)
+    public void* Allocate(ulong size) => Allocate(size, out _);
+
+    /// <summary>As <see cref="Allocate(ulong)"/>, also giving the bytes usable at the result (0 when it is null).</summary>
+    private void* Allocate(ulong size, out ulong usableBytes)
     {
+        usableBytes = 0;
         _allocations++;
         if (size == 0)
         {
             return null;
         }
         ulong address;
+        ulong usable;
         if (size <= MaximumBlockSize)
         {
-            address = _blocks.Allocate(size);
+            address = _blocks.Allocate(size, out usable);
         }
         else if (size <= _layout.PageAreaSize)
         {
-            address = _pages.Allocate(PageAllocator<KernelHeapBacking<TMem, TTlb>>.PagesFor(size));
+            ulong pageCount = PageAllocator<KernelHeapBacking<TMem, TTlb>>.PagesFor(size);
+            address = _pages.Allocate(pageCount);
+            usable = pageCount << MemConstants.PageShift;
         }
         else
         {
             address = 0;
+            usable = 0;
         }
         if (address == 0)
         {
@@ -157,18 +165,20 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
         }
         if (_scrub)
         {
-            HeapMemory.Fill((byte*)address, UsableSizeOfLive(address), HeapScrub.OnAllocation);
+            HeapMemory.Fill((byte*)address, usable, HeapScrub.OnAllocation);
         }
+        usableBytes = usable;
         return (void*)address;
     }
 
-    /// <summary>As <see cref="Allocate"/>, with the memory cleared (what the runtime needs for new objects).</summary>
+    /// <summary>As <see cref="Allocate(ulong)"/>, with the memory cleared (what the runtime needs for new objects).</summary>
     public void* AllocateZeroed(ulong size)
     {
-        void* memory = Allocate(size);
+        ulong usable;
+        void* memory = Allocate(size, out usable);
         if (memory != null)
         {
-            HeapMemory.Fill((byte*)memory, UsableSizeOfLive((ulong)memory), 0);
+            HeapMemory.Fill((byte*)memory, usable, 0);
         }
         return memory;
     }
@@ -210,27 +220,14 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     }
 
     /// <summary>Says what <see cref="Free"/> would make of <paramref name="address"/>, changing and counting nothing.</summary>
-    public FreeStatus Check(void* address)
-    {
-        ulong at = (ulong)address;
-        ulong size;
-        if (at == 0)
-        {
-            return FreeStatus.NullPointer;
-        }
-        if (_blocks.Contains(at))
-        {
-            return _blocks.Check(at, out size);
-        }
-        if (_pages.Contains(at))
-        {
-            return _pages.Check(at, out size);
-        }
-        return FreeStatus.OutsideHeap;
-    }
+    public FreeStatus Check(void* address) => Check((ulong)address, out _);
 
     /// <summary>The bytes usable at <paramref name="address"/> (its block or its pages), or 0 when no live allocation starts there.</summary>
-    public ulong UsableSize(void* address) => Check(address) == FreeStatus.Freed ? UsableSizeOfLive((ulong)address) : 0;
+    public ulong UsableSize(void* address)
+    {
+        ulong usable;
+        return Check((ulong)address, out usable) == FreeStatus.Freed ? usable : 0;
+    }
 
     /// <summary>
     /// krealloc: null allocates, size 0 frees (and returns null). Otherwise the allocation keeps its address
@@ -252,13 +249,13 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
             return null;
         }
         ulong at = (ulong)address;
-        FreeStatus status = Check(address);
+        ulong oldSize;
+        FreeStatus status = Check(at, out oldSize);
         if (status != FreeStatus.Freed)
         {
             RecordBadFree(status, at);
             return null;
         }
-        ulong oldSize = UsableSizeOfLive(at);
         if (size <= oldSize)
         {
             if (_pages.Contains(at))
@@ -267,13 +264,14 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
             }
             return address;
         }
+        ulong grownPages = PageAllocator<KernelHeapBacking<TMem, TTlb>>.PagesFor(size);
         if (_pages.Contains(at)
             && size <= _layout.PageAreaSize
-            && _pages.TryGrowInPlace(at, PageAllocator<KernelHeapBacking<TMem, TTlb>>.PagesFor(size)))
+            && _pages.TryGrowInPlace(at, grownPages))
         {
             if (_scrub)
             {
-                HeapMemory.Fill((byte*)at + oldSize, UsableSizeOfLive(at) - oldSize, HeapScrub.OnAllocation);
+                HeapMemory.Fill((byte*)at + oldSize, (grownPages << MemConstants.PageShift) - oldSize, HeapScrub.OnAllocation);
             }
             return address;
         }
@@ -448,10 +446,30 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
         }
     }
 
-    private ulong UsableSizeOfLive(ulong address) =>
-        _blocks.Contains(address)
-            ? _blocks.UsableSize(address)
-            : _pages.AllocationPages(address) << MemConstants.PageShift;
+    /// <summary>
+    /// Says what <see cref="Free"/> would make of <paramref name="address"/>; when it starts a live allocation,
+    /// also gives the bytes usable there (its block or its pages), else 0.
+    /// </summary>
+    private FreeStatus Check(ulong address, out ulong usableBytes)
+    {
+        usableBytes = 0;
+        if (address == 0)
+        {
+            return FreeStatus.NullPointer;
+        }
+        if (_blocks.Contains(address))
+        {
+            return _blocks.Check(address, out usableBytes);
+        }
+        if (_pages.Contains(address))
+        {
+            ulong pageCount;
+            FreeStatus status = _pages.Check(address, out pageCount);
+            usableBytes = pageCount << MemConstants.PageShift;
+            return status;
+        }
+        return FreeStatus.OutsideHeap;
+    }
 
     private void RecordBadFree(FreeStatus status, ulong address)
     {

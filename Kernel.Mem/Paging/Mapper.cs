@@ -221,29 +221,22 @@ public sealed unsafe class Mapper<TMem, TTlb>
     public PagingStatus Translate(ulong virtualAddress, out Translation translation)
     {
         translation = default;
-        if (!VirtualAddressLayout.IsCanonical(virtualAddress))
+        PageWalk walk;
+        PagingStatus status = Walk(virtualAddress, out walk);
+        if (status != PagingStatus.Success)
         {
-            return PagingStatus.NonCanonicalAddress;
+            return status;
         }
-        ulong* table = TableAt(_root);
-        for (int level = RootLevel; level >= LeafTableLevel; level--)
+        if (!walk.IsMapped)
         {
-            ulong entry = table[VirtualAddressLayout.TableIndex(virtualAddress, (PageTableLevel)level)];
-            if ((entry & PageTableEntry.PresentBit) == 0)
-            {
-                return PagingStatus.NotMapped;
-            }
-            if (IsLeaf(entry, level))
-            {
-                PageSize size = (PageSize)level;
-                ulong offset = virtualAddress & (VirtualAddressLayout.BytesIn(size) - 1);
-                PageTableEntry leaf = new PageTableEntry(entry);
-                translation = new Translation(leaf.FrameAddress(size) | offset, leaf.LeafFlags(size), size);
-                return PagingStatus.Success;
-            }
-            table = TableAt(entry & PageTableEntry.AddressMask);
+            return PagingStatus.NotMapped;
         }
-        return PagingStatus.NotMapped;
+        // The walk stopped at the present entry that maps the page; its level is the page size.
+        PageSize size = walk.Size;
+        PageTableEntry leaf = walk.LastEntry;
+        ulong offset = virtualAddress & (VirtualAddressLayout.BytesIn(size) - 1);
+        translation = new Translation(leaf.FrameAddress(size) | offset, leaf.LeafFlags(size), size);
+        return PagingStatus.Success;
     }
 
     /// <summary>
@@ -643,8 +636,13 @@ public sealed unsafe class Mapper<TMem, TTlb>
         bool granted = false;
         for (ulong i = 0; i < count; i++)
         {
-            Descend(virtualAddress + i * bytes, leaf, slots, out _);
-            granted |= GrantUser(leaf, slots, RootLevel);
+            ulong page = virtualAddress + i * bytes;
+            // Pages that share a leaf table share every entry above it: one walk per leaf table is enough.
+            if (i == 0 || VirtualAddressLayout.TableIndex(page, (PageTableLevel)leaf) == 0)
+            {
+                Descend(page, leaf, slots, out _);
+                granted |= GrantUser(leaf, slots, RootLevel);
+            }
         }
         if (granted)
         {

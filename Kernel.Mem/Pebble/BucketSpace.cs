@@ -11,7 +11,6 @@ public sealed class BucketSpace
     private readonly ulong _base;
     private readonly ulong _pages;
     private readonly ulong[] _used;
-    private ulong _pagesInUse;
 
     /// <summary>Manages [<paramref name="virtualBase"/>, + <paramref name="pages"/> pages); the base must be page aligned.</summary>
     public BucketSpace(ulong virtualBase, ulong pages)
@@ -20,12 +19,6 @@ public sealed class BucketSpace
         _pages = pages;
         _used = new ulong[(pages + BitsPerWord - 1) / BitsPerWord];
     }
-
-    public ulong Base => _base;
-
-    public ulong Pages => _pages;
-
-    public ulong PagesInUse => _pagesInUse;
 
     /// <summary>Takes the lowest run of <paramref name="count"/> free pages; false when there is none.</summary>
     public bool TryTake(ulong count, out ulong virtualAddress)
@@ -63,7 +56,6 @@ public sealed class BucketSpace
                     {
                         _used[i / BitsPerWord] |= 1UL << (int)(i % BitsPerWord);
                     }
-                    _pagesInUse += count;
                     virtualAddress = _base + (runStart << MemConstants.PageShift);
                     return true;
                 }
@@ -81,7 +73,6 @@ public sealed class BucketSpace
         {
             _used[i / BitsPerWord] &= ~(1UL << (int)(i % BitsPerWord));
         }
-        _pagesInUse -= count;
     }
 
     private bool IsUsed(ulong page) => (_used[page / BitsPerWord] & (1UL << (int)(page % BitsPerWord))) != 0;

@@ -199,7 +199,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
         bool clear = (pebble->RequestFlags & PebbleFlags.Clear) != 0;
         ulong boundary = pebble->Boundary;
         ulong placementStart = (bucket->IsContiguous ? bucket->PhysicalStart : bucket->Virtual) + header + Pebble.HeaderBytes;
-        if (size <= pebble->Capacity && !Crosses(placementStart, size, boundary))
+        if (size <= pebble->Capacity && !MemConstants.CrossesBoundary(placementStart, size, boundary))
         {
             _lock.Release(ref _heapLock, bucketState);
             ResizeLocked(bucket, header, size);
@@ -992,7 +992,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
                 continue;
             }
             ulong start = placementBase + data;
-            if (Crosses(start, size, boundary))
+            if (MemConstants.CrossesBoundary(start, size, boundary))
             {
                 data = MemConstants.AlignDown(start, boundary) + boundary - placementBase;
                 continue;
@@ -1299,10 +1299,6 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
                 break;
         }
     }
-
-    /// <summary>Whether [<paramref name="start"/>, + <paramref name="size"/>) crosses a multiple of <paramref name="boundary"/> (0: never).</summary>
-    private static bool Crosses(ulong start, ulong size, ulong boundary)
-        => boundary != 0 && ((start ^ (start + size - 1)) & ~(boundary - 1)) != 0;
 
     private static Pebble* At(Bucket* bucket, ulong offset) => (Pebble*)((byte*)bucket + offset);
 }

@@ -63,8 +63,6 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     /// <summary>What <see cref="LastBusyFrame"/> returns when every frame it looked at is free.</summary>
     private const ulong NoBusyFrame = ulong.MaxValue;
 
-    private const ulong DmaEndFrame = Zone.DmaEnd >> MemConstants.PageShift;
-    private const ulong Dma32EndFrame = Zone.Dma32End >> MemConstants.PageShift;
     private const int RejectionKinds = (int)FrameFreeStatus.EmptyRun + 1;
 
     // Not readonly: calling Access on a readonly field of a non-readonly struct would copy it each time.
@@ -670,7 +668,7 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
         ulong blockEnd = blockBase + (MemConstants.PageSize << order);
         // All values stay below 2^53: addresses are below PhysicalAddressLimit, alignment below half of it.
         start = MemConstants.AlignUp(blockBase > low ? blockBase : low, alignment);
-        if (boundary != 0 && ((start ^ (start + runBytes - 1)) & ~(boundary - 1)) != 0)
+        if (MemConstants.CrossesBoundary(start, runBytes, boundary))
         {
             // The next boundary is aligned too: either alignment <= boundary divides it, or alignment >
             // boundary, and then every aligned start is itself on a boundary and the run (<= boundary)
@@ -735,7 +733,7 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
         ulong candidate = MemConstants.AlignUp(first, alignFrames);
         while (true)
         {
-            if (boundaryFrames != 0 && ((candidate ^ (candidate + frameCount - 1)) & ~(boundaryFrames - 1)) != 0)
+            if (MemConstants.CrossesBoundary(candidate, frameCount, boundaryFrames))
             {
                 // As in TryFitRun: the next boundary is itself aligned, and the run fits below the one after.
                 candidate = MemConstants.AlignUp(MemConstants.AlignDown(candidate, boundaryFrames) + boundaryFrames, alignFrames);
@@ -996,14 +994,7 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     private uint IndexOf(ulong physical) => (uint)((physical >> MemConstants.PageShift) - _firstFrame);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int ZoneOfFrame(ulong frame)
-    {
-        if (frame < DmaEndFrame)
-        {
-            return (int)ZoneId.Dma;
-        }
-        return frame < Dma32EndFrame ? (int)ZoneId.Dma32 : (int)ZoneId.Normal;
-    }
+    private static int ZoneOfFrame(ulong frame) => (int)Zone.Of(frame << MemConstants.PageShift);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int ListIndex(int zone, int order) => zone * OrderCount + order;

@@ -26,7 +26,7 @@ public sealed class MemoryMap
     /// x86-64 physical addresses have at most 52 bits (MAXPHYADDR, Intel SDM Vol. 3A, 4.1.4); anything
     /// an entry claims above this is dropped, which also keeps every end address free of overflow.
     /// </summary>
-    public const ulong PhysicalAddressLimit = 1UL << 52;
+    public const ulong PhysicalAddressLimit = Paging.PageTableEntry.PhysicalAddressLimit;
 
     /// <summary>The end of the first MiB, which <see cref="ReserveFirstMiB"/> takes.</summary>
     public const ulong LowMemoryEnd = MemConstants.MiB;
