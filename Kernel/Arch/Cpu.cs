@@ -41,6 +41,26 @@ namespace Kernel.Arch
 
         [RuntimeImport("*", "CpuCompareExchange32")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern int CompareExchange32(int* location, int value, int comparand);
 
+        /// <summary>RFLAGS.IF: maskable interrupts are enabled (SDM Vol. 1, 3.4.3).</summary>
+        public const ulong InterruptFlag = 1UL << 9;
+
+        /// <summary>Disables interrupts and returns the previous RFLAGS for <see cref="RestoreInterrupts"/>.</summary>
+        public static ulong SaveAndDisableInterrupts()
+        {
+            ulong flags = ReadFlags();
+            DisableInterrupts();
+            return flags;
+        }
+
+        /// <summary>Re-enables interrupts when <paramref name="flags"/> (from <see cref="SaveAndDisableInterrupts"/>) had them on.</summary>
+        public static void RestoreInterrupts(ulong flags)
+        {
+            if ((flags & InterruptFlag) != 0)
+            {
+                EnableInterrupts();
+            }
+        }
+
         /// <summary>Waits about a microsecond by writing to the unused POST-code port, as Linux does.</summary>
         public static void IoDelay() => OutByte(0x80, 0);
     }

@@ -41,6 +41,7 @@ namespace Kernel.Arch
             Idt.Initialize();
             Pic.Initialize();
             Pit.Initialize();
+            InputQueue.Initialize();
             Register(TimerIrq, &Pit.OnTick);
             Keyboard.Initialize();
             Register(KeyboardIrq, &Keyboard.OnInterrupt);

@@ -24,7 +24,7 @@ namespace Kernel.Arch
         /// </summary>
         public bool Wait(ulong milliseconds)
         {
-            ulong deadline = Pit.Ticks + milliseconds * Pit.TickHz / 1000 + 1;
+            ulong deadline = Pit.Deadline(milliseconds);
             Cpu.DisableInterrupts();
             while (!_raised && Pit.Ticks < deadline)
             {

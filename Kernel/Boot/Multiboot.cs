@@ -16,7 +16,6 @@ namespace Kernel.Boot
         private const uint TagCommandLine = 1;
         private const uint TagBootLoaderName = 2;
         private const uint TagModule = 3;
-        private const uint TagBasicMemory = 4;
         private const uint TagMemoryMap = 6;
         public const int MaxModules = 8;
 
@@ -47,8 +46,6 @@ namespace Kernel.Boot
         private static int s_memoryMapCount;
         private static Module* s_modules;
         private static int s_moduleCount;
-        private static uint s_lowerMemoryKiB;
-        private static uint s_upperMemoryKiB;
 
         private static byte* Phys(ulong physical) => physical == 0 ? null : (byte*)Memory.PhysicalMemory.ToVirtual(physical);
 
@@ -63,8 +60,6 @@ namespace Kernel.Boot
         public static int MemoryMapCount => s_memoryMapCount;
 
         public static int ModuleCount => s_moduleCount;
-
-        public static uint UpperMemoryKiB => s_upperMemoryKiB;
 
         public static bool Parse(uint magic, ulong info)
         {
@@ -102,10 +97,6 @@ namespace Kernel.Boot
                             module->End = *(uint*)(tag + 12);
                             module->NamePhysical = info + (ulong)(tag + 16 - start);
                         }
-                        break;
-                    case TagBasicMemory:
-                        s_lowerMemoryKiB = *(uint*)(tag + 8);
-                        s_upperMemoryKiB = *(uint*)(tag + 12);
                         break;
                     case TagMemoryMap:
                         s_memoryMapEntrySize = *(uint*)(tag + 8);

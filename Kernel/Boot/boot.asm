@@ -13,7 +13,6 @@ MB2_TAG_INFO_REQ    equ 1
 MB2_TAG_END         equ 0
 MB2_INFO_CMDLINE    equ 1
 MB2_INFO_MODULES    equ 3
-MB2_INFO_MEMINFO    equ 4
 MB2_INFO_MMAP       equ 6
 
 PTE_PRESENT         equ 1 << 0
@@ -47,7 +46,7 @@ align 8
 .info_request:
     dw MB2_TAG_INFO_REQ, 0
     dd .info_request_end - .info_request
-    dd MB2_INFO_CMDLINE, MB2_INFO_MODULES, MB2_INFO_MEMINFO, MB2_INFO_MMAP
+    dd MB2_INFO_CMDLINE, MB2_INFO_MODULES, MB2_INFO_MMAP
 .info_request_end:
 align 8
     dw MB2_TAG_END, 0

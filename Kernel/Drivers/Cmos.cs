@@ -10,7 +10,6 @@ namespace Kernel.Drivers
     {
         private const ushort IndexPort = 0x70;
         private const ushort DataPort = 0x71;
-        private const ulong InterruptFlag = 1UL << 9;
 
         /// <summary>Drive types: bits 7-4 the first drive, bits 3-0 the second (0 none, 4 = 3.5" 1.44 MB).</summary>
         public const byte FloppyDriveTypes = 0x10;
@@ -21,15 +20,11 @@ namespace Kernel.Drivers
         /// </summary>
         public static byte Read(byte register)
         {
-            bool enabled = (Cpu.ReadFlags() & InterruptFlag) != 0;
-            Cpu.DisableInterrupts();
+            ulong flags = Cpu.SaveAndDisableInterrupts();
             Cpu.OutByte(IndexPort, (byte)(register & 0x7F));
             Cpu.IoDelay();
             byte value = Cpu.InByte(DataPort);
-            if (enabled)
-            {
-                Cpu.EnableInterrupts();
-            }
+            Cpu.RestoreInterrupts(flags);
             return value;
         }
     }

@@ -9,6 +9,13 @@ namespace Kernel.Drivers
     {
         public static void Write(char c)
         {
+            Put(c);
+            VgaText.UpdateCursor();
+        }
+
+        /// <summary>Writes one character to both consoles without moving the VGA cursor (callers sync it once).</summary>
+        private static void Put(char c)
+        {
             VgaText.Write(c);
             if (c == '\n')
             {
@@ -25,8 +32,9 @@ namespace Kernel.Drivers
             }
             for (int i = 0; i < text.Length; i++)
             {
-                Write(text[i]);
+                Put(text[i]);
             }
+            VgaText.UpdateCursor();
         }
 
         public static void WriteLine(string text)
@@ -43,8 +51,9 @@ namespace Kernel.Drivers
             Write(text);
             for (int i = text.Length; i < width; i++)
             {
-                Write(' ');
+                Put(' ');
             }
+            VgaText.UpdateCursor();
         }
 
         public static void Write(string text, ConsoleColor color)
@@ -63,8 +72,9 @@ namespace Kernel.Drivers
         {
             for (int i = 0; i < max && text[i] != 0; i++)
             {
-                Write((char)text[i]);
+                Put((char)text[i]);
             }
+            VgaText.UpdateCursor();
         }
 
         public static void WriteDecimal(ulong value)
@@ -79,8 +89,9 @@ namespace Kernel.Drivers
             while (value != 0);
             while (count > 0)
             {
-                Write(digits[--count]);
+                Put(digits[--count]);
             }
+            VgaText.UpdateCursor();
         }
 
         public static void WriteDecimal(long value)
@@ -112,13 +123,20 @@ namespace Kernel.Drivers
         /// <summary>Writes 0x and <paramref name="digits"/> hexadecimal digits (16 for an address).</summary>
         public static void WriteHex(ulong value, int digits = 16)
         {
-            Write('0');
-            Write('x');
+            Put('0');
+            Put('x');
+            WriteHexDigits(value, digits);
+        }
+
+        /// <summary>Writes the low <paramref name="digits"/> hexadecimal digits of <paramref name="value"/>, no prefix.</summary>
+        public static void WriteHexDigits(ulong value, int digits)
+        {
             for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4)
             {
                 int nibble = (int)((value >> shift) & 0xF);
-                Write((char)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10));
+                Put((char)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10));
             }
+            VgaText.UpdateCursor();
         }
     }
 }

@@ -406,7 +406,7 @@ namespace Kernel.Drivers
 
         private static bool WaitForMainStatus(byte direction)
         {
-            ulong deadline = Pit.Ticks + CommandTimeoutMs * Pit.TickHz / 1000 + 1;
+            ulong deadline = Pit.Deadline(CommandTimeoutMs);
             while (true)
             {
                 byte msr = Cpu.InByte(MainStatus);

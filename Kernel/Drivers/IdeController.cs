@@ -262,7 +262,7 @@ namespace Kernel.Drivers
             {
                 return IdeStatus.NotAta;
             }
-            ulong deadline = Deadline(BusyTimeoutMs);
+            ulong deadline = Pit.Deadline(BusyTimeoutMs);
             while ((status & (StatusDataRequest | StatusError)) == 0)
             {
                 if (Pit.Ticks >= deadline)
@@ -487,7 +487,7 @@ namespace Kernel.Drivers
             {
                 return true;
             }
-            ulong deadline = s_irqClaimed ? Pit.Ticks : Deadline(TransferTimeoutMs);
+            ulong deadline = s_irqClaimed ? Pit.Ticks : Pit.Deadline(TransferTimeoutMs);
             while (true)
             {
                 Cpu.DisableInterrupts();
@@ -577,7 +577,7 @@ namespace Kernel.Drivers
         /// <summary>Polls the alternate status (which leaves INTRQ alone) until BSY clears or the time runs out.</summary>
         private static bool WaitNotBusy(ulong timeoutMs, out byte status)
         {
-            ulong deadline = Deadline(timeoutMs);
+            ulong deadline = Pit.Deadline(timeoutMs);
             while (true)
             {
                 status = Cpu.InByte(s_control);
@@ -593,6 +593,6 @@ namespace Kernel.Drivers
             }
         }
 
-        private static ulong Deadline(ulong milliseconds) => Pit.Ticks + milliseconds * Pit.TickHz / 1000 + 1;
+
     }
 }

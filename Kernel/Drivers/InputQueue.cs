@@ -17,18 +17,17 @@ namespace Kernel.Drivers
 
         public static ulong Dropped => s_dropped;
 
-        /// <summary>Makes the buffer, which is otherwise made on the first character pushed; idempotent.</summary>
-        public static void EnsureBuffer()
+        /// <summary>
+        /// Makes the ring. Called once at boot before the keyboard and serial handlers are registered, so
+        /// <see cref="Push"/>, which runs in interrupt handlers, never allocates.
+        /// </summary>
+        public static void Initialize()
         {
-            if (s_buffer == null)
-            {
-                s_buffer = (char*)Memory.ObjectAllocator.AllocateZeroed(Capacity * sizeof(char));
-            }
+            s_buffer = (char*)Memory.ObjectAllocator.AllocateZeroed(Capacity * sizeof(char));
         }
 
         public static void Push(char c)
         {
-            EnsureBuffer();
             int next = (s_tail + 1) % Capacity;
             if (next == s_head)
             {
@@ -41,18 +40,14 @@ namespace Kernel.Drivers
 
         public static bool TryPop(out char c)
         {
-            ulong flags = Cpu.ReadFlags();
-            Cpu.DisableInterrupts();
+            ulong flags = Cpu.SaveAndDisableInterrupts();
             bool available = s_head != s_tail;
             c = available ? s_buffer[s_head] : '\0';
             if (available)
             {
                 s_head = (s_head + 1) % Capacity;
             }
-            if ((flags & 0x200) != 0)
-            {
-                Cpu.EnableInterrupts();
-            }
+            Cpu.RestoreInterrupts(flags);
             return available;
         }
 

@@ -87,7 +87,6 @@ namespace Kernel.Drivers
                     }
                     break;
             }
-            UpdateCursor();
         }
 
         private static void NewLine()
@@ -97,18 +96,20 @@ namespace Kernel.Drivers
             {
                 return;
             }
-            for (int i = 0; i < (Rows - 1) * Columns; i++)
-            {
-                Cells[i] = Cells[i + Columns];
-            }
+            ushort* cells = Cells;
+            System.Runtime.RuntimeExports.memmove((byte*)cells, (byte*)(cells + Columns), (nuint)((Rows - 1) * Columns * sizeof(ushort)));
             for (int i = (Rows - 1) * Columns; i < Rows * Columns; i++)
             {
-                Cells[i] = (ushort)(' ' | (s_attribute << 8));
+                cells[i] = (ushort)(' ' | (s_attribute << 8));
             }
             s_row = Rows - 1;
         }
 
-        private static void UpdateCursor()
+        /// <summary>
+        /// Moves the hardware cursor to the write position: four port writes, so the console calls it once
+        /// per string or number rather than per character.
+        /// </summary>
+        public static void UpdateCursor()
         {
             int position = s_row * Columns + s_column;
             Cpu.OutByte(CrtcIndex, CursorLocationHigh);

@@ -11,8 +11,6 @@ namespace Kernel.Memory
     /// </summary>
     internal readonly unsafe struct KernelInterruptLock : IInterruptLock
     {
-        private const ulong InterruptFlag = 1UL << 9;
-
         private static ulong s_contended;
 
         /// <summary>Times an acquire found the lock held and had to spin (always 0 on one CPU without bugs).</summary>
@@ -20,8 +18,7 @@ namespace Kernel.Memory
 
         public ulong Acquire(ref uint word)
         {
-            ulong flags = Cpu.ReadFlags();
-            Cpu.DisableInterrupts();
+            ulong flags = Cpu.SaveAndDisableInterrupts();
             int* location = (int*)Unsafe.AsPointer(ref word);
             if (Cpu.CompareExchange32(location, 1, 0) != 0)
             {
@@ -37,10 +34,7 @@ namespace Kernel.Memory
         public void Release(ref uint word, ulong state)
         {
             Cpu.CompareExchange32((int*)Unsafe.AsPointer(ref word), 0, 1);
-            if ((state & InterruptFlag) != 0)
-            {
-                Cpu.EnableInterrupts();
-            }
+            Cpu.RestoreInterrupts(state);
         }
     }
 }

@@ -32,6 +32,5 @@ namespace Kernel.Memory
 
         public static bool IsKernelHeapAddress(ulong address) => address - KernelHeapBase < KernelHeapMaximumSize;
 
-        public static bool IsDirectMapAddress(ulong address) => address - DirectMapBase < KernelHeapBase - DirectMapBase;
     }
 }

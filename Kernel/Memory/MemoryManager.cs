@@ -43,8 +43,6 @@ namespace Kernel.Memory
         private static KernelImageLayout s_image;
         private static KernelHeapLayout s_heapLayout;
         private static ulong s_directMapSize;
-        private static ulong s_heapMetadataPages;
-        private static ulong s_pageTableFramesAtSwitch;
 
         public static MemoryMap Map => s_map;
 
@@ -65,11 +63,7 @@ namespace Kernel.Memory
 
         public static ulong DirectMapSize => s_directMapSize;
 
-        /// <summary>Frames holding the kernel heap's own metadata (counted in its overhead).</summary>
-        public static ulong HeapMetadataPages => s_heapMetadataPages;
 
-        /// <summary>Page-table frames the kernel's address space used when CR3 was switched.</summary>
-        public static ulong PageTableFramesAtSwitch => s_pageTableFramesAtSwitch;
 
         public static bool IsReady => s_heap != null;
 
@@ -88,7 +82,6 @@ namespace Kernel.Memory
             }
             s_frameSource = new KernelFrameSource(s_frames);
 
-            ulong freeBefore = s_frames.FreeFrames;
             if (Mem.Paging.Mapper<KernelPhysicalMemory, KernelTlb>.CreateRootTable(default, s_frameSource, out ulong root) != PagingStatus.Success)
             {
                 Panic.Fail("memory: no frame for the kernel's root page table");
@@ -97,7 +90,6 @@ namespace Kernel.Memory
             Require(s_mapper.PopulateUpperHalf(), "sharing the upper half");
             MapDirectMap();
             MapKernelImage();
-            s_pageTableFramesAtSwitch = freeBefore - s_frames.FreeFrames;
 
             Cpu.WriteCr4(Cpu.ReadCr4() | (CpuFeatures.HasGlobalPages ? Cr4GlobalPages : 0));
             Cpu.WriteCr3(root);
@@ -200,8 +192,8 @@ namespace Kernel.Memory
             end = MemConstants.AlignUp(end, MemConstants.LargePageSize);
             s_directMapSize = end;
             PageFlags data = DataFlags(global: true);
-            ulong imageLow = MemConstants.AlignDown(s_image.PhysicalStart, MemConstants.LargePageSize);
-            ulong imageHigh = MemConstants.AlignUp(s_image.PhysicalEnd, MemConstants.LargePageSize);
+            ulong imageLow = ImageDirectMapLow;
+            ulong imageHigh = ImageDirectMapHigh;
             if (imageLow > 0)
             {
                 Require(s_mapper.MapRange(KernelLayout.DirectMapBase, 0, imageLow / MemConstants.LargePageSize, data, PageSize.Size2MiB), "the direct map");
@@ -291,8 +283,8 @@ namespace Kernel.Memory
                 Panic.Fail("memory: invalid kernel heap layout");
             }
             ulong metadataBytes = KernelHeap<KernelPhysicalMemory, KernelTlb>.MetadataBytes(layout);
-            s_heapMetadataPages = MemConstants.AlignUp(metadataBytes, MemConstants.PageSize) / MemConstants.PageSize;
-            for (ulong i = 0; i < s_heapMetadataPages; i++)
+            ulong metadataPages = MemConstants.AlignUp(metadataBytes, MemConstants.PageSize) / MemConstants.PageSize;
+            for (ulong i = 0; i < metadataPages; i++)
             {
                 if (!s_frameSource.TryAllocateFrame(out ulong frame))
                 {

@@ -43,8 +43,6 @@ namespace Kernel.Memory
         /// <summary>Frees of objects from the early region, which cannot be returned (counted, harmless).</summary>
         public static ulong EarlyFrees => s_earlyFrees;
 
-        public static bool UsesKernelHeap => s_useHeap;
-
         public static void UseKernelHeap() => s_useHeap = true;
 
         public static void* AllocateZeroed(nuint size)

@@ -9,8 +9,6 @@ namespace Kernel.Memory
     {
         private static ulong s_offset;
 
-        public static bool DirectMapActive => s_offset != 0;
-
         public static ulong ToVirtual(ulong physical) => physical + s_offset;
 
         /// <summary>Called once, right after CR3 holds the kernel's own tables.</summary>

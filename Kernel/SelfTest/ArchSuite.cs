@@ -16,8 +16,6 @@ namespace Kernel.SelfTest
         public override string Name => "arch";
 
         /// <summary>The input queue's buffer, made once on the first character: the keyboard test pushes some.</summary>
-        public override void WarmUp() => InputQueue.EnsureBuffer();
-
         public override void Run(TestContext test)
         {
             ulong before = Interrupts.Breakpoints;
@@ -74,13 +72,9 @@ namespace Kernel.SelfTest
                 test.Check(true, "serial_absent_is_tolerated", null);
                 return;
             }
-            ulong flags = Cpu.ReadFlags();
-            Cpu.DisableInterrupts();
+            ulong flags = Cpu.SaveAndDisableInterrupts();
             bool ok = SerialPort.LoopbackTest(0xA5) && SerialPort.LoopbackTest(0x3C);
-            if ((flags & 0x200) != 0)
-            {
-                Cpu.EnableInterrupts();
-            }
+            Cpu.RestoreInterrupts(flags);
             test.Check(ok, "serial_uart_loopback", "bytes written in loopback mode did not come back");
         }
 

@@ -16,14 +16,14 @@ namespace Kernel.Shell
             {
                 int count = length - line < BytesPerLine ? length - line : BytesPerLine;
                 Console.Write("  ");
-                WriteHexDigits((ulong)line, 4);
+                Console.WriteHexDigits((ulong)line, 4);
                 Console.Write(" ");
                 for (int i = 0; i < BytesPerLine; i++)
                 {
                     Console.Write(' ');
                     if (i < count)
                     {
-                        WriteHexDigits(data[line + i], 2);
+                        Console.WriteHexDigits(data[line + i], 2);
                     }
                     else
                     {
@@ -37,16 +37,6 @@ namespace Kernel.Shell
                     Console.Write(b >= 0x20 && b < 0x7F ? (char)b : '.');
                 }
                 Console.WriteLine("|");
-            }
-        }
-
-        /// <summary><paramref name="digits"/> lowercase hex digits without the 0x prefix.</summary>
-        public static void WriteHexDigits(ulong value, int digits)
-        {
-            for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4)
-            {
-                int nibble = (int)((value >> shift) & 0xF);
-                Console.Write((char)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10));
             }
         }
     }

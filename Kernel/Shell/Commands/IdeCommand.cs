@@ -102,15 +102,15 @@ namespace Kernel.Shell.Commands
         {
             PciDevice pci = IdeController.PciFunction;
             Console.Write("controller ");
-            HexDump.WriteHexDigits(pci.VendorId, 4);
+            Console.WriteHexDigits(pci.VendorId, 4);
             Console.Write(':');
-            HexDump.WriteHexDigits(pci.DeviceId, 4);
+            Console.WriteHexDigits(pci.DeviceId, 4);
             Console.Write(" at ");
-            HexDump.WriteHexDigits(pci.Bus, 2);
+            Console.WriteHexDigits(pci.Bus, 2);
             Console.Write(':');
-            HexDump.WriteHexDigits(pci.Device, 2);
+            Console.WriteHexDigits(pci.Device, 2);
             Console.Write('.');
-            HexDump.WriteHexDigits(pci.Function, 1);
+            Console.WriteHexDigits(pci.Function, 1);
             Console.Write(", prog-if ");
             Console.WriteHex(pci.ProgrammingInterface, 2);
             Console.WriteLine(IdeController.NativeMode ? " (primary channel native)" : " (primary channel compatibility)");

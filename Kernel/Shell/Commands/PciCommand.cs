@@ -20,21 +20,21 @@ namespace Kernel.Shell.Commands
             for (int i = 0; i < Pci.Count; i++)
             {
                 PciDevice device = Pci.Get(i);
-                HexDump.WriteHexDigits(device.Bus, 2);
+                Console.WriteHexDigits(device.Bus, 2);
                 Console.Write(':');
-                HexDump.WriteHexDigits(device.Device, 2);
+                Console.WriteHexDigits(device.Device, 2);
                 Console.Write('.');
-                HexDump.WriteHexDigits(device.Function, 1);
+                Console.WriteHexDigits(device.Function, 1);
                 Console.Write(' ');
-                HexDump.WriteHexDigits(device.VendorId, 4);
+                Console.WriteHexDigits(device.VendorId, 4);
                 Console.Write(':');
-                HexDump.WriteHexDigits(device.DeviceId, 4);
+                Console.WriteHexDigits(device.DeviceId, 4);
                 Console.Write(" class ");
-                HexDump.WriteHexDigits(device.ClassCode, 2);
+                Console.WriteHexDigits(device.ClassCode, 2);
                 Console.Write('.');
-                HexDump.WriteHexDigits(device.Subclass, 2);
+                Console.WriteHexDigits(device.Subclass, 2);
                 Console.Write('.');
-                HexDump.WriteHexDigits(device.ProgrammingInterface, 2);
+                Console.WriteHexDigits(device.ProgrammingInterface, 2);
                 Console.Write(' ');
                 Console.WriteLine(ClassName(device.ClassCode, device.Subclass));
             }
