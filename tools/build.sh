@@ -5,7 +5,8 @@
 #   iso     kernel + GRUB image -> iso/kernel.iso
 #   run     iso, then boot it in QEMU (window when there is a display, else the serial line on this terminal)
 #   debug   iso, then QEMU halted, waiting for gdb on :1234 (symbols: build/kernel.elf)
-#   test    iso, then every test (host and boot); ends with "N passed, N failed"
+#   test    kernel, then every test (host and boot; the boot tests make their own ISOs under build/test-isos);
+#           ends with "N passed, N failed"
 #   bench   the allocator benchmarks (BenchmarkDotNet)
 #   clean   remove build outputs
 set -euo pipefail
@@ -122,7 +123,7 @@ qemu_args() {
 }
 
 run() {
-    kernel && SKIP_KERNEL=1 iso
+    iso
     if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
         # shellcheck disable=SC2046
         exec qemu-system-x86_64 $(qemu_args) -serial stdio
@@ -134,14 +135,14 @@ run() {
 }
 
 debug() {
-    kernel && SKIP_KERNEL=1 iso
+    iso
     log "QEMU is waiting for gdb: gdb $BUILD/kernel.elf -ex 'target remote :1234'"
     # shellcheck disable=SC2046
     exec qemu-system-x86_64 $(qemu_args) -display none -serial mon:stdio -s -S
 }
 
 test_all() {
-    kernel && SKIP_KERNEL=1 iso
+    kernel
     local results="$BUILD/test-results"
     rm -rf "$results"
     local status=0

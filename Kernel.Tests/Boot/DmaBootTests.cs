@@ -30,14 +30,6 @@ public sealed class DmaBootTests : IClassFixture<DmaTestImages>
         _output = output;
     }
 
-    private QemuSession StartWithDrives()
-    {
-        QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel), "5G", extraArguments: _images.QemuDrives);
-        qemu.WaitFor("shell ready");
-        qemu.WaitFor(QemuSession.Prompt);
-        return qemu;
-    }
-
     private static ulong Hex(string digits) => ulong.Parse(digits, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 
     /// <summary>The bytes of a hex dump, in order, checking that the offsets run on without a gap.</summary>
@@ -62,17 +54,10 @@ public sealed class DmaBootTests : IClassFixture<DmaTestImages>
         Assert.Equal(new ArraySegment<byte>(image, (int)offset, dumped.Length).ToArray(), dumped);
     }
 
-    private static ulong FreeFrames(string meminfo)
-    {
-        Match m = Regex.Match(meminfo, @"^all\s+\d+\s+(\d+)\s", RegexOptions.Multiline);
-        Assert.True(m.Success, "no 'all' line in meminfo:\n" + meminfo);
-        return ulong.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-    }
-
     [Fact]
     public void Floppy_reads_by_ISA_DMA_match_the_image_through_a_buffer_below_16_MiB_inside_one_64_KiB_page()
     {
-        using QemuSession qemu = StartWithDrives();
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), "5G", extraArguments: _images.QemuDrives);
         // First and last sector, both heads of cylinder 0, a cylinder change, the middle and the end.
         foreach (int lba in new[] { 0, 1, 17, 18, 35, 36, 1000, 1439, 2879 })
         {
@@ -96,7 +81,7 @@ public sealed class DmaBootTests : IClassFixture<DmaTestImages>
     [Fact]
     public void Ide_reads_by_bus_master_DMA_match_the_image_with_the_PRD_table_and_regions_below_4_GiB()
     {
-        using QemuSession qemu = StartWithDrives();
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), "5G", extraArguments: _images.QemuDrives);
         string pci = qemu.Run("pci");
         Assert.Matches(@"00:01\.1 8086:7010 class 01\.01\.[0-9a-f]{2} IDE controller", pci);
         string info = qemu.Run("ide info");
@@ -160,11 +145,11 @@ public sealed class DmaBootTests : IClassFixture<DmaTestImages>
     [Fact]
     public void Hundreds_of_DMA_reads_leave_the_free_frame_count_where_it_started()
     {
-        using QemuSession qemu = StartWithDrives();
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), "5G", extraArguments: _images.QemuDrives);
         // The first use of each driver allocates its bookkeeping from the kernel heap: not a leak.
         Assert.Contains("fnv1a", qemu.Run("ide read 0"));
         Assert.Contains("0000 ", qemu.Run("fd read 0"));
-        ulong before = FreeFrames(qemu.Run("meminfo"));
+        ulong before = Meminfo.FreeFrames(qemu.Run("meminfo"));
         var pebblesBefore = PebbleFigures(qemu.Run("dma"));
 
         string fd = qemu.Run("fd bench 300", 120);
@@ -186,7 +171,7 @@ public sealed class DmaBootTests : IClassFixture<DmaTestImages>
         Assert.True(ideRange.Lowest < ideRange.Highest && ideRange.Highest <= Below4GiB,
             $"IDE bench buffers 0x{ideRange.Lowest:x}-0x{ideRange.Highest:x} are not all below 4 GiB");
 
-        ulong after = FreeFrames(qemu.Run("meminfo"));
+        ulong after = Meminfo.FreeFrames(qemu.Run("meminfo"));
         Assert.Equal(before, after);
         // Every buffer went back: the pebble allocator holds what it held before, bucket for bucket.
         Assert.Equal(pebblesBefore, PebbleFigures(qemu.Run("dma")));
@@ -195,7 +180,7 @@ public sealed class DmaBootTests : IClassFixture<DmaTestImages>
     [Fact]
     public void Ide_bench_reads_4_MiB_in_128_KiB_requests_and_reports_its_rate()
     {
-        using QemuSession qemu = StartWithDrives();
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), "5G", extraArguments: _images.QemuDrives);
         string bench = qemu.Run("ide bench 4", 120);
         Match m = Regex.Match(bench, @"ide bench: 4 MiB in 32 requests of 256 sectors, (\d+) ms, (\d+\.\d\d) MiB/s, fnv1a 0x([0-9a-f]{8})");
         Assert.True(m.Success, "ide bench printed no result:\n" + bench);
@@ -208,9 +193,7 @@ public sealed class DmaBootTests : IClassFixture<DmaTestImages>
     [Fact]
     public void Without_drives_fd_and_ide_say_what_is_missing_and_bad_arguments_print_usage()
     {
-        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel));
-        qemu.WaitFor("shell ready");
-        qemu.WaitFor(QemuSession.Prompt);
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel));
 
         // QEMU's default floppy drive without a disk is a 2.88 MB one (CMOS type 5).
         Assert.Contains("not a 3.5\" 1.44 MB drive", qemu.Run("fd read 0"));

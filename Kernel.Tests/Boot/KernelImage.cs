@@ -20,6 +20,9 @@ public static class KernelImage
 
     public static string KernelElf => Path.Combine(BuildDirectory, "kernel.elf");
 
+    /// <summary>The GRUB menu template every image is made from: an edit to it makes the images stale too.</summary>
+    public static string GrubConfigTemplate => Path.Combine(Root, "iso", "grub.cfg.in");
+
     /// <summary>Returns an ISO whose GRUB menu boots <paramref name="entry"/> at once with <paramref name="options"/>.</summary>
     public static string Iso(MenuEntry entry, string options = "")
     {
@@ -28,7 +31,8 @@ public static class KernelImage
             EnsureKernel();
             string name = entry.ToString().ToLowerInvariant() + (options.Length == 0 ? "" : "-" + options.Replace(' ', '-').Replace('=', '_'));
             string iso = Path.Combine(BuildDirectory, "test-isos", name + ".iso");
-            if (!File.Exists(iso) || File.GetLastWriteTimeUtc(iso) < File.GetLastWriteTimeUtc(KernelElf))
+            if (!File.Exists(iso) || File.GetLastWriteTimeUtc(iso) < File.GetLastWriteTimeUtc(KernelElf)
+                || File.GetLastWriteTimeUtc(iso) < File.GetLastWriteTimeUtc(GrubConfigTemplate))
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(iso)!);
                 Run("iso", ((int)entry).ToString(), "0", options, iso);

@@ -11,9 +11,6 @@ namespace Kernel.Tests.Boot;
 [Collection(BootCollection.Name)]
 public sealed class MemoryBootTests
 {
-    private const int QemuSuccess = 33;
-    private const int QemuFailure = 35;
-
     [Theory]
     [InlineData("19M")] // the documented minimum (MemoryManager.MinimumRamMiB)
     [InlineData("32M")]
@@ -50,7 +47,7 @@ public sealed class MemoryBootTests
         Assert.Equal(3, counts.Count);
         Assert.All(counts, m => Assert.Equal(m.Groups[1].Value, m.Groups[2].Value));
         Assert.Contains("kfree: rejected", output);
-        Assert.True(status == QemuSuccess, $"QEMU exit status {status}, expected {QemuSuccess}. Output:\n{output}");
+        Assert.True(status == QemuSession.Success, $"QEMU exit status {status}, expected {QemuSession.Success}. Output:\n{output}");
     }
 
     [Fact]
@@ -66,7 +63,7 @@ public sealed class MemoryBootTests
         Assert.Contains("kheap: custom-fit scenario in units of 1024 KiB", output);
         Match normal = Regex.Match(output, @"\((\d+) heap pages were backed by frames above 4 GiB\)");
         Assert.True(normal.Success && long.Parse(normal.Groups[1].Value) > 0, "the scenario's heap pages did not come from above 4 GiB:\n" + output);
-        Assert.Equal(QemuSuccess, status);
+        Assert.Equal(QemuSession.Success, status);
     }
 
     [Theory]
@@ -83,6 +80,6 @@ public sealed class MemoryBootTests
         Assert.Contains("Give the machine at least 19 MiB of RAM (QEMU: -m 19M or more).", output);
         Assert.DoesNotContain("KERNEL PANIC", output);
         Assert.DoesNotContain("[PASS]", output);
-        Assert.True(status == QemuFailure, $"QEMU exit status {status}, expected {QemuFailure}. Output:\n{output}");
+        Assert.True(status == QemuSession.Failure, $"QEMU exit status {status}, expected {QemuSession.Failure}. Output:\n{output}");
     }
 }

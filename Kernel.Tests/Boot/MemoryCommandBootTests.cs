@@ -7,14 +7,6 @@ namespace Kernel.Tests.Boot;
 [Collection(BootCollection.Name)]
 public sealed class MemoryCommandBootTests
 {
-    private static QemuSession StartShell(string memory)
-    {
-        QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel), memory);
-        qemu.WaitFor("shell ready");
-        qemu.WaitFor(QemuSession.Prompt);
-        return qemu;
-    }
-
     private static (ulong Total, ulong Free) Zone(string meminfo, string name)
     {
         Match m = Regex.Match(meminfo, "^" + name + @"\s+(\d+)\s+(\d+)\s+\d+\s+\d+\s+\d+%", RegexOptions.Multiline);
@@ -25,7 +17,7 @@ public sealed class MemoryCommandBootTests
     [Fact]
     public void Meminfo_at_5_GiB_shows_three_zones_with_plausible_figures()
     {
-        using QemuSession qemu = StartShell("5G");
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), "5G");
         string meminfo = qemu.Run("meminfo");
 
         var dma = Zone(meminfo, "DMA");
@@ -48,7 +40,7 @@ public sealed class MemoryCommandBootTests
     [Fact]
     public void Vm_frames_and_kheap_describe_the_kernel_address_space()
     {
-        using QemuSession qemu = StartShell("512M");
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel));
 
         string unmapped = qemu.Run("vm 0");
         Assert.Contains("not mapped: the walk stops at the PML4E", unmapped);
@@ -85,7 +77,7 @@ public sealed class MemoryCommandBootTests
     [Fact]
     public void Membench_reports_kmalloc_costs_against_a_memset_in_the_same_run()
     {
-        using QemuSession qemu = StartShell("512M");
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel));
         string bench = qemu.Run("membench");
 
         Assert.Matches(@"memset 4 KiB \(peer\) +\d+ +1\.00x", bench);

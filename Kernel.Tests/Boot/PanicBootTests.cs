@@ -10,16 +10,6 @@ namespace Kernel.Tests.Boot;
 [Collection(BootCollection.Name)]
 public sealed class PanicBootTests
 {
-    private const int QemuFailure = 35;
-
-    private static QemuSession StartShell()
-    {
-        QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel, "panic=exit"));
-        qemu.WaitFor("shell ready");
-        qemu.WaitFor(QemuSession.Prompt);
-        return qemu;
-    }
-
     private static string CrashAndExpect(QemuSession qemu, string command, string reason)
     {
         qemu.Type(command + "\r");
@@ -28,14 +18,14 @@ public sealed class PanicBootTests
         Assert.Contains("KERNEL PANIC: " + reason, output);
         Assert.Contains("backtrace:", output);
         Assert.DoesNotContain("panic while panicking", output);
-        Assert.True(status == QemuFailure, $"QEMU exit status {status}, expected {QemuFailure}. Output:\n{output}");
+        Assert.True(status == QemuSession.Failure, $"QEMU exit status {status}, expected {QemuSession.Failure}. Output:\n{output}");
         return output;
     }
 
     [Fact]
     public void Write_to_rodata_is_a_write_to_a_read_only_page()
     {
-        using QemuSession qemu = StartShell();
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel, "panic=exit"));
         Match rodata = Regex.Match(qemu.Run("meminfo"), @"^  rodata +0x([0-9a-f]{16})-0x[0-9a-f]{16} r--$", RegexOptions.Multiline);
         Assert.True(rodata.Success, "meminfo shows no rodata line");
 
@@ -47,7 +37,7 @@ public sealed class PanicBootTests
     [Fact]
     public void Call_into_the_direct_map_is_an_execute_of_a_no_execute_page()
     {
-        using QemuSession qemu = StartShell();
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel, "panic=exit"));
         string output = CrashAndExpect(qemu, "crash exec 0xffff800000200000", "page fault: execute of a no-execute page");
         Assert.Contains("instruction fetch]", output);
         Assert.Contains("#0 0xffff800000200000 (not kernel code)", output);
@@ -56,7 +46,7 @@ public sealed class PanicBootTests
     [Fact]
     public void Read_at_the_kernel_heap_break_is_an_unmapped_kernel_heap_address()
     {
-        using QemuSession qemu = StartShell();
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel, "panic=exit"));
         // The page at the break is the first above the page area's highest allocation: never backed, or
         // unmapped again by the kfree that lowered the break.
         Match heapBreak = Regex.Match(qemu.Run("meminfo"), @"break: +0x([0-9a-f]{16}),");
@@ -69,7 +59,7 @@ public sealed class PanicBootTests
     [Fact]
     public void Unbounded_recursion_hits_the_guard_page_and_is_reported_as_a_kernel_stack_overflow()
     {
-        using QemuSession qemu = StartShell();
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel, "panic=exit"));
         string output = CrashAndExpect(qemu, "crash stack", "kernel stack overflow");
         // The #PF on the guard page cannot push its frame on the exhausted stack: the CPU raises #DF, which
         // runs on its own IST stack and still prints the whole report.

@@ -14,13 +14,21 @@ namespace Kernel.Tests.Boot;
 public sealed class QemuSession : IDisposable
 {
     public const string Prompt = "kernel> ";
+
+    /// <summary>QEMU's exit status when the kernel writes its success code to isa-debug-exit.</summary>
+    public const int Success = 33;
+
+    /// <summary>QEMU's exit status when the kernel writes its failure code to isa-debug-exit.</summary>
+    public const int Failure = 35;
+
     private static readonly TimeSpan s_hardLimit = TimeSpan.FromSeconds(120);
 
     private readonly Process _process;
     private readonly StringBuilder _raw = new StringBuilder();
-    private readonly StringBuilder _output = new StringBuilder();
     private readonly object _lock = new object();
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    // The cleaned text, rebuilt from _raw only when it is read after new output arrived (under _lock).
+    private string _output = "";
+    private bool _outputDirty;
     private int _consumed;
 
     private QemuSession(Process process)
@@ -35,12 +43,21 @@ public sealed class QemuSession : IDisposable
         {
             lock (_lock)
             {
-                return _output.ToString();
+                return CleanOutput();
             }
         }
     }
 
-    public TimeSpan Elapsed => _clock.Elapsed;
+    /// <summary>The output with terminal codes stripped, refreshed if the reader appended since; call under _lock.</summary>
+    private string CleanOutput()
+    {
+        if (_outputDirty)
+        {
+            _output = StripTerminalCodes(_raw.ToString());
+            _outputDirty = false;
+        }
+        return _output;
+    }
 
     /// <param name="memory">QEMU -m value, e.g. "512M" or "5G".</param>
     /// <param name="debugExit">Attach isa-debug-exit at 0xf4 (how the kernel reports test results).</param>
@@ -75,6 +92,23 @@ public sealed class QemuSession : IDisposable
         return session;
     }
 
+    /// <summary>Starts QEMU like <see cref="Start"/> and waits for the shell's first prompt (killing QEMU if it never comes).</summary>
+    public static QemuSession StartShell(string iso, string memory = "512M", bool debugExit = true, IReadOnlyList<string> extraArguments = null)
+    {
+        QemuSession qemu = Start(iso, memory, debugExit, extraArguments);
+        try
+        {
+            qemu.WaitFor("shell ready");
+            qemu.WaitFor(Prompt);
+            return qemu;
+        }
+        catch
+        {
+            qemu.Dispose();
+            throw;
+        }
+    }
+
     private void StartReader(System.IO.StreamReader reader)
     {
         var thread = new Thread(() =>
@@ -86,8 +120,7 @@ public sealed class QemuSession : IDisposable
                 lock (_lock)
                 {
                     _raw.Append(buffer, 0, count);
-                    _output.Clear();
-                    _output.Append(StripTerminalCodes(_raw.ToString()));
+                    _outputDirty = true;
                     Monitor.PulseAll(_lock);
                 }
             }
@@ -136,7 +169,7 @@ public sealed class QemuSession : IDisposable
         {
             while (true)
             {
-                string all = _output.ToString();
+                string all = CleanOutput();
                 int index = all.IndexOf(text, _consumed, StringComparison.Ordinal);
                 if (index >= 0)
                 {
@@ -168,7 +201,7 @@ public sealed class QemuSession : IDisposable
         _process.StandardInput.Flush();
     }
 
-    /// <summary>Waits for QEMU to exit and returns its status (33/35 through isa-debug-exit).</summary>
+    /// <summary>Waits for QEMU to exit and returns its status (<see cref="Success"/>/<see cref="Failure"/> through isa-debug-exit).</summary>
     public int WaitForExit(int seconds = 90)
     {
         int limit = (int)Math.Min(seconds * 1000.0, s_hardLimit.TotalMilliseconds);

@@ -6,15 +6,10 @@ namespace Kernel.Tests.Boot;
 [Collection(BootCollection.Name)]
 public sealed class ShellBootTests
 {
-    private const int QemuSuccess = 33;
-    private const int QemuFailure = 35;
-
     [Fact]
     public void Scripted_session_reaches_shell_ready_and_runs_help_and_memmap()
     {
-        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel));
-        qemu.WaitFor("shell ready");
-        qemu.WaitFor(QemuSession.Prompt);
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel));
 
         string help = qemu.Run("help");
         foreach (string command in new[] { "help", "memmap", "cmdline", "cpuinfo", "uptime", "selftest", "crash", "shutdown", "reboot" })
@@ -35,9 +30,7 @@ public sealed class ShellBootTests
     [Fact]
     public void Unknown_commands_and_bad_arguments_print_usage_and_the_shell_keeps_running()
     {
-        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel));
-        qemu.WaitFor("shell ready");
-        qemu.WaitFor(QemuSession.Prompt);
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel));
 
         Assert.Contains("unknown command: frobnicate", qemu.Run("frobnicate"));
         Assert.Contains("usage: crash null|pf ADDR|write ADDR|exec ADDR|ud|stack|throw", qemu.Run("crash"));
@@ -56,9 +49,7 @@ public sealed class ShellBootTests
     [Fact]
     public void Line_editing_with_backspace_corrects_a_command()
     {
-        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel));
-        qemu.WaitFor("shell ready");
-        qemu.WaitFor(QemuSession.Prompt);
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel));
 
         // "uptimx" + backspace + "e" is "uptime".
         Assert.Contains("ticks at 1000 Hz", qemu.Run("uptimx\u007fe"));
@@ -67,9 +58,7 @@ public sealed class ShellBootTests
     [Fact]
     public void Crash_null_reports_a_null_reference_with_a_symbolised_backtrace()
     {
-        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel, "panic=exit"));
-        qemu.WaitFor("shell ready");
-        qemu.WaitFor(QemuSession.Prompt);
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel, "panic=exit"));
         qemu.Type("crash null\r");
         int status = qemu.WaitForExit();
         string output = qemu.Output;
@@ -80,7 +69,7 @@ public sealed class ShellBootTests
         Assert.Matches(@"CR2 0x0000000000000\w{3}", output);
         Assert.Matches(@"RAX=0x[0-9a-f]{16}", output);
         Assert.Matches(@"#\d+ 0x[0-9a-f]{16} kernel_Kernel_Shell_Commands_CrashCommand__\w+\+0x", output);
-        Assert.Equal(QemuFailure, status);
+        Assert.Equal(QemuSession.Failure, status);
     }
 
     [Theory]
@@ -91,35 +80,29 @@ public sealed class ShellBootTests
     [InlineData("crash pf 0x0000800000000000", "#GP general protection")]
     public void Crash_variants_show_the_panic_screen_with_their_cause(string command, string expected)
     {
-        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel, "panic=exit"));
-        qemu.WaitFor("shell ready");
-        qemu.WaitFor(QemuSession.Prompt);
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel, "panic=exit"));
         qemu.Type(command + "\r");
         int status = qemu.WaitForExit();
 
         Assert.Contains("KERNEL PANIC", qemu.Output);
         Assert.Contains(expected, qemu.Output);
         Assert.Contains("backtrace:", qemu.Output);
-        Assert.Equal(QemuFailure, status);
+        Assert.Equal(QemuSession.Failure, status);
     }
 
     [Fact]
     public void Shutdown_ends_qemu_through_the_debug_exit_device()
     {
-        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel));
-        qemu.WaitFor("shell ready");
-        qemu.WaitFor(QemuSession.Prompt);
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel));
         qemu.Type("shutdown\r");
 
-        Assert.Equal(QemuSuccess, qemu.WaitForExit());
+        Assert.Equal(QemuSession.Success, qemu.WaitForExit());
     }
 
     [Fact]
     public void Shutdown_without_the_debug_exit_device_powers_off_through_acpi()
     {
-        using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Kernel), debugExit: false);
-        qemu.WaitFor("shell ready");
-        qemu.WaitFor(QemuSession.Prompt);
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), debugExit: false);
         qemu.Type("shutdown\r");
 
         // QEMU exits with status 0 when the guest enters ACPI S5.

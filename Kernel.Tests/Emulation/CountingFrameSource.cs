@@ -45,9 +45,6 @@ public sealed unsafe class CountingFrameSource : IFrameSource
     /// <summary>Total successful allocations so far.</summary>
     public int Allocations { get; private set; }
 
-    /// <summary>Allocation attempts refused because of <see cref="Limit"/> or an empty window.</summary>
-    public int Refusals { get; private set; }
-
     /// <summary>When set, allocation fails once this many frames are outstanding.</summary>
     public int? Limit { get; set; }
 
@@ -62,7 +59,6 @@ public sealed unsafe class CountingFrameSource : IFrameSource
         physical = 0;
         if (Limit.HasValue && _outstanding.Count >= Limit.Value)
         {
-            Refusals++;
             return false;
         }
         if (_free.Count > 0)
@@ -76,7 +72,6 @@ public sealed unsafe class CountingFrameSource : IFrameSource
         }
         else
         {
-            Refusals++;
             return false;
         }
         _outstanding.Add(physical);

@@ -22,7 +22,6 @@ public readonly struct RecordingBacking : IPageBacking
         _log.CommitCalls++;
         if (pageCount > _log.Budget)
         {
-            _log.FailedCommits++;
             return false;
         }
         for (ulong i = 0; i < pageCount; i++)
@@ -36,7 +35,6 @@ public readonly struct RecordingBacking : IPageBacking
     public void Decommit(ulong virtualAddress, ulong pageCount)
     {
         Assert(MemConstants.IsAligned(virtualAddress, MemConstants.PageSize), "unaligned decommit");
-        _log.DecommitCalls++;
         for (ulong i = 0; i < pageCount; i++)
         {
             Assert(_log.Committed.Remove(virtualAddress + i * MemConstants.PageSize), "decommit of a page never committed");
@@ -57,7 +55,5 @@ public readonly struct RecordingBacking : IPageBacking
         public HashSet<ulong> Committed { get; } = new HashSet<ulong>();
         public ulong Budget { get; set; } = ulong.MaxValue / 2;
         public int CommitCalls { get; set; }
-        public int DecommitCalls { get; set; }
-        public int FailedCommits { get; set; }
     }
 }

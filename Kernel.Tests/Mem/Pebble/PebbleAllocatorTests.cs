@@ -20,8 +20,6 @@ public sealed unsafe class PebbleAllocatorTests
     private const ulong GiB = MemConstants.GiB;
     private const ulong PageSize = MemConstants.PageSize;
 
-    private static PebbleMachine<HostInterruptLock> Machine() => new(PhysicalMachine.ThreeZones(), default);
-
     [Fact]
     public void Headers_are_64_bytes_per_pebble_and_128_per_bucket()
     {
@@ -41,7 +39,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void A_default_allocation_is_64_byte_aligned_and_keeps_a_short_name_and_its_owner()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* p = machine.Allocate(100, name: "a-rather-long-pebble-name", owner: 7);
         Assert.True(p != null);
         Assert.Equal(0UL, (ulong)p % 64);
@@ -58,7 +56,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void A_hardware32_pebble_is_contiguous_cleared_and_below_4GiB_in_physical_memory()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         ulong size = 3 * PageSize + 100;
         byte* p = machine.Allocate(size, flags: PebbleFlags.Hardware32);
         Assert.True(p != null);
@@ -76,7 +74,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void A_hardware64_pebble_may_lie_above_4GiB()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* p = machine.Allocate(8 * KiB, flags: PebbleFlags.Hardware64);
         Assert.True(machine.Allocator.PhysicalAddress(p) >= 4 * GiB, "the frame allocator prefers the Normal zone");
     }
@@ -89,7 +87,7 @@ public sealed unsafe class PebbleAllocatorTests
     [InlineData(PebbleFlags.Physical | PebbleFlags.Below16MiB | PebbleFlags.Below4GiB | PebbleFlags.Anywhere, 16 * MiB)]
     public void Limited_pebbles_lie_below_their_limit_in_every_physical_byte(PebbleFlags flags, ulong limit)
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         for (int i = 0; i < 20; i++)
         {
             ulong size = (ulong)(i * 3001 + 1);
@@ -107,7 +105,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void Contiguous_pebble_larger_than_the_largest_buddy_block_is_one_frame_run()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         const ulong Size = 6 * MiB;
 
         byte* p = machine.Allocate(Size, MiB, flags: PebbleFlags.Physical);
@@ -145,7 +143,7 @@ public sealed unsafe class PebbleAllocatorTests
     [InlineData(PebbleFlags.Virtual)]
     public void Alignments_up_to_1MiB_hold_on_the_addresses_the_memory_is_used_at(PebbleFlags flags)
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         for (int shift = 6; shift <= 20; shift++)
         {
             ulong alignment = 1UL << shift;
@@ -169,7 +167,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void An_aligned_request_without_an_alignment_is_page_aligned()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* p = machine.Allocate(10, flags: PebbleFlags.Physical | PebbleFlags.Aligned);
         Assert.Equal(0UL, machine.Allocator.PhysicalAddress(p) % PageSize);
     }
@@ -180,7 +178,7 @@ public sealed unsafe class PebbleAllocatorTests
     [InlineData(128 * 1024, PebbleFlags.Hardware64)]
     public void Boundary_requests_never_cross_a_boundary_in_physical_memory(ulong boundary, PebbleFlags flags)
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         var random = new Random(1234);
         for (int i = 0; i < 60; i++)
         {
@@ -207,7 +205,7 @@ public sealed unsafe class PebbleAllocatorTests
     [InlineData(GiB - 512 * KiB, MiB, 0UL, PebbleFlags.Hardware64)]
     public void Impossible_requests_are_invalid_and_take_nothing(ulong size, ulong alignment, ulong boundary, PebbleFlags flags)
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         ulong before = machine.Frames.FreeFrames;
         Assert.Equal(PebbleStatus.InvalidRequest, machine.Allocator.TryAllocate(size, alignment, boundary, flags, "x", 0, out void* p));
         Assert.True(p == null);
@@ -219,7 +217,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void Pebbles_of_one_type_share_a_bucket_and_types_never_mix()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* a = machine.Allocate(100, flags: PebbleFlags.Hardware32);
         byte* b = machine.Allocate(100, flags: PebbleFlags.Hardware32);
         byte* c = machine.Allocate(100, flags: PebbleFlags.Hardware64);
@@ -233,7 +231,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void Free_merges_a_pebble_with_both_free_neighbours()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* a = machine.Allocate(100);
         byte* b = machine.Allocate(200);
         byte* c = machine.Allocate(300);
@@ -253,7 +251,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void A_bucket_that_becomes_empty_is_released_and_every_frame_comes_back()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* contiguous = machine.Allocate(10 * KiB, flags: PebbleFlags.Hardware32);
         byte* mapped = machine.Allocate(100 * KiB);
         Assert.Equal(2, machine.Allocator.BucketCount);
@@ -277,7 +275,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void A_persistent_bucket_survives_becoming_empty()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* p = machine.Allocate(100, flags: PebbleFlags.Hardware32 | PebbleFlags.Persistent);
         Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(p));
         Assert.Equal(1, machine.Allocator.BucketCount);
@@ -289,7 +287,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void Pointers_outside_every_bucket_are_foreign_and_change_nothing()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* p = machine.Allocate(100);
         byte* host = stackalloc byte[128];
         Assert.Equal(PebbleStatus.ForeignPointer, machine.Allocator.Free(host + 64));
@@ -304,7 +302,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void Interior_and_misaligned_pointers_are_invalid_and_change_nothing()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* p = machine.Allocate(1000);
         var before = machine.Pebbles();
         Assert.Equal(PebbleStatus.InvalidPointer, machine.Allocator.Free(p + 128));
@@ -317,7 +315,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void A_second_free_of_a_pebble_whose_header_survives_is_a_double_free()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* a = machine.Allocate(100);
         byte* b = machine.Allocate(100);
         byte* c = machine.Allocate(100);
@@ -332,7 +330,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void A_damaged_header_is_reported_as_corruption()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* a = machine.Allocate(100);
         byte* b = machine.Allocate(100);
         ((PebbleHeader*)(b - 64))->Magic = 0x12345678;
@@ -346,7 +344,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void Reallocate_shrinks_in_place_and_gives_the_tail_back()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* p = machine.Allocate(10 * KiB, flags: PebbleFlags.Hardware32);
         new Span<byte>(p, 100).Fill(0x5A);
         byte* q = (byte*)machine.Allocator.Reallocate(p, 100);
@@ -360,7 +358,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void Reallocate_within_the_capacity_stays_and_a_cleared_pebble_reads_zero_in_its_growth()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* p = machine.Allocate(65, flags: PebbleFlags.Clear);
         new Span<byte>(p, 128).Fill(0x77);
         byte* q = (byte*)machine.Allocator.Reallocate(p, 120);
@@ -372,7 +370,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void Reallocate_grows_by_moving_and_keeps_the_contents_name_and_owner()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* p = machine.Allocate(100, name: "grow", owner: 9);
         byte* blocker = machine.Allocate(100);
         new Span<byte>(p, 100).Fill(0x3C);
@@ -390,7 +388,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void Reallocate_of_null_allocates_and_to_zero_frees()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* p = (byte*)machine.Allocator.Reallocate(null, 50);
         Assert.True(p != null);
         Assert.True(machine.Allocator.Reallocate(p, 0) == null);
@@ -400,7 +398,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void FreeOwnedBy_frees_every_pebble_of_that_owner_only_and_releases_emptied_buckets()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         var mine = new ulong[30];
         for (int i = 0; i < mine.Length; i++)
         {
@@ -420,7 +418,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void The_dump_lists_buckets_and_pebbles_with_types_ranges_sizes_names_owners_and_states()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* dma = machine.Allocate(1000, flags: PebbleFlags.Physical | PebbleFlags.Below16MiB, name: "floppy", owner: 3);
         byte* plain = machine.Allocate(2000, name: "table", owner: 4);
         var buckets = machine.Buckets();
@@ -449,7 +447,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void Statistics_count_bytes_headers_and_operations()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* a = machine.Allocate(100);
         byte* keep = machine.Allocate(100);
         byte* b = machine.Allocate(1000, flags: PebbleFlags.Hardware32);
@@ -480,7 +478,7 @@ public sealed unsafe class PebbleAllocatorTests
     {
         foreach (PebbleFlags policy in new[] { PebbleFlags.None, PebbleFlags.BestFit })
         {
-            using var machine = Machine();
+            using var machine = PebbleMachine.ThreeZones();
             PebbleFlags flags = PebbleFlags.Physical | policy;
             byte* big = machine.Allocate(1000, flags: flags);
             byte* sep1 = machine.Allocate(64, flags: flags);
@@ -497,10 +495,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void Interrupts_are_off_while_a_lock_is_held_and_restored_after_every_operation()
     {
-        var log = new RecordingInterruptLock.Log();
-        using var machine = new PebbleMachine<RecordingInterruptLock>(PhysicalMachine.ThreeZones(), new RecordingInterruptLock(log));
-        log.IsBucketWord = machine.IsMachineAddress;
-        log.BucketCount = () => machine.Allocator.BucketCount;
+        using var machine = PebbleMachine.ThreeZonesRecordingLocks(out RecordingInterruptLock.Log log);
         var random = new Random(7);
         var live = new System.Collections.Generic.List<ulong>();
         for (int i = 0; i < 400; i++)
@@ -539,7 +534,7 @@ public sealed unsafe class PebbleAllocatorTests
     [Fact]
     public void Concurrent_tasks_allocating_and_freeing_keep_the_heap_consistent_and_leak_nothing()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         const int Tasks = 4;
         var failures = new int[Tasks];
         Parallel.For(0, Tasks, new ParallelOptions { MaxDegreeOfParallelism = Tasks }, task =>

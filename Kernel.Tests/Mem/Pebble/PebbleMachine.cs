@@ -10,6 +10,27 @@ using Kernel.Tests.Mem.Physical;
 
 namespace Kernel.Tests.Mem.Pebble;
 
+/// <summary>The pebble machines the tests share, all on <see cref="PhysicalMachine.ThreeZones"/>.</summary>
+public static class PebbleMachine
+{
+    /// <summary>A pebble allocator on RAM in all three zones, with the host's interrupt lock.</summary>
+    public static PebbleMachine<HostInterruptLock> ThreeZones() => new(PhysicalMachine.ThreeZones(), default);
+
+    /// <summary>
+    /// The same machine with locks that check the locking discipline into <paramref name="log"/>: bucket lock
+    /// words told apart by <see cref="PebbleMachine{TLock}.IsMachineAddress"/>, the bucket count read from the allocator.
+    /// </summary>
+    public static PebbleMachine<RecordingInterruptLock> ThreeZonesRecordingLocks(out RecordingInterruptLock.Log log)
+    {
+        var locks = new RecordingInterruptLock.Log();
+        var machine = new PebbleMachine<RecordingInterruptLock>(PhysicalMachine.ThreeZones(), new RecordingInterruptLock(locks));
+        locks.IsBucketWord = machine.IsMachineAddress;
+        locks.BucketCount = () => machine.Allocator.BucketCount;
+        log = locks;
+        return machine;
+    }
+}
+
 /// <summary>
 /// A pebble allocator on an emulated machine: the frame allocator of a <see cref="PhysicalMachine"/> (by
 /// default RAM in all three zones, up to 4 GiB + 8 MiB), the real mapper with its tables in emulated RAM, and a

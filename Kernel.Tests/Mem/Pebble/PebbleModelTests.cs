@@ -99,7 +99,7 @@ public sealed unsafe class PebbleModelTests
 
     private static bool Run(Op[] ops)
     {
-        using var machine = new PebbleMachine<HostInterruptLock>(PhysicalMachine.ThreeZones(), default);
+        using var machine = PebbleMachine.ThreeZones();
         var allocator = machine.Allocator;
         var live = new Dictionary<ulong, Live>();
         var freed = new List<ulong>();

@@ -20,12 +20,10 @@ public sealed unsafe class PebbleReferenceDefectTests
     private const ulong GiB = MemConstants.GiB;
     private const ulong PageSize = MemConstants.PageSize;
 
-    private static PebbleMachine<HostInterruptLock> Machine() => new(PhysicalMachine.ThreeZones(), default);
-
     [Fact]
     public void Growing_realloc_requests_with_the_original_request_flags_not_the_pebble_state_flags()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         const PebbleFlags Request = PebbleFlags.Physical | PebbleFlags.Below16MiB | PebbleFlags.Clear | PebbleFlags.Aligned;
         byte* p = machine.Allocate(100, 0, 64 * KiB, Request);
         byte* q = (byte*)machine.Allocator.Reallocate(p, 20 * KiB);
@@ -68,7 +66,7 @@ public sealed unsafe class PebbleReferenceDefectTests
     [Fact]
     public void Growing_realloc_copies_the_old_size_and_nothing_past_the_old_pebble()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* p = machine.Allocate(100, flags: PebbleFlags.Hardware32);
         byte* neighbour = machine.Allocate(8000, flags: PebbleFlags.Hardware32);
         new Span<byte>(p, 100).Fill(0xAB);
@@ -85,7 +83,7 @@ public sealed unsafe class PebbleReferenceDefectTests
     [Fact]
     public void Largest_free_counts_only_free_pebbles()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* big = machine.Allocate(40 * KiB, flags: PebbleFlags.Physical);
         BucketInfo bucket = machine.Buckets().Single();
         ulong free = 64 * KiB - 128 - (64 + 40 * KiB);
@@ -101,7 +99,7 @@ public sealed unsafe class PebbleReferenceDefectTests
     [Fact]
     public void A_double_free_of_a_pebble_merged_into_its_neighbour_is_detected()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* a = machine.Allocate(100);
         byte* b = machine.Allocate(100);
         byte* keep = machine.Allocate(100);
@@ -125,10 +123,7 @@ public sealed unsafe class PebbleReferenceDefectTests
     [Fact]
     public void Bucket_removal_happens_under_the_heap_lock()
     {
-        var log = new RecordingInterruptLock.Log();
-        using var machine = new PebbleMachine<RecordingInterruptLock>(PhysicalMachine.ThreeZones(), new RecordingInterruptLock(log));
-        log.IsBucketWord = machine.IsMachineAddress;
-        log.BucketCount = () => machine.Allocator.BucketCount;
+        using var machine = PebbleMachine.ThreeZonesRecordingLocks(out RecordingInterruptLock.Log log);
         byte* a = (byte*)machine.Allocator.Allocate(100, 0, 0, PebbleFlags.Hardware32, "a", 1);
         byte* b = (byte*)machine.Allocator.Allocate(100, 0, 0, PebbleFlags.None, "b", 1);
         byte* c = (byte*)machine.Allocator.Allocate(100, 0, 0, PebbleFlags.Hardware64, "c", 2);
@@ -148,7 +143,7 @@ public sealed unsafe class PebbleReferenceDefectTests
     [Fact]
     public void Address_limits_are_judged_on_physical_addresses_where_virtual_and_physical_differ()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* below4 = machine.Allocate(3000, flags: PebbleFlags.Hardware32);
         byte* below16 = machine.Allocate(3000, flags: PebbleFlags.Physical | PebbleFlags.Below16MiB);
         byte* anywhere = machine.Allocate(3000, flags: PebbleFlags.Hardware64);
@@ -168,7 +163,7 @@ public sealed unsafe class PebbleReferenceDefectTests
     [Fact]
     public void Alignment_physical_contiguity_and_the_hardware_presets_are_implemented()
     {
-        using var machine = Machine();
+        using var machine = PebbleMachine.ThreeZones();
         byte* p = machine.Allocate(3 * MemConstants.PageSize, MiB, 0, PebbleFlags.Hardware32);
         Assert.True(p != null);
         ulong physical = machine.Allocator.PhysicalAddress(p);

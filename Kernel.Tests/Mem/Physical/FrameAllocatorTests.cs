@@ -17,23 +17,6 @@ public sealed class FrameAllocatorTests
     private const ulong MaxBlockFrames = FrameAllocator<EmulatedRam.Accessor>.MaxBlockFrames;
     private const ulong MaxRunFrames = FrameAllocator<EmulatedRam.Accessor>.MaxRunFrames;
 
-    private const ulong BlockBase = PhysicalMachine.OneBlockBase;
-
-    private static PhysicalMachine OneBlock() => PhysicalMachine.OneBlock();
-
-    private static ulong[] FreeBlockCounts(FrameAllocator<EmulatedRam.Accessor> frames)
-    {
-        var counts = new ulong[Zone.Count * (MaxOrder + 1)];
-        for (int zone = 0; zone < Zone.Count; zone++)
-        {
-            for (int order = 0; order <= MaxOrder; order++)
-            {
-                counts[zone * (MaxOrder + 1) + order] = frames.FreeBlockCount((ZoneId)zone, order);
-            }
-        }
-        return counts;
-    }
-
     private static (ulong Free, ulong Dma, ulong Dma32, ulong Normal, ulong Rejected) Statistics(FrameAllocator<EmulatedRam.Accessor> frames)
         => (frames.FreeFrames, frames.GetZone(ZoneId.Dma).FreeFrames, frames.GetZone(ZoneId.Dma32).FreeFrames,
             frames.GetZone(ZoneId.Normal).FreeFrames, frames.RejectedFrees);
@@ -153,13 +136,13 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Single_frame_splits_the_only_block_down_to_order_zero()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
         Assert.Equal(1UL, frames.FreeBlockCount(ZoneId.Dma32, MaxOrder));
 
         Assert.True(frames.Allocate(out ulong frame));
 
-        Assert.Equal(BlockBase, frame);
+        Assert.Equal(PhysicalMachine.OneBlockBase, frame);
         for (int order = 0; order < MaxOrder; order++)
         {
             Assert.Equal(1UL, frames.FreeBlockCount(ZoneId.Dma32, order));
@@ -172,16 +155,16 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Single_frames_come_from_the_smallest_free_block()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
 
         frames.Allocate(out ulong first);
         frames.Allocate(out ulong second);
         frames.Allocate(out ulong third);
 
-        Assert.Equal(BlockBase, first);
-        Assert.Equal(BlockBase + PageSize, second);
-        Assert.Equal(BlockBase + 2 * PageSize, third);
+        Assert.Equal(PhysicalMachine.OneBlockBase, first);
+        Assert.Equal(PhysicalMachine.OneBlockBase + PageSize, second);
+        Assert.Equal(PhysicalMachine.OneBlockBase + 2 * PageSize, third);
         Assert.Equal(1UL, frames.FreeBlockCount(ZoneId.Dma32, 0));
         Assert.Equal(0UL, frames.FreeBlockCount(ZoneId.Dma32, 1));
     }
@@ -189,14 +172,14 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Freeing_the_only_frame_coalesces_everything_back_into_one_block()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
-        ulong[] before = FreeBlockCounts(frames);
+        ulong[] before = PhysicalMachine.FreeBlockCounts(frames);
         frames.Allocate(out ulong frame);
 
         Assert.Equal(FrameFreeStatus.Ok, frames.Free(frame));
 
-        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.Equal(before, PhysicalMachine.FreeBlockCounts(frames));
         Assert.Equal(1024UL, frames.FreeFrames);
         Assert.Equal(1024UL, frames.MeasureLargestFreeRun(ZoneId.Dma32));
         Assert.True(frames.VerifyFrameStates());
@@ -205,7 +188,7 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Buddies_coalesce_only_once_both_are_free()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
         frames.Allocate(out ulong first);
         frames.Allocate(out ulong second);
@@ -226,7 +209,7 @@ public sealed class FrameAllocatorTests
     public void Largest_free_run_counts_adjacent_blocks_that_are_not_buddies()
     {
         // Free frames 20 MiB + 8 KiB .. + 40 KiB: blocks of 2, 4 and 2 frames, none of them buddies.
-        using PhysicalMachine machine = PhysicalMachine.WithUsable((16 * MiB, 16 * KiB), (BlockBase + 8 * KiB, 32 * KiB));
+        using PhysicalMachine machine = PhysicalMachine.WithUsable((16 * MiB, 16 * KiB), (PhysicalMachine.OneBlockBase + 8 * KiB, 32 * KiB));
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
 
         Assert.Equal(4UL, frames.GetZone(ZoneId.Dma32).LargestFreeBlockFrames);
@@ -311,26 +294,26 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Run_of_three_frames_returns_the_unused_fourth_to_the_free_lists()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
 
         Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(3, out ulong run));
         frames.Allocate(out ulong next);
 
-        Assert.Equal(BlockBase, run);
-        Assert.Equal(BlockBase + 3 * PageSize, next);
+        Assert.Equal(PhysicalMachine.OneBlockBase, run);
+        Assert.Equal(PhysicalMachine.OneBlockBase + 3 * PageSize, next);
         Assert.Equal(1020UL, frames.FreeFrames);
     }
 
     [Fact]
     public void Run_of_the_largest_block_takes_it_whole()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
 
         Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(1024, out ulong run));
 
-        Assert.Equal(BlockBase, run);
+        Assert.Equal(PhysicalMachine.OneBlockBase, run);
         Assert.Equal(0UL, frames.FreeFrames);
         Assert.Equal(FrameAllocationStatus.OutOfMemory, frames.AllocateRun(1, out _));
         Assert.Equal(FrameFreeStatus.Ok, frames.FreeRun(run, 1024));
@@ -340,20 +323,20 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Run_start_honours_the_alignment()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
         frames.Allocate(out _);
 
         Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(2, 64 * KiB, 0, NoLimit, 0, out ulong run));
 
-        Assert.Equal(BlockBase + 64 * KiB, run);
+        Assert.Equal(PhysicalMachine.OneBlockBase + 64 * KiB, run);
         Assert.True(frames.VerifyFreeLists());
     }
 
     [Fact]
     public void Run_lies_between_low_and_high()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
 
         Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(4, PageSize, 21 * MiB + 4 * KiB, 22 * MiB, 0, out ulong run));
@@ -366,7 +349,7 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Run_may_end_exactly_at_high()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
 
         Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(4, PageSize, 21 * MiB - 16 * KiB, 21 * MiB, 0, out ulong run));
@@ -377,7 +360,7 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Run_that_would_reach_past_high_is_refused()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
 
         Assert.Equal(FrameAllocationStatus.OutOfMemory, frames.AllocateRun(4, PageSize, 22 * MiB - 8 * KiB, 22 * MiB, 0, out _));
@@ -389,13 +372,13 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Run_does_not_cross_the_boundary()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
 
         // From low, 16 frames would cross 20 MiB + 64 KiB; the first start that does not is that boundary.
-        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(16, PageSize, BlockBase + 60 * KiB, NoLimit, 64 * KiB, out ulong run));
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(16, PageSize, PhysicalMachine.OneBlockBase + 60 * KiB, NoLimit, 64 * KiB, out ulong run));
 
-        Assert.Equal(BlockBase + 64 * KiB, run);
+        Assert.Equal(PhysicalMachine.OneBlockBase + 64 * KiB, run);
     }
 
     [Fact]
@@ -421,17 +404,17 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Run_that_fits_nowhere_is_out_of_memory_and_changes_nothing()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
         frames.Allocate(out _);
-        ulong[] before = FreeBlockCounts(frames);
+        ulong[] before = PhysicalMachine.FreeBlockCounts(frames);
 
         Assert.Equal(FrameAllocationStatus.OutOfMemory, frames.AllocateRun(1, PageSize, 0, 16 * MiB, 0, out ulong run));
         Assert.Equal(FrameAllocationStatus.OutOfMemory, frames.AllocateRun(1024, out _));
         Assert.Equal(FrameAllocationStatus.OutOfMemory, frames.AllocateRun(1, ZoneId.Dma, out _));
 
         Assert.Equal(0UL, run);
-        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.Equal(before, PhysicalMachine.FreeBlockCounts(frames));
         Assert.Equal(1023UL, frames.FreeFrames);
     }
 
@@ -445,7 +428,7 @@ public sealed class FrameAllocatorTests
     [InlineData(1UL, PageSize, 32 * MiB, 16 * MiB, 0UL)]
     public void Impossible_run_request_is_invalid_and_changes_nothing(ulong frameCount, ulong alignment, ulong low, ulong high, ulong boundary)
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
 
         Assert.Equal(FrameAllocationStatus.InvalidRequest, frames.AllocateRun(frameCount, alignment, low, high, boundary, out ulong run));
@@ -457,23 +440,23 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Freeing_a_run_frees_all_its_frames_and_coalesces()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
-        ulong[] before = FreeBlockCounts(frames);
+        ulong[] before = PhysicalMachine.FreeBlockCounts(frames);
         frames.AllocateRun(5, out ulong first);
         frames.AllocateRun(100, out ulong second);
 
         Assert.Equal(FrameFreeStatus.Ok, frames.FreeRun(first, 5));
         Assert.Equal(FrameFreeStatus.Ok, frames.FreeRun(second, 100));
 
-        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.Equal(before, PhysicalMachine.FreeBlockCounts(frames));
         Assert.True(frames.VerifyFrameStates());
     }
 
     [Fact]
     public void Frames_of_a_run_may_be_freed_one_by_one()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
         frames.AllocateRun(7, out ulong run);
 
@@ -492,7 +475,7 @@ public sealed class FrameAllocatorTests
     /// 4-7 and 8-9 of the 4 MiB block at 20 MiB), no two of them buddies. The mem_map for 16 MiB to there
     /// (1034 frames, 12 KiB) fills the range at 16 MiB.
     /// </summary>
-    private static PhysicalMachine ThreeNonBuddyBlocks() => PhysicalMachine.WithUsable((16 * MiB, 12 * KiB), (BlockBase + 8 * KiB, 32 * KiB));
+    private static PhysicalMachine ThreeNonBuddyBlocks() => PhysicalMachine.WithUsable((16 * MiB, 12 * KiB), (PhysicalMachine.OneBlockBase + 8 * KiB, 32 * KiB));
 
     [Fact]
     public void Run_of_8MiB_aligned_to_2MiB_spans_several_largest_blocks()
@@ -536,7 +519,7 @@ public sealed class FrameAllocatorTests
         Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(6, out ulong run));
 
         // Frames 2-7: the whole 2-frame and 4-frame blocks; the last block stays as it was.
-        Assert.Equal(BlockBase + 8 * KiB, run);
+        Assert.Equal(PhysicalMachine.OneBlockBase + 8 * KiB, run);
         Assert.Equal(2UL, frames.FreeFrames);
         Assert.Equal(1UL, frames.FreeBlockCount(ZoneId.Dma32, 1));
         Assert.Equal(0UL, frames.FreeBlockCount(ZoneId.Dma32, 2));
@@ -551,9 +534,9 @@ public sealed class FrameAllocatorTests
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
 
         // Only frames 3-6 lie in the window: the end of the 2-frame block and most of the 4-frame one.
-        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(4, PageSize, BlockBase + 12 * KiB, BlockBase + 28 * KiB, 0, out ulong run));
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(4, PageSize, PhysicalMachine.OneBlockBase + 12 * KiB, PhysicalMachine.OneBlockBase + 28 * KiB, 0, out ulong run));
 
-        Assert.Equal(BlockBase + 12 * KiB, run);
+        Assert.Equal(PhysicalMachine.OneBlockBase + 12 * KiB, run);
         // Frames 2 and 7 go back as single frames; frames 8-9 stay a 2-frame block.
         Assert.Equal(2UL, frames.FreeBlockCount(ZoneId.Dma32, 0));
         Assert.Equal(1UL, frames.FreeBlockCount(ZoneId.Dma32, 1));
@@ -568,12 +551,12 @@ public sealed class FrameAllocatorTests
     {
         using PhysicalMachine machine = ThreeNonBuddyBlocks();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
-        ulong[] before = FreeBlockCounts(frames);
-        frames.AllocateRun(4, PageSize, BlockBase + 12 * KiB, BlockBase + 28 * KiB, 0, out ulong run);
+        ulong[] before = PhysicalMachine.FreeBlockCounts(frames);
+        frames.AllocateRun(4, PageSize, PhysicalMachine.OneBlockBase + 12 * KiB, PhysicalMachine.OneBlockBase + 28 * KiB, 0, out ulong run);
 
         Assert.Equal(FrameFreeStatus.Ok, frames.FreeRun(run, 4));
 
-        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.Equal(before, PhysicalMachine.FreeBlockCounts(frames));
         Assert.Equal(8UL, frames.MeasureLargestFreeRun(ZoneId.Dma32));
         Assert.True(frames.VerifyFrameStates());
     }
@@ -583,15 +566,15 @@ public sealed class FrameAllocatorTests
     {
         using PhysicalMachine machine = ThreeNonBuddyBlocks();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
-        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(1, PageSize, BlockBase + 24 * KiB, BlockBase + 28 * KiB, 0, out ulong busy));
+        Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(1, PageSize, PhysicalMachine.OneBlockBase + 24 * KiB, PhysicalMachine.OneBlockBase + 28 * KiB, 0, out ulong busy));
 
         // Frames 2-5 and 7-9 are free, frame 6 is not: no 5 consecutive free frames remain.
         Assert.Equal(FrameAllocationStatus.OutOfMemory, frames.AllocateRun(5, out ulong run));
         Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(4, out ulong shorter));
 
-        Assert.Equal(BlockBase + 24 * KiB, busy);
+        Assert.Equal(PhysicalMachine.OneBlockBase + 24 * KiB, busy);
         Assert.Equal(0UL, run);
-        Assert.Equal(BlockBase + 8 * KiB, shorter);
+        Assert.Equal(PhysicalMachine.OneBlockBase + 8 * KiB, shorter);
         Assert.True(frames.VerifyFrameStates());
     }
 
@@ -668,14 +651,14 @@ public sealed class FrameAllocatorTests
     {
         using PhysicalMachine machine = PhysicalMachine.Small();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
-        ulong[] before = FreeBlockCounts(frames);
+        ulong[] before = PhysicalMachine.FreeBlockCounts(frames);
         ulong largestRun = frames.MeasureLargestFreeRun(ZoneId.Dma32);
         frames.AllocateRun(2 * MaxBlockFrames + 3, 2 * MiB, 0, NoLimit, 0, out ulong run);
-        Assert.NotEqual(before, FreeBlockCounts(frames));
+        Assert.NotEqual(before, PhysicalMachine.FreeBlockCounts(frames));
 
         Assert.Equal(FrameFreeStatus.Ok, frames.FreeRun(run, 2 * MaxBlockFrames + 3));
 
-        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.Equal(before, PhysicalMachine.FreeBlockCounts(frames));
         Assert.Equal(largestRun, frames.MeasureLargestFreeRun(ZoneId.Dma32));
         Assert.Equal(MaxBlockFrames, frames.GetZone(ZoneId.Dma32).LargestFreeBlockFrames);
         Assert.True(frames.VerifyFrameStates());
@@ -688,7 +671,7 @@ public sealed class FrameAllocatorTests
     {
         using PhysicalMachine machine = PhysicalMachine.Small();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
-        ulong[] before = FreeBlockCounts(frames);
+        ulong[] before = PhysicalMachine.FreeBlockCounts(frames);
         ulong largestRun = frames.MeasureLargestFreeRun(ZoneId.Dma32);
         const ulong Count = 2 * MaxBlockFrames + 3;
         frames.AllocateRun(Count, 2 * MiB, 0, NoLimit, 0, out ulong run);
@@ -699,7 +682,7 @@ public sealed class FrameAllocatorTests
             Assert.Equal(FrameFreeStatus.Ok, frames.Free(run + frame * PageSize));
         }
 
-        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.Equal(before, PhysicalMachine.FreeBlockCounts(frames));
         Assert.Equal(largestRun, frames.MeasureLargestFreeRun(ZoneId.Dma32));
         Assert.True(frames.VerifyFrameStates());
     }
@@ -709,7 +692,7 @@ public sealed class FrameAllocatorTests
     {
         using PhysicalMachine machine = ThreeNonBuddyBlocks();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
-        ulong[] before = FreeBlockCounts(frames);
+        ulong[] before = PhysicalMachine.FreeBlockCounts(frames);
         frames.AllocateRun(6, out ulong run);
 
         foreach (ulong frame in new ulong[] { 3, 0, 5, 1, 4, 2 })
@@ -717,7 +700,7 @@ public sealed class FrameAllocatorTests
             Assert.Equal(FrameFreeStatus.Ok, frames.Free(run + frame * PageSize));
         }
 
-        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.Equal(before, PhysicalMachine.FreeBlockCounts(frames));
         Assert.True(frames.VerifyFrameStates());
     }
 
@@ -726,17 +709,17 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Double_free_is_reported_counted_and_changes_nothing()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
         frames.Allocate(out ulong keep);
         frames.Allocate(out ulong frame);
         frames.Free(frame);
-        ulong[] before = FreeBlockCounts(frames);
+        ulong[] before = PhysicalMachine.FreeBlockCounts(frames);
         var statistics = Statistics(frames);
 
         Assert.Equal(FrameFreeStatus.AlreadyFree, frames.Free(frame));
 
-        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.Equal(before, PhysicalMachine.FreeBlockCounts(frames));
         Assert.Equal(statistics with { Rejected = 1 }, Statistics(frames));
         Assert.Equal(1UL, frames.RejectedFreeCount(FrameFreeStatus.AlreadyFree));
         Assert.Equal(frame, frames.LastRejectedFree);
@@ -746,7 +729,7 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Double_free_is_detected_after_the_frame_merged_into_a_larger_block()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
         frames.Allocate(out ulong first);
         frames.Allocate(out ulong second);
@@ -764,10 +747,10 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Free_of_a_frame_never_handed_out_is_reported()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
 
-        Assert.Equal(FrameFreeStatus.AlreadyFree, frames.Free(BlockBase + 1 * MiB));
+        Assert.Equal(FrameFreeStatus.AlreadyFree, frames.Free(PhysicalMachine.OneBlockBase + 1 * MiB));
 
         Assert.Equal(1024UL, frames.FreeFrames);
         Assert.Equal(1UL, frames.RejectedFrees);
@@ -776,7 +759,7 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Free_of_reserved_memory_or_the_metadata_is_reported_as_not_managed()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
 
         Assert.Equal(FrameFreeStatus.NotManaged, frames.Free(18 * MiB));
@@ -794,7 +777,7 @@ public sealed class FrameAllocatorTests
     [InlineData(64 * GiB)]
     public void Free_outside_managed_memory_is_reported(ulong address)
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
 
         Assert.Equal(FrameFreeStatus.OutsideManagedRange, frames.Free(address));
@@ -806,7 +789,7 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Run_reaching_past_managed_memory_is_reported()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
         frames.AllocateRun(1024, out ulong run);
 
@@ -819,7 +802,7 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Misaligned_free_is_reported()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
         frames.Allocate(out ulong frame);
 
@@ -832,7 +815,7 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Empty_run_free_is_reported()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
         frames.Allocate(out ulong frame);
 
@@ -844,7 +827,7 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Run_free_with_one_free_frame_in_it_frees_none_of_them()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
         frames.AllocateRun(4, out ulong run);
         frames.Free(run + 2 * PageSize);
@@ -862,11 +845,11 @@ public sealed class FrameAllocatorTests
     [Fact]
     public void Allocator_serves_as_a_frame_source()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
 
         ulong frame = TakeAndReturnTwice(machine.Frames);
 
-        Assert.Equal(BlockBase, frame);
+        Assert.Equal(PhysicalMachine.OneBlockBase, frame);
         Assert.Equal(1024UL, machine.Frames.FreeFrames);
         Assert.Equal(1UL, machine.Frames.RejectedFrees);
     }

@@ -17,14 +17,10 @@ public sealed class FrameTagTests
     private const ulong PageSize = MemConstants.PageSize;
     private const int MaxOrder = FrameAllocator<EmulatedRam.Accessor>.MaxOrder;
 
-    private const ulong BlockBase = PhysicalMachine.OneBlockBase;
-
-    private static PhysicalMachine OneBlock() => PhysicalMachine.OneBlock();
-
     [Fact]
     public void A_tag_set_on_an_allocated_frame_reads_back_from_any_address_in_the_frame()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
         Assert.True(frames.Allocate(out ulong frame));
 
@@ -39,7 +35,7 @@ public sealed class FrameTagTests
     [Fact]
     public void A_newly_allocated_frame_carries_no_tag()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
         Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(3, out ulong run));
 
@@ -53,7 +49,7 @@ public sealed class FrameTagTests
     [Fact]
     public void Freeing_a_frame_erases_its_tag_so_its_next_owner_finds_none()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
         Assert.True(frames.Allocate(out ulong frame));
         Assert.True(frames.TrySetFrameTag(frame, FrameTag.Mask));
@@ -72,19 +68,19 @@ public sealed class FrameTagTests
     [Fact]
     public void Tags_are_refused_for_free_frames()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
-        ulong[] before = FreeBlockCounts(frames);
+        ulong[] before = PhysicalMachine.FreeBlockCounts(frames);
 
         // The head of the free 4 MiB block (whose links the tag would overwrite) and a frame inside it.
-        foreach (ulong free in new[] { BlockBase, BlockBase + 5 * PageSize })
+        foreach (ulong free in new[] { PhysicalMachine.OneBlockBase, PhysicalMachine.OneBlockBase + 5 * PageSize })
         {
             Assert.False(frames.TrySetFrameTag(free, 1));
             Assert.False(frames.TryGetFrameTag(free, out ulong tag));
             Assert.Equal(0UL, tag);
         }
 
-        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.Equal(before, PhysicalMachine.FreeBlockCounts(frames));
         Assert.True(frames.VerifyFreeLists());
         Assert.True(frames.VerifyFrameStates());
     }
@@ -92,7 +88,7 @@ public sealed class FrameTagTests
     [Fact]
     public void Tags_are_refused_for_frames_the_allocator_does_not_manage()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
 
         // The mem_map itself, the hole between the regions, below and above the managed range.
@@ -108,7 +104,7 @@ public sealed class FrameTagTests
     [Fact]
     public void A_tag_wider_than_56_bits_is_refused_and_the_old_tag_kept()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
         Assert.True(frames.Allocate(out ulong frame));
         Assert.True(frames.TrySetFrameTag(frame, 42));
@@ -124,7 +120,7 @@ public sealed class FrameTagTests
     [Fact]
     public void Tags_of_live_frames_survive_their_neighbours_being_freed_and_coalesced()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
         Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(16, out ulong run));
         for (ulong i = 0; i < 16; i++)
@@ -159,7 +155,7 @@ public sealed class FrameTagTests
     public void A_run_freed_with_tags_leaves_no_tag_behind_in_the_coalesced_block()
     {
         const ulong RunFrames = 512;
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
         Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(RunFrames, out ulong run));
         for (ulong i = 0; i < RunFrames; i++)
@@ -180,7 +176,7 @@ public sealed class FrameTagTests
         const ulong RunFrames = 3 * (1UL << MaxOrder) + 5;
         using PhysicalMachine machine = PhysicalMachine.Small();
         FrameAllocator<EmulatedRam.Accessor> frames = machine.Frames;
-        ulong[] before = FreeBlockCounts(frames);
+        ulong[] before = PhysicalMachine.FreeBlockCounts(frames);
         Assert.Equal(FrameAllocationStatus.Ok, frames.AllocateRun(RunFrames, out ulong run));
         for (ulong i = 0; i < RunFrames; i++)
         {
@@ -202,7 +198,7 @@ public sealed class FrameTagTests
         Assert.Equal(FrameFreeStatus.Ok, frames.FreeRun(run + (PageSize << MaxOrder), RunFrames - (1UL << MaxOrder)));
 
         Assert.False(frames.TryGetFrameTag(run + (RunFrames - 1) * PageSize, out _));
-        Assert.Equal(before, FreeBlockCounts(frames));
+        Assert.Equal(before, PhysicalMachine.FreeBlockCounts(frames));
         Assert.True(frames.VerifyFrameStates());
     }
 
@@ -226,7 +222,7 @@ public sealed class FrameTagTests
     [Fact]
     public void The_frame_source_seam_carries_tags()
     {
-        using PhysicalMachine machine = OneBlock();
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
 
         (bool set, ulong tag, bool afterFree) = TagThroughTheSeam(machine.Frames);
 
@@ -245,16 +241,4 @@ public sealed class FrameTagTests
         return (set, tag, source.TryGetFrameTag(frame, out _));
     }
 
-    private static ulong[] FreeBlockCounts(FrameAllocator<EmulatedRam.Accessor> frames)
-    {
-        var counts = new ulong[Zone.Count * (MaxOrder + 1)];
-        for (int zone = 0; zone < Zone.Count; zone++)
-        {
-            for (int order = 0; order <= MaxOrder; order++)
-            {
-                counts[zone * (MaxOrder + 1) + order] = frames.FreeBlockCount((ZoneId)zone, order);
-            }
-        }
-        return counts;
-    }
 }

@@ -109,10 +109,20 @@ public sealed class PhysicalMachine : IDisposable
 
     public void Dispose() => Ram.Dispose();
 
-    /// <summary>Whether the frame at <paramref name="physical"/> is one the allocator hands out, judged from the map alone.</summary>
-    public bool IsUsableFrame(ulong physical)
-        => Map.TryGetKind(physical, out MemoryRegionKind kind) && kind == MemoryRegionKind.Usable
-            && physical >= Frames.ManagedBase && physical < Frames.ManagedEnd;
+    /// <summary>The allocator's free-block count for every zone and order, zone-major: a snapshot to compare.</summary>
+    public static ulong[] FreeBlockCounts(FrameAllocator<EmulatedRam.Accessor> frames)
+    {
+        const int MaxOrder = FrameAllocator<EmulatedRam.Accessor>.MaxOrder;
+        var counts = new ulong[Zone.Count * (MaxOrder + 1)];
+        for (int zone = 0; zone < Zone.Count; zone++)
+        {
+            for (int order = 0; order <= MaxOrder; order++)
+            {
+                counts[zone * (MaxOrder + 1) + order] = frames.FreeBlockCount((ZoneId)zone, order);
+            }
+        }
+        return counts;
+    }
 
     private static void Reserve(MemoryMap map, ulong @base, ulong length, MemoryRegionKind kind)
         => Assert.Equal(MemoryMapStatus.Ok, map.Reserve(@base, length, kind));
