@@ -8,11 +8,11 @@ namespace Kernel.Bench.Machine;
 /// </summary>
 internal readonly struct NullTlb : ITlb
 {
-    public void Invalidate(ulong virtualAddress)
+    public void Invalidate(ulong rootTable, ulong virtualAddress)
     {
     }
 
-    public void InvalidateAll()
+    public void InvalidateAll(ulong rootTable)
     {
     }
 }

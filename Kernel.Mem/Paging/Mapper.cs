@@ -209,7 +209,7 @@ public sealed unsafe class Mapper<TMem, TTlb>
         }
         if (updated != current || granted)
         {
-            _tlb.Invalidate(virtualAddress);
+            _tlb.Invalidate(_root, virtualAddress);
         }
         return PagingStatus.Success;
     }
@@ -447,6 +447,64 @@ public sealed unsafe class Mapper<TMem, TTlb>
         return PagingStatus.Success;
     }
 
+    /// <summary>
+    /// Tears down the lower half (user space) of this address space: every present 4 KiB leaf's frame goes to
+    /// <paramref name="leafFrames"/>, every page table below the root to this mapper's frame source, and
+    /// every lower-half root entry is cleared; reservations simply vanish with their tables. The upper half
+    /// is untouched. Large leaves are unmapped but their frames are not freed (they were never single frames
+    /// of a source); they are counted in <paramref name="largeLeaves"/>. The caller guarantees that no CPU
+    /// runs on this address space (its CR3 holds another root), so one full invalidation request at the end
+    /// is all the TLB work there is.
+    /// </summary>
+    public void ReleaseLowerHalf(IFrameSource leafFrames, out ulong leavesFreed, out ulong tablesFreed, out ulong largeLeaves)
+    {
+        leavesFreed = 0;
+        tablesFreed = 0;
+        largeLeaves = 0;
+        ulong* root = TableAt(_root);
+        for (int i = 0; i < VirtualAddressLayout.FirstUpperHalfPml4Index; i++)
+        {
+            ulong entry = root[i];
+            if ((entry & PageTableEntry.PresentBit) == 0)
+            {
+                root[i] = 0;
+                continue;
+            }
+            ReleaseTable(entry & PageTableEntry.AddressMask, RootLevel - 1, leafFrames, ref leavesFreed, ref tablesFreed, ref largeLeaves);
+            root[i] = 0;
+        }
+        _tlb.InvalidateAll(_root);
+    }
+
+    /// <summary>Frees the table at <paramref name="table"/> of <paramref name="level"/> and everything below it.</summary>
+    private void ReleaseTable(ulong table, int level, IFrameSource leafFrames, ref ulong leaves, ref ulong tables, ref ulong large)
+    {
+        ulong* entries = TableAt(table);
+        for (int i = 0; i < VirtualAddressLayout.EntriesPerTable; i++)
+        {
+            ulong entry = entries[i];
+            if ((entry & PageTableEntry.PresentBit) == 0)
+            {
+                continue;
+            }
+            if (level == LeafTableLevel)
+            {
+                leafFrames.FreeFrame(entry & PageTableEntry.AddressMask);
+                leaves++;
+            }
+            else if (IsLeaf(entry, level))
+            {
+                large++;
+            }
+            else
+            {
+                ReleaseTable(entry & PageTableEntry.AddressMask, level - 1, leafFrames, ref leaves, ref tables, ref large);
+            }
+        }
+        _frames.FreeFrame(table);
+        tables++;
+    }
+
     private PagingStatus MapChecked(ulong virtualAddress, ulong physicalAddress, PageFlags flags, PageSize size, bool grantUser)
     {
         int leaf = (int)size;
@@ -572,7 +630,7 @@ public sealed unsafe class Mapper<TMem, TTlb>
             *slots[leafLevel] = leafEntry;
             if (granted)
             {
-                _tlb.Invalidate(virtualAddress);
+                _tlb.Invalidate(_root, virtualAddress);
             }
             return PagingStatus.Success;
         }
@@ -603,7 +661,7 @@ public sealed unsafe class Mapper<TMem, TTlb>
         *slots[missingLevel] = PageTableEntry.Table(frames[0], user).Value;
         if (grantedAbove)
         {
-            _tlb.Invalidate(virtualAddress);
+            _tlb.Invalidate(_root, virtualAddress);
         }
         return PagingStatus.Success;
     }
@@ -647,7 +705,7 @@ public sealed unsafe class Mapper<TMem, TTlb>
         if (granted)
         {
             // INVLPG of any address flushes every paging-structure cache entry (Intel SDM Vol. 3A, 4.10.4.1).
-            _tlb.Invalidate(virtualAddress);
+            _tlb.Invalidate(_root, virtualAddress);
         }
     }
 
@@ -676,7 +734,7 @@ public sealed unsafe class Mapper<TMem, TTlb>
         }
         if (mustInvalidate || count > 0)
         {
-            _tlb.Invalidate(virtualAddress);
+            _tlb.Invalidate(_root, virtualAddress);
         }
         for (int i = 0; i < count; i++)
         {

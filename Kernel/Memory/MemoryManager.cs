@@ -92,7 +92,7 @@ namespace Kernel.Memory
             MapKernelImage();
 
             Cpu.WriteCr4(Cpu.ReadCr4() | (CpuFeatures.HasGlobalPages ? Cr4GlobalPages : 0));
-            Cpu.WriteCr3(root);
+            KernelTlb.Activate(root);
             PhysicalMemory.UseDirectMap();
             s_frameSource.HighestZone = ZoneId.Normal;
             EnableSupervisorProtections();

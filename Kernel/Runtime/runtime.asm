@@ -1,5 +1,7 @@
 ; Runtime pieces that must be assembly: a write barrier the JIT expects to clobber almost nothing, the
-; interface-dispatch entry that must preserve every argument register, and data symbols ilc references.
+; interface-dispatch entry that must preserve every argument register, data symbols ilc references, the
+; stack probe and the memory primitives. Like the rest of Kernel/Runtime, this file is assembled into the
+; kernel and into every user program.
 bits 64
 section .text
 
@@ -61,24 +63,6 @@ global __security_cookie, RhpTrapThreads
 align 8
 __security_cookie: dq 0x2B992DDFA23249D6
 RhpTrapThreads: dd 0
-
-; The early object heap that serves `new` until the kernel heap runs on its own frames. Boot uses about
-; 50 KiB of it (the memory map, zone and CPU tables, the symbol index); it is never freed, so it is sized
-; with a margin rather than generously: it is part of the image and costs RAM on every machine.
-EARLY_HEAP_SIZE equ 512 * 1024
-section .bss
-align 4096
-early_heap: resb EARLY_HEAP_SIZE
-early_heap_end:
-
-section .text
-global KernelEarlyHeapStart, KernelEarlyHeapEnd
-KernelEarlyHeapStart:
-    lea rax, [rel early_heap]
-    ret
-KernelEarlyHeapEnd:
-    lea rax, [rel early_heap_end]
-    ret
 
 ; RhpStackProbe: ilc calls this for frames larger than a page with rax = the lowest address the frame will
 ; use; touching each page in order turns a stack overflow into a guard-page fault, not silent corruption.

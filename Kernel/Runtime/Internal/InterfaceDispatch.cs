@@ -65,7 +65,7 @@ namespace Internal.Runtime
             nint target = FindImplementation(type, interfaceType, slot);
             if (target == 0)
             {
-                Kernel.Panic.Fail("interface method not implemented (missing dispatch map entry)");
+                RuntimeHost.FailFast("interface method not implemented (missing dispatch map entry)");
             }
             if (entry != null)
             {
@@ -83,7 +83,7 @@ namespace Internal.Runtime
         {
             if (s_cache == null)
             {
-                s_cache = (CacheEntry*)Kernel.Memory.ObjectAllocator.AllocateZeroed((nuint)(CacheSize * sizeof(CacheEntry)));
+                s_cache = (CacheEntry*)RuntimeHost.AllocateZeroed((nuint)(CacheSize * sizeof(CacheEntry)));
                 if (s_cache == null)
                 {
                     return null;
@@ -108,7 +108,7 @@ namespace Internal.Runtime
                 nint address = (nint)(&cell->Cache) + (int)cache;
                 return (MethodTable*)(address & ~CacheTagMask);
             }
-            Kernel.Panic.Fail("interface dispatch cell in an unknown state");
+            RuntimeHost.FailFast("interface dispatch cell in an unknown state");
             return null;
         }
 

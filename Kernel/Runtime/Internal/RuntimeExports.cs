@@ -1,7 +1,6 @@
 using System;
 using System.Runtime;
 using System.Runtime.CompilerServices;
-using Kernel.Memory;
 
 namespace System.Runtime
 {
@@ -9,8 +8,8 @@ namespace System.Runtime
 
     /// <summary>
     /// The helpers ilc's generated code links against by symbol name: allocation (where <c>new</c> meets the
-    /// kernel heap), write barriers (plain stores: there is no GC), GC transitions (no-ops), boxing, memory
-    /// primitives and the fatal paths.
+    /// heap of the world the corlib runs in, see <see cref="RuntimeHost"/>), write barriers (plain stores:
+    /// there is no GC), GC transitions (no-ops), boxing, memory primitives and the fatal paths.
     /// </summary>
     internal static unsafe class RuntimeExports
     {
@@ -53,7 +52,7 @@ namespace System.Runtime
 
         internal static object AllocateObject(MethodTable* type)
         {
-            byte* memory = (byte*)ObjectAllocator.AllocateZeroed(type->BaseSize);
+            byte* memory = (byte*)RuntimeHost.AllocateZeroed(type->BaseSize);
             *(MethodTable**)memory = type;
             nint address = (nint)memory;
             return Unsafe.As<nint, object>(ref address);
@@ -67,7 +66,7 @@ namespace System.Runtime
             }
             ulong size = type->BaseSize + (ulong)length * type->ComponentSize;
             size = (size + 7) & ~7UL;
-            byte* memory = (byte*)ObjectAllocator.AllocateZeroed((nuint)size);
+            byte* memory = (byte*)RuntimeHost.AllocateZeroed((nuint)size);
             *(MethodTable**)memory = type;
             *(int*)(memory + 8) = length;
             nint address = (nint)memory;
@@ -136,19 +135,19 @@ namespace System.Runtime
         [RuntimeExport("RhpFallbackFailFast")]
         internal static void RhpFallbackFailFast()
         {
-            Kernel.Panic.Fail("runtime fail-fast");
+            RuntimeHost.FailFast("runtime fail-fast");
         }
 
         [RuntimeExport("RhpThrowEx")]
         internal static void RhpThrowEx(object exception)
         {
-            Kernel.Panic.Throw(exception);
+            RuntimeHost.Throw(exception);
         }
 
         [RuntimeExport("RhpRethrow")]
         internal static void RhpRethrow()
         {
-            Kernel.Panic.Fail("rethrow without an unwinder");
+            RuntimeHost.FailFast("rethrow without an unwinder");
         }
 
         [RuntimeExport("RhBox")]

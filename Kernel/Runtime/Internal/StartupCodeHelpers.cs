@@ -34,7 +34,7 @@ namespace Internal.Runtime
                 byte* header = (byte*)*module;
                 if (*(uint*)header != ReadyToRunSignature)
                 {
-                    Kernel.Panic.Fail("module has no ReadyToRun header");
+                    RuntimeHost.FailFast("module has no ReadyToRun header");
                 }
                 InitializeGcStatics(header);
                 RunFunctionList(header, EagerClassConstructors);

@@ -49,12 +49,12 @@ namespace System
 
         private void InitializeClosedInstanceToInterface(object firstParameter, nint dispatchCell)
         {
-            Kernel.Panic.Fail("delegates to interface methods are not supported");
+            Internal.Runtime.RuntimeHost.FailFast("delegates to interface methods are not supported");
         }
 
         private void InitializeClosedInstanceWithGVMResolution(object firstParameter, nint functionPointer)
         {
-            Kernel.Panic.Fail("delegates to generic virtual methods are not supported");
+            Internal.Runtime.RuntimeHost.FailFast("delegates to generic virtual methods are not supported");
         }
     }
 

@@ -83,7 +83,7 @@ namespace System
         {
             string[] parts = { a, b, c };
             string result = Concat(parts);
-            Kernel.Memory.ObjectAllocator.Free(parts);
+            Internal.Runtime.RuntimeHost.Free(parts);
             return result;
         }
 
@@ -91,7 +91,7 @@ namespace System
         {
             string[] parts = { a, b, c, d };
             string result = Concat(parts);
-            Kernel.Memory.ObjectAllocator.Free(parts);
+            Internal.Runtime.RuntimeHost.Free(parts);
             return result;
         }
 

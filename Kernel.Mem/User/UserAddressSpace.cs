@@ -1,0 +1,294 @@
+using System.Runtime.CompilerServices;
+using Kernel.Mem.Paging;
+
+namespace Kernel.Mem.User;
+
+/// <summary>
+/// The address space of one process: a PML4 whose upper half is the kernel's (shared, copied once as root
+/// entries, never per page) and whose lower half holds the program image, the stack and the heap, every page
+/// user-accessible and W^X. It counts exactly what it holds: <see cref="ResidentPages"/> (frames mapped at
+/// user addresses) and <see cref="TableFrames"/> (the PML4 and every page table below it), and
+/// <see cref="Destroy"/> gives all of them back. Not thread-safe: the process it belongs to, or the kernel
+/// on its behalf when it is gone, is the only user.
+/// </summary>
+/// <remarks>
+/// The mapper takes its page tables from this object, which passes the requests on to the real frame source
+/// and counts them: that is how the table frames of one process are known exactly.
+/// </remarks>
+public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
+    where TMem : struct, IPhysicalMemory
+    where TTlb : struct, ITlb
+{
+    /// <summary>The most bytes of arguments (strings, pointers, argc) placed on a new stack.</summary>
+    public const ulong MaxArgumentBytes = 16 * MemConstants.KiB;
+
+    private const ulong PointerSize = 8;
+
+    // What the stack holds above argv at entry (System V AMD64 ABI, 3.4.1): the environment's terminating
+    // null pointer and an auxiliary vector holding only AT_NULL (two words).
+    private const ulong EntryTrailerWords = 3;
+
+    private readonly TMem _memory;
+    private readonly IFrameSource _frames;
+    private readonly PageFlags _noExecute;
+    private Mapper<TMem, TTlb> _mapper;
+    private ulong _tableFrames;
+    private ulong _residentPages;
+
+    private UserAddressSpace(TMem memory, IFrameSource frames, PageFlags noExecute)
+    {
+        _memory = memory;
+        _frames = frames;
+        _noExecute = noExecute;
+    }
+
+    /// <summary>The mapper of this address space (null once destroyed).</summary>
+    public Mapper<TMem, TTlb> Mapper => _mapper;
+
+    /// <summary>The PML4's physical address: what CR3 holds while the process runs (0 once destroyed).</summary>
+    public ulong RootTable => _mapper == null ? 0 : _mapper.RootTable;
+
+    /// <summary>Frames mapped at user addresses (image, stack, heap pages).</summary>
+    public ulong ResidentPages => _residentPages;
+
+    /// <summary>Frames holding this address space's own page tables, the PML4 included.</summary>
+    public ulong TableFrames => _tableFrames;
+
+    /// <summary>
+    /// Makes an empty address space whose upper half is shared with the one at <paramref name="kernelRoot"/>.
+    /// <paramref name="noExecuteSupported"/> says whether the CPU has NX (EFER.NXE): without it, data pages
+    /// cannot be made no-execute and bit 63 must stay clear. Returns <see cref="PagingStatus.OutOfFrames"/>,
+    /// with <paramref name="space"/> null and nothing held, when no frame is left for the PML4.
+    /// </summary>
+    public static PagingStatus Create(TMem memory, TTlb tlb, IFrameSource frames, ulong kernelRoot, bool noExecuteSupported, out UserAddressSpace<TMem, TTlb> space)
+    {
+        space = new UserAddressSpace<TMem, TTlb>(memory, frames, noExecuteSupported ? PageFlags.NoExecute : PageFlags.None);
+        PagingStatus status = Mapper<TMem, TTlb>.CreateRootTable(memory, space, out ulong root);
+        if (status != PagingStatus.Success)
+        {
+            space = null;
+            return status;
+        }
+        space._mapper = new Mapper<TMem, TTlb>(memory, tlb, space, root);
+        status = space._mapper.CopyUpperHalfFrom(kernelRoot);
+        if (status != PagingStatus.Success)
+        {
+            space.Destroy();
+            space = null;
+        }
+        return status;
+    }
+
+    /// <summary>
+    /// Maps every PT_LOAD segment of <paramref name="image"/> into fresh zeroed frames holding the segment's
+    /// file bytes: text r-x, read-only data r--, data and .bss rw- and no-execute, all user-accessible. On
+    /// failure (out of frames) what was mapped stays mapped and counted; the caller destroys the space.
+    /// </summary>
+    public PagingStatus LoadImage(in ElfImage image)
+    {
+        for (int s = 0; s < image.LoadSegmentCount; s++)
+        {
+            ElfSegment segment = image.GetLoadSegment(s);
+            PageFlags flags = PageFlags.User;
+            if (segment.Writable)
+            {
+                flags |= PageFlags.Writable;
+            }
+            if (!segment.Executable)
+            {
+                flags |= _noExecute;
+            }
+            ulong fileStart = segment.VirtualAddress;
+            ulong fileEnd = segment.VirtualAddress + segment.FileSize;
+            for (ulong page = segment.FirstPage; page < segment.EndPage; page += MemConstants.PageSize)
+            {
+                if (!TryTakeZeroedFrame(out ulong frame))
+                {
+                    return PagingStatus.OutOfFrames;
+                }
+                // The part of this page that the file supplies; the rest stays zero (.bss, padding).
+                ulong copyStart = page > fileStart ? page : fileStart;
+                ulong copyEnd = page + MemConstants.PageSize < fileEnd ? page + MemConstants.PageSize : fileEnd;
+                if (copyStart < copyEnd)
+                {
+                    byte* source = image.Data + segment.FileOffset + (copyStart - segment.VirtualAddress);
+                    Copy(_memory.Access(frame) + (copyStart - page), source, copyEnd - copyStart);
+                }
+                PagingStatus status = MapFrame(page, frame, flags);
+                if (status != PagingStatus.Success)
+                {
+                    return status;
+                }
+            }
+        }
+        return PagingStatus.Success;
+    }
+
+    /// <summary>Maps <paramref name="count"/> zeroed pages from <paramref name="address"/>, user-accessible, writable and no-execute.</summary>
+    public PagingStatus MapZeroed(ulong address, ulong count)
+    {
+        for (ulong i = 0; i < count; i++)
+        {
+            if (!TryTakeZeroedFrame(out ulong frame))
+            {
+                return PagingStatus.OutOfFrames;
+            }
+            PagingStatus status = MapFrame(address + i * MemConstants.PageSize, frame, PageFlags.User | PageFlags.Writable | _noExecute);
+            if (status != PagingStatus.Success)
+            {
+                return status;
+            }
+        }
+        return PagingStatus.Success;
+    }
+
+    /// <summary>
+    /// Maps the stack (<see cref="UserLayout.StackSize"/> below <see cref="UserLayout.StackTop"/>, rw- NX) and
+    /// reserves the guard page under it, then writes the arguments the way a Linux x86-64 process finds them
+    /// at entry: <paramref name="stackPointer"/> (16-byte aligned) points at argc, then argv[0..argc-1], a
+    /// null pointer, an empty environment (null) and an auxiliary vector of AT_NULL; the strings, each
+    /// NUL-terminated, lie above. Argument <c>i</c> is the <paramref name="lengths"/>[i] bytes at
+    /// <paramref name="arguments"/>[i]. Too many argument bytes is <see cref="PagingStatus.InvalidRange"/>.
+    /// </summary>
+    public PagingStatus SetUpStack(byte** arguments, ulong* lengths, int count, out ulong stackPointer)
+    {
+        stackPointer = 0;
+        if (count < 0)
+        {
+            return PagingStatus.InvalidRange;
+        }
+        ulong stringBytes = 0;
+        for (int i = 0; i < count; i++)
+        {
+            if (lengths[i] > MaxArgumentBytes)
+            {
+                return PagingStatus.InvalidRange;
+            }
+            stringBytes += lengths[i] + 1;
+        }
+        ulong pointerBytes = ((ulong)count + 1 + EntryTrailerWords + 1) * PointerSize;
+        if (stringBytes + pointerBytes + 16 > MaxArgumentBytes)
+        {
+            return PagingStatus.InvalidRange;
+        }
+
+        PagingStatus status = _mapper.Reserve(UserLayout.StackGuard, PageFlags.Guard);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        status = MapZeroed(UserLayout.StackBottom, UserLayout.StackSize / MemConstants.PageSize);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+
+        ulong stringsStart = UserLayout.StackTop - stringBytes;
+        ulong pointers = MemConstants.AlignDown(stringsStart - pointerBytes, 16);
+        ulong cursor = stringsStart;
+        ulong slot = pointers;
+        WriteWord(slot, (ulong)count);
+        for (int i = 0; i < count; i++)
+        {
+            slot += PointerSize;
+            WriteWord(slot, cursor);
+            WriteBytes(cursor, arguments[i], lengths[i]);
+            byte terminator = 0;
+            WriteBytes(cursor + lengths[i], &terminator, 1);
+            cursor += lengths[i] + 1;
+        }
+        // argv's null, envp's null and AT_NULL's two words are already zero: the frames were zeroed.
+        stackPointer = pointers;
+        return PagingStatus.Success;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="length"/> bytes from <paramref name="source"/> to the mapped user pages at
+    /// <paramref name="address"/>, through the frames (this address space need not be the running one).
+    /// Returns false, having copied a prefix, when a page on the way is not mapped.
+    /// </summary>
+    public bool WriteBytes(ulong address, byte* source, ulong length)
+    {
+        while (length > 0)
+        {
+            if (_mapper.Translate(address, out Translation translation) != PagingStatus.Success)
+            {
+                return false;
+            }
+            ulong inPage = MemConstants.PageSize - (address & MemConstants.PageMask);
+            ulong chunk = length < inPage ? length : inPage;
+            Copy(_memory.Access(translation.PhysicalAddress), source, chunk);
+            address += chunk;
+            source += chunk;
+            length -= chunk;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Gives back every frame: the user pages to the frame source, then the page tables and the PML4. The
+    /// caller makes sure the CPU does not run on this address space. Idempotent.
+    /// </summary>
+    public void Destroy()
+    {
+        if (_mapper == null)
+        {
+            return;
+        }
+        _mapper.ReleaseLowerHalf(_frames, out ulong leaves, out _, out _);
+        _residentPages -= leaves;
+        ReleaseTableFrame(_mapper.RootTable);
+        _mapper = null;
+    }
+
+    // IFrameSource, for the mapper's page tables: passed on to the real source and counted.
+    bool IFrameSource.TryAllocateFrame(out ulong physical)
+    {
+        if (!_frames.TryAllocateFrame(out physical))
+        {
+            return false;
+        }
+        _tableFrames++;
+        return true;
+    }
+
+    void IFrameSource.FreeFrame(ulong physical) => ReleaseTableFrame(physical);
+
+    bool IFrameSource.TrySetFrameTag(ulong physical, ulong tag) => _frames.TrySetFrameTag(physical, tag);
+
+    bool IFrameSource.TryGetFrameTag(ulong physical, out ulong tag) => _frames.TryGetFrameTag(physical, out tag);
+
+    private void ReleaseTableFrame(ulong physical)
+    {
+        _tableFrames--;
+        _frames.FreeFrame(physical);
+    }
+
+    private bool TryTakeZeroedFrame(out ulong frame)
+    {
+        if (!_frames.TryAllocateFrame(out frame))
+        {
+            return false;
+        }
+        Unsafe.InitBlock(_memory.Access(frame), 0, (uint)MemConstants.PageSize);
+        return true;
+    }
+
+    /// <summary>Maps a frame just taken; on failure the frame goes back, so nothing leaks.</summary>
+    private PagingStatus MapFrame(ulong page, ulong frame, PageFlags flags)
+    {
+        PagingStatus status = _mapper.Map(page, frame, flags, PageSize.Size4KiB);
+        if (status != PagingStatus.Success)
+        {
+            _frames.FreeFrame(frame);
+            return status;
+        }
+        _residentPages++;
+        return PagingStatus.Success;
+    }
+
+    private void WriteWord(ulong address, ulong value) => WriteBytes(address, (byte*)&value, PointerSize);
+
+    // Callers copy at most one page at a time, so the length fits the block copy's 32 bits.
+    private static void Copy(byte* destination, byte* source, ulong length) => Unsafe.CopyBlock(destination, source, (uint)length);
+}
