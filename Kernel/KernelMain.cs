@@ -36,6 +36,8 @@ namespace Kernel
             Memory.MemoryManager.Initialize();
             Cpu.EnableInterrupts();
             Pit.CalibrateTsc();
+            Tasks.ProcessManager.Initialize(Memory.KernelStacks.BootStackTop());
+            Syscalls.SyscallDispatcher.Initialize();
 
             SelfTestRunner.Initialize(new SelfTestSuite[]
             {
@@ -55,6 +57,9 @@ namespace Kernel
                 new VmCommand(),
                 new FramesCommand(),
                 new MembenchCommand(),
+                new RunCommand(),
+                new PsCommand(),
+                new KillCommand(),
                 new DmaCommand(),
                 new CmdlineCommand(),
                 new CpuinfoCommand(),

@@ -2,7 +2,8 @@
 # The one build pipeline. The Makefile and build.ps1 are thin wrappers that call this script with a verb:
 #   setup   install or name missing prerequisites, restore the ILCompiler package
 #   kernel  C# -> IL (csc, own corlib) -> ELF object (ilc) + NASM stubs -> build/kernel.elf + symbols
-#   iso     kernel + GRUB image -> iso/kernel.iso
+#   programs  each user program (User/Programs/NAME) with the same corlib and the user runtime -> build/bin/NAME
+#   iso     kernel + programs + GRUB image -> iso/kernel.iso
 #   run     iso, then boot it in QEMU (window when there is a display, else the serial line on this terminal)
 #   debug   iso, then QEMU halted, waiting for gdb on :1234 (symbols: build/kernel.elf)
 #   test    kernel, then every test (host and boot; the boot tests make their own ISOs under build/test-isos);
@@ -76,7 +77,7 @@ kernel() {
     mkdir -p "$OBJ"
     local sources=()
     while IFS= read -r -d '' f; do sources+=("$f"); done < <(
-        find "$ROOT/Kernel" "$ROOT/Kernel.Mem" -name '*.cs' -not -path '*/obj/*' -not -path '*/bin/*' -print0 | sort -z)
+        find "$ROOT/Kernel" "$ROOT/Kernel.Mem" "$ROOT/User/Abi" -name '*.cs' -not -path '*/obj/*' -not -path '*/bin/*' -print0 | sort -z)
 
     log "csc: ${#sources[@]} files -> kernel.dll"
     dotnet "$(csc_path)" -nologo -noconfig -nostdlib -unsafe -optimize+ -debug- -langversion:latest \
@@ -91,7 +92,7 @@ kernel() {
     local objects=("$OBJ/kernel.o")
     while IFS= read -r -d '' asm; do
         local out="$OBJ/$(basename "$asm" .asm).asm.o"
-        nasm -f elf64 -w+all -o "$out" "$asm"
+        nasm -f elf64 -w+all -I "$(dirname "$asm")/" -o "$out" "$asm"
         objects+=("$out")
     done < <(find "$ROOT/Kernel" -name '*.asm' -print0 | sort -z)
 
@@ -104,15 +105,76 @@ kernel() {
     nm -n --defined-only "$BUILD/kernel.elf" | awk '$2 ~ /^[tTdDrR]$/ { print $1, $3 }' > "$BUILD/kernel.sym"
 }
 
+# The sources every user program is compiled with: the corlib (the kernel's own, Kernel/Runtime), the user
+# runtime, the system-call ABI, and the Kernel.Mem files the runtime shares with the kernel.
+user_common_sources() {
+    find "$ROOT/Kernel/Runtime" "$ROOT/User/Runtime" "$ROOT/User/Abi" -name '*.cs' -print0 | sort -z
+    printf '%s\0' "$ROOT/Kernel.Mem/MemConstants.cs" "$ROOT/Kernel.Mem/User/UserLayout.cs"
+}
+
+# program NAME: User/Programs/NAME/*.cs -> build/bin/NAME, an ELF64 linked at 4 MiB (User/Runtime/user.ld).
+program() {
+    local name="$1" dir="$ROOT/User/Programs/$1" out="$OBJ/user/$1"
+    mkdir -p "$out"
+    local sources=()
+    while IFS= read -r -d '' f; do sources+=("$f"); done < <(user_common_sources; find "$dir" -name '*.cs' -print0 | sort -z)
+    dotnet "$(csc_path)" -nologo -noconfig -nostdlib -unsafe -optimize+ -debug- -langversion:latest \
+        -runtimemetadataversion:v4.0.30319 -target:library -nowarn:CS0626,CS0649,CS0169,CS8500 \
+        -out:"$out/$name.dll" "${sources[@]}" >&2
+    "$ILC" "$out/$name.dll" -o "$out/$name.o" --systemmodule "$name" --targetos linux --targetarch x64 -O --nativelib >&2
+    local objects=("$out/$name.o" "$OBJ/user/runtime.asm.o" "$OBJ/user/start.asm.o")
+    while IFS= read -r -d '' asm; do
+        nasm -f elf64 -w+all -o "$out/$(basename "$asm" .asm).asm.o" "$asm"
+        objects+=("$out/$(basename "$asm" .asm).asm.o")
+    done < <(find "$dir" -name '*.asm' -print0 | sort -z)
+    ld -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T "$ROOT/User/Runtime/user.ld" \
+        -o "$BUILD/bin/$name" "${objects[@]}"
+}
+
+program_names() {
+    find "$ROOT/User/Programs" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort
+}
+
+# Every program, built in parallel (csc dominates, a second or so each).
+programs() {
+    setup
+    mkdir -p "$OBJ/user" "$BUILD/bin"
+    nasm -f elf64 -w+all -o "$OBJ/user/runtime.asm.o" "$ROOT/Kernel/Runtime/runtime.asm"
+    nasm -f elf64 -w+all -o "$OBJ/user/start.asm.o" "$ROOT/User/Runtime/start.asm"
+    local names=() pids=() failed=0
+    while IFS= read -r name; do
+        names+=("$name")
+        program "$name" & pids+=($!)
+    done < <(program_names)
+    for i in "${!pids[@]}"; do
+        wait "${pids[$i]}" || { log "error: program ${names[$i]} failed to build"; failed=1; }
+    done
+    [ "$failed" = 0 ] || exit 1
+    log "programs: ${names[*]} -> build/bin"
+}
+
+# The GRUB lines that load every program as a module named bin/NAME.
+program_modules() {
+    local name
+    while IFS= read -r name; do
+        printf '    module2 /boot/bin/%s bin/%s\n' "$name" "$name"
+    done < <(program_names)
+}
+
 # iso [default-entry] [timeout] [extra command line] [output]
 iso() {
     local default="${1:-0}" timeout="${2:-3}" extra="${3:-}" out="${4:-$ISO}"
-    if [ -z "${SKIP_KERNEL:-}" ] || [ ! -f "$BUILD/kernel.elf" ]; then kernel; fi
+    if [ -z "${SKIP_KERNEL:-}" ] || [ ! -f "$BUILD/kernel.elf" ]; then kernel; programs; fi
     local tree="$BUILD/isotree-$$"
-    rm -rf "$tree" && mkdir -p "$tree/boot/grub"
+    rm -rf "$tree" && mkdir -p "$tree/boot/grub" "$tree/boot/bin"
     cp "$BUILD/kernel.elf" "$BUILD/kernel.sym" "$tree/boot/"
-    sed -e "s/@DEFAULT@/$default/" -e "s/@TIMEOUT@/$timeout/" -e "s/@EXTRA@/$extra/" \
-        "$ROOT/iso/grub.cfg.in" > "$tree/boot/grub/grub.cfg"
+    cp "$BUILD"/bin/* "$tree/boot/bin/"
+    local modules
+    modules="$(program_modules)"
+    awk -v default="$default" -v timeout="$timeout" -v extra="$extra" -v modules="$modules" '
+        { gsub(/@DEFAULT@/, default); gsub(/@TIMEOUT@/, timeout); gsub(/@EXTRA@/, extra) }
+        /@MODULES@/ { print modules; next }
+        { print }' "$ROOT/iso/grub.cfg.in" > "$tree/boot/grub/grub.cfg"
     grub-mkrescue -o "$out" "$tree" 2>/dev/null
     rm -rf "$tree"
     log "iso: $out"
@@ -143,6 +205,7 @@ debug() {
 
 test_all() {
     kernel
+    programs
     local results="$BUILD/test-results"
     rm -rf "$results"
     local status=0
@@ -177,11 +240,12 @@ shift || true
 case "$verb" in
     setup) setup ;;
     kernel) kernel ;;
+    programs) programs ;;
     iso) iso "$@" ;;
     run) run ;;
     debug) debug ;;
     test) test_all ;;
     bench) bench "$@" ;;
     clean) clean ;;
-    *) log "usage: tools/build.sh setup|kernel|iso|run|debug|test|bench|clean"; exit 2 ;;
+    *) log "usage: tools/build.sh setup|kernel|programs|iso|run|debug|test|bench|clean"; exit 2 ;;
 esac

@@ -29,6 +29,12 @@ public static class UserLayout
     /// <summary>The block allocator's area: the first 32 MiB of the heap (FOS's KERNEL_HEAP_BLOCKS analogue).</summary>
     public const ulong BlockAreaSize = 32 * MemConstants.MiB;
 
+    /// <summary>
+    /// The zeroed region the loader maps at <see cref="HeapBase"/> for a program's bump allocator, until the
+    /// FOS user heap (reserved through system calls, backed on first touch) takes its place.
+    /// </summary>
+    public const ulong BootstrapHeapSize = 128 * MemConstants.KiB;
+
     /// <summary>The page allocator starts one guard page above the block area (0x8200_1000).</summary>
     public const ulong PageAreaBase = HeapBase + BlockAreaSize + MemConstants.PageSize;
 

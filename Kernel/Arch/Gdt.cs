@@ -1,3 +1,5 @@
+using System.Runtime;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Kernel.Arch
@@ -67,7 +69,17 @@ namespace Kernel.Arch
             Cpu.LoadTaskRegister(TaskState);
         }
 
-        /// <summary>The stack the CPU switches to on an interrupt from ring 3.</summary>
-        public static void SetKernelStack(ulong top) => s_tss->Rsp0 = top;
+        [RuntimeImport("*", "KernelSetSyscallStack")] [MethodImpl(MethodImplOptions.InternalCall)]
+        private static extern void SetSyscallStack(ulong top);
+
+        /// <summary>
+        /// The stack the CPU switches to on an interrupt or exception from ring 3 (TSS.RSP0) and the one the
+        /// SYSCALL entry switches to: the running thread's kernel stack, set at every switch.
+        /// </summary>
+        public static void SetKernelStack(ulong top)
+        {
+            s_tss->Rsp0 = top;
+            SetSyscallStack(top);
+        }
     }
 }

@@ -23,6 +23,9 @@ namespace Kernel.Arch
         private static delegate*<void>[] s_handlers;
         private static ulong[] s_irqCounts;
         private static ulong s_breakpoints;
+        private static delegate*<InterruptFrame*, ulong, void> s_userException;
+        private static delegate*<InterruptFrame*, void> s_returnToUser;
+        private static delegate*<ulong, ulong, bool> s_userAccessFault;
         private static ulong s_spurious;
         private static ulong s_unclaimed;
 
@@ -72,6 +75,24 @@ namespace Kernel.Arch
             return true;
         }
 
+        /// <summary>
+        /// Hooks of the process layer, which sits above Arch. <paramref name="userException"/> gets every
+        /// exception raised in ring 3 (with CR2 for a page fault) and either resolves it or ends the process;
+        /// <paramref name="returnToUser"/> runs last on every way back to ring 3 (interrupts and system calls),
+        /// where a killed process ends and a preempted one yields; <paramref name="userAccessFault"/> is asked
+        /// about a kernel fault on a user address at an exception-table instruction (a system call's copy)
+        /// before its fixup runs, and returns true when it made the access possible (the copy is retried).
+        /// </summary>
+        public static void SetUserHooks(delegate*<InterruptFrame*, ulong, void> userException, delegate*<InterruptFrame*, void> returnToUser, delegate*<ulong, ulong, bool> userAccessFault)
+        {
+            s_userException = userException;
+            s_returnToUser = returnToUser;
+            s_userAccessFault = userAccessFault;
+        }
+
+        /// <summary>Whether the frame was saved on entry from ring 3 (its CS has RPL 3).</summary>
+        public static bool IsFromUser(InterruptFrame* frame) => (frame->Cs & 3) == 3;
+
         /// <summary>Interrupts taken on <paramref name="irq"/> since boot (spurious ones excluded).</summary>
         public static ulong CountOf(int irq) => (uint)irq < IrqCount ? s_irqCounts[irq] : 0;
 
@@ -82,6 +103,7 @@ namespace Kernel.Arch
             if (vector < Idt.ExceptionCount)
             {
                 HandleException(frame);
+                ReturnToUser(frame);
                 return;
             }
             int irq = vector - Idt.IrqBase;
@@ -107,6 +129,16 @@ namespace Kernel.Arch
                 s_unclaimed++;
             }
             Pic.Acknowledge(irq);
+            ReturnToUser(frame);
+        }
+
+        /// <summary>The last step on every way back to ring 3: the process layer's hook (kill, preemption).</summary>
+        public static void ReturnToUser(InterruptFrame* frame)
+        {
+            if (IsFromUser(frame) && s_returnToUser != null)
+            {
+                s_returnToUser(frame);
+            }
         }
 
         private static void OnSerialInterrupt()
@@ -115,6 +147,26 @@ namespace Kernel.Arch
             {
                 InputQueue.Push((char)value);
             }
+        }
+
+        /// <summary>
+        /// A kernel fault at an instruction of the exception table (a copy from or to user memory): the process
+        /// layer may make the access possible (back a reserved page), and the copy is retried; otherwise the
+        /// copy resumes at its fixup, which returns -EFAULT.
+        /// </summary>
+        private static bool TryFixUserAccess(InterruptFrame* frame, ulong faultAddress)
+        {
+            bool memoryFault = frame->Vector == (ulong)ExceptionVector.PageFault || frame->Vector == (ulong)ExceptionVector.GeneralProtection;
+            if (!memoryFault || !ExceptionTable.TryFind(frame->Rip, out ulong fixup))
+            {
+                return false;
+            }
+            if (frame->Vector == (ulong)ExceptionVector.PageFault && s_userAccessFault != null && s_userAccessFault(faultAddress, frame->ErrorCode))
+            {
+                return true;
+            }
+            frame->Rip = fixup;
+            return true;
         }
 
         private static void HandleException(InterruptFrame* frame)
@@ -127,7 +179,12 @@ namespace Kernel.Arch
                 return;
             }
             ulong faultAddress = vector == ExceptionVector.PageFault ? Cpu.ReadCr2() : 0;
-            if (FaultProbe.TryRecover(frame, faultAddress))
+            if (IsFromUser(frame) && s_userException != null)
+            {
+                s_userException(frame, faultAddress);
+                return;
+            }
+            if (TryFixUserAccess(frame, faultAddress) || FaultProbe.TryRecover(frame, faultAddress))
             {
                 return;
             }

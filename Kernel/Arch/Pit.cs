@@ -31,7 +31,19 @@ namespace Kernel.Arch
             Cpu.OutByte(Channel0, (byte)(divisor >> 8));
         }
 
-        public static void OnTick() => s_ticks++;
+        private static unsafe delegate*<void> s_tickHook;
+
+        /// <summary>Lets the scheduler, a layer above, count time slices and wake sleepers on every tick.</summary>
+        public static unsafe void SetTickHook(delegate*<void> hook) => s_tickHook = hook;
+
+        public static unsafe void OnTick()
+        {
+            s_ticks++;
+            if (s_tickHook != null)
+            {
+                s_tickHook();
+            }
+        }
 
         /// <summary>Counts TSC cycles over 10 timer ticks; call with interrupts enabled.</summary>
         public static void CalibrateTsc()

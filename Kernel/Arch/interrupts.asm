@@ -4,6 +4,8 @@
 bits 64
 section .text
 
+%include "smap.inc"
+
 extern KernelInterruptDispatch
 
 %macro VECTOR_NO_ERROR 1
@@ -32,6 +34,7 @@ vector_%1:
 %endrep
 
 interrupt_common:
+    SMAP_CLOSE                  ; a user's RFLAGS.AC must not open user pages to the kernel (SMAP)
     push rax
     push rbx
     push rcx
@@ -56,6 +59,10 @@ interrupt_common:
     call KernelInterruptDispatch
     fxrstor [rsp]
     mov rsp, rbx
+; Leaves through the saved frame at rsp: every general register, then IRETQ. The system-call exit and a new
+; thread's first entry to ring 3 come here too.
+global KernelInterruptReturn
+KernelInterruptReturn:
     pop r15
     pop r14
     pop r13

@@ -17,7 +17,7 @@ namespace Kernel.Boot
         private const uint TagBootLoaderName = 2;
         private const uint TagModule = 3;
         private const uint TagMemoryMap = 6;
-        public const int MaxModules = 8;
+        public const int MaxModules = 64;
 
         [StructLayout(LayoutKind.Sequential)]
         public struct MemoryMapEntry

@@ -13,9 +13,27 @@ namespace Kernel.Drivers
         private static char* s_buffer;
         private static int s_head;
         private static int s_tail;
+        /// <summary>Ctrl-C: not queued, but raised as a flag the reader takes (it interrupts, it is not input).</summary>
+        public const char Interrupt = '\u0003';
+
         private static ulong s_dropped;
+        private static bool s_interruptPending;
+        private static unsafe delegate*<void> s_readerWakeup;
 
         public static ulong Dropped => s_dropped;
+
+        /// <summary>Lets the reader (the shell, a layer above) be woken by every arrival; runs in the interrupt handler.</summary>
+        public static unsafe void SetReaderWakeup(delegate*<void> wakeup) => s_readerWakeup = wakeup;
+
+        /// <summary>True once per Ctrl-C typed since the last call.</summary>
+        public static bool TakeInterrupt()
+        {
+            ulong flags = Cpu.SaveAndDisableInterrupts();
+            bool pending = s_interruptPending;
+            s_interruptPending = false;
+            Cpu.RestoreInterrupts(flags);
+            return pending;
+        }
 
         /// <summary>
         /// Makes the ring. Called once at boot before the keyboard and serial handlers are registered, so
@@ -26,16 +44,27 @@ namespace Kernel.Drivers
             s_buffer = (char*)Memory.ObjectAllocator.AllocateZeroed(Capacity * sizeof(char));
         }
 
-        public static void Push(char c)
+        public static unsafe void Push(char c)
         {
-            int next = (s_tail + 1) % Capacity;
-            if (next == s_head)
+            if (c == Interrupt)
             {
-                s_dropped++;
-                return;
+                s_interruptPending = true;
             }
-            s_buffer[s_tail] = c;
-            s_tail = next;
+            else
+            {
+                int next = (s_tail + 1) % Capacity;
+                if (next == s_head)
+                {
+                    s_dropped++;
+                    return;
+                }
+                s_buffer[s_tail] = c;
+                s_tail = next;
+            }
+            if (s_readerWakeup != null)
+            {
+                s_readerWakeup();
+            }
         }
 
         public static bool TryPop(out char c)

@@ -12,6 +12,7 @@ namespace Kernel.Drivers
         private const ushort StatusPort = 0x64;
         private const byte OutputFull = 0x01;
         private const byte ReleaseBit = 0x80;
+        private const byte LeftControl = 0x1D;
         private const byte LeftShift = 0x2A;
         private const byte RightShift = 0x36;
         private const byte CapsLock = 0x3A;
@@ -22,6 +23,7 @@ namespace Kernel.Drivers
         private const string Shifted = "\0\u001b!@#$%^&*()_+\b\tQWERTYUIOP{}\n\0ASDFGHJKL:\"~\0|ZXCVBNM<>?\0*\0 ";
 
         private static bool s_shift;
+        private static bool s_control;
         private static bool s_capsLock;
         private static bool s_extended;
         private static ulong s_scanCodes;
@@ -61,6 +63,12 @@ namespace Kernel.Drivers
                 s_shift = !released;
                 return;
             }
+            if (key == LeftControl)
+            {
+                // Right Ctrl is the same code behind E0.
+                s_control = !released;
+                return;
+            }
             if (released || extended)
             {
                 return;
@@ -82,6 +90,11 @@ namespace Kernel.Drivers
             else if (s_capsLock && c >= 'A' && c <= 'Z')
             {
                 c = (char)(c - 'A' + 'a');
+            }
+            if (s_control && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+            {
+                // Ctrl+letter is the letter's control code, as a terminal sends it (Ctrl-C = 0x03).
+                c = (char)(c & 0x1F);
             }
             if (c != '\0')
             {

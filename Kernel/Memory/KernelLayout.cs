@@ -11,6 +11,8 @@ namespace Kernel.Memory
     ///                        physically contiguous runs are used through the direct map instead
     /// 0xFFFF_E000_0000_0000  self-test scratch: a second kernel heap, its metadata, a scratch page
     ///                        (one 1 GiB region each, unmapped outside a running self-test)
+    /// 0xFFFF_E800_0000_0000  thread kernel stacks: 32 KiB slots, each 16 KiB of unmapped guard pages
+    ///                        under a 16 KiB stack
     /// 0xFFFF_FFFF_8000_0000  kernel image (-2 GiB), W^X
     /// </code>
     /// </summary>
@@ -30,7 +32,15 @@ namespace Kernel.Memory
         public const ulong SelfTestHeapMetadataBase = 0xFFFF_E000_4000_0000;
         public const ulong SelfTestScratchPage = 0xFFFF_E000_8000_0000;
 
+        public const ulong ThreadStackBase = 0xFFFF_E800_0000_0000;
+        public const ulong ThreadStackSlotSize = 32 * 1024;
+        public const ulong ThreadStackSize = 16 * 1024;
+        public const int ThreadStackSlots = 1024;
+
         public static bool IsKernelHeapAddress(ulong address) => address - KernelHeapBase < KernelHeapMaximumSize;
+
+        /// <summary>Whether <paramref name="address"/> lies in the region of thread kernel stacks (stack or guard).</summary>
+        public static bool IsThreadStackAddress(ulong address) => address - ThreadStackBase < ThreadStackSlotSize * ThreadStackSlots;
 
     }
 }

@@ -4,8 +4,9 @@ using System.Runtime.CompilerServices;
 namespace Kernel.Memory
 {
     /// <summary>
-    /// The kernel stacks and the guard pages beneath them, reserved in boot.asm: the boot stack (the kernel's
-    /// only thread so far) and the interrupt stack used for double faults and NMIs.
+    /// The kernel stacks and the guard pages beneath them: the boot stack (the shell's thread) and the
+    /// interrupt stack used for double faults and NMIs, reserved in boot.asm, and the stacks of other threads
+    /// (<see cref="ThreadStacks"/>).
     /// </summary>
     internal static class KernelStacks
     {
@@ -37,12 +38,16 @@ namespace Kernel.Memory
             {
                 return IstStackTop();
             }
+            if (KernelLayout.IsThreadStackAddress(address))
+            {
+                return ThreadStacks.TopOf(address);
+            }
             return (address & ~(GuardSize - 1)) + GuardSize;
         }
 
         public static bool IsGuardPage(ulong address)
         {
-            return address - BootStackGuard() < GuardSize || address - IstStackGuard() < GuardSize;
+            return address - BootStackGuard() < GuardSize || address - IstStackGuard() < GuardSize || ThreadStacks.IsGuard(address);
         }
     }
 }

@@ -6,6 +6,7 @@ using Kernel.Mem.Heap;
 using Kernel.Mem.Paging;
 using Kernel.Mem.Pebble;
 using Kernel.Mem.Physical;
+using Kernel.Mem.User;
 
 namespace Kernel.Memory
 {
@@ -66,6 +67,43 @@ namespace Kernel.Memory
 
 
         public static bool IsReady => s_heap != null;
+
+        /// <summary>The kernel's own PML4: every address space copies its upper half.</summary>
+        public static ulong KernelRoot => s_mapper.RootTable;
+
+        /// <summary>
+        /// Makes an empty user address space sharing the kernel half. Returns false, holding nothing, when no
+        /// frame is left for its root table.
+        /// </summary>
+        public static bool TryCreateAddressSpace(out UserAddressSpace<KernelPhysicalMemory, KernelTlb> space)
+        {
+            return UserAddressSpace<KernelPhysicalMemory, KernelTlb>.Create(default, default, s_frameSource, s_mapper.RootTable,
+                CpuFeatures.HasNoExecute, out space) == PagingStatus.Success;
+        }
+
+        /// <summary>Backs the kernel page at <paramref name="address"/> with a fresh frame, writable, no-execute, global.</summary>
+        public static PagingStatus MapKernelPage(ulong address)
+        {
+            if (!s_frameSource.TryAllocateFrame(out ulong frame))
+            {
+                return PagingStatus.OutOfFrames;
+            }
+            PagingStatus status = s_mapper.Map(address, frame, DataFlags(global: true), PageSize.Size4KiB);
+            if (status != PagingStatus.Success)
+            {
+                s_frameSource.FreeFrame(frame);
+            }
+            return status;
+        }
+
+        /// <summary>Unmaps a page mapped by <see cref="MapKernelPage"/> and returns its frame.</summary>
+        public static void UnmapKernelPage(ulong address)
+        {
+            if (s_mapper.Unmap(address, PageSize.Size4KiB, out ulong frame) == PagingStatus.Success)
+            {
+                s_frameSource.FreeFrame(frame);
+            }
+        }
 
         public static void Initialize()
         {
@@ -257,6 +295,10 @@ namespace Kernel.Memory
                 cr4 |= Cr4Smap;
             }
             Cpu.WriteCr4(cr4);
+            if (CpuFeatures.HasSmap)
+            {
+                UserAccess.UseSmap();
+            }
         }
 
         /// <summary>

@@ -1,4 +1,5 @@
 using Kernel.Drivers;
+using Kernel.Tasks;
 
 namespace Kernel.Shell
 {
@@ -21,10 +22,11 @@ namespace Kernel.Shell
 
         public static ShellCommand[] Commands => s_commands;
 
-        public static void Initialize(ShellCommand[] commands)
+        public static unsafe void Initialize(ShellCommand[] commands)
         {
             s_commands = commands;
             s_line = new CommandLine();
+            InputQueue.SetReaderWakeup(&WakeShell);
         }
 
         public static void Run()
@@ -32,10 +34,74 @@ namespace Kernel.Shell
             Console.WriteLine("shell ready");
             while (true)
             {
+                ReportEndedChildren();
                 Console.Write(Prompt, ConsoleColor.LightGreen);
                 ReadLine(s_line);
                 Execute(s_line);
             }
+        }
+
+        // Input arrives in interrupt handlers; the shell's thread sleeps until then.
+        private static void WakeShell()
+        {
+            if (ProcessManager.Shell != null && ProcessManager.Shell.Thread != null)
+            {
+                Scheduler.Wake(ProcessManager.Shell.Thread);
+            }
+        }
+
+        /// <summary>Prints the closing line of every program run in the background that has ended, and forgets it.</summary>
+        public static bool ReportEndedChildren()
+        {
+            bool any = false;
+            Process next;
+            for (Process p = ProcessTable.First; p != null; p = next)
+            {
+                next = p.NextInTable;
+                if (p.Parent == ProcessManager.Shell && p.State == ProcessState.Zombie)
+                {
+                    ProcessManager.WriteClosingLine(p);
+                    ProcessManager.Reap(p);
+                    any = true;
+                }
+            }
+            return any;
+        }
+
+        /// <summary>
+        /// The next character typed, sleeping until there is one; <see cref="InputQueue.Interrupt"/> for Ctrl-C,
+        /// and '\0' when a background program ended meanwhile (the line editor then reports it and redraws).
+        /// </summary>
+        private static char ReadInput()
+        {
+            while (true)
+            {
+                if (InputQueue.TakeInterrupt())
+                {
+                    return InputQueue.Interrupt;
+                }
+                if (InputQueue.TryPop(out char c))
+                {
+                    return c;
+                }
+                if (HasEndedChild())
+                {
+                    return '\0';
+                }
+                Scheduler.Block();
+            }
+        }
+
+        private static bool HasEndedChild()
+        {
+            for (Process p = ProcessTable.First; p != null; p = p.NextInTable)
+            {
+                if (p.Parent == ProcessManager.Shell && p.State == ProcessState.Zombie)
+                {
+                    return true;
+                }
+            }
+            return false;
         }
 
         public static void Execute(CommandLine line)
@@ -64,7 +130,25 @@ namespace Kernel.Shell
             bool skipEscape = false;
             while (true)
             {
-                char c = InputQueue.Read();
+                char c = ReadInput();
+                if (c == '\0')
+                {
+                    // A background program ended while this line was being typed: report it, then redraw.
+                    Console.WriteLine();
+                    ReportEndedChildren();
+                    Console.Write(Prompt, ConsoleColor.LightGreen);
+                    for (int i = 0; i < length; i++)
+                    {
+                        Console.Write(buffer[i]);
+                    }
+                    continue;
+                }
+                if (c == InputQueue.Interrupt)
+                {
+                    Console.WriteLine("^C");
+                    line.SetLength(0);
+                    return;
+                }
                 bool afterCarriageReturn = s_lastWasCarriageReturn;
                 s_lastWasCarriageReturn = c == '\r';
                 if (c == '\n' && afterCarriageReturn)

@@ -1,0 +1,83 @@
+namespace Kernel.Mem.User;
+
+/// <summary>
+/// Names a page fault raised in ring 3 from the faulting address (CR2) and the error code the CPU pushed
+/// (Intel SDM Vol. 3A, 4.7: bit 0 P, the page was present; 1 W/R, a write; 2 U/S, from ring 3; 3 RSVD, a
+/// reserved bit; 4 I/D, an instruction fetch). The page-fault handler first gives a fault the chance to be
+/// resolved (a reserved heap page is backed); whatever is left ends the process with this description.
+/// </summary>
+public static class UserPageFault
+{
+    public const ulong ErrorPresent = 1 << 0;
+    public const ulong ErrorWrite = 1 << 1;
+    public const ulong ErrorUser = 1 << 2;
+    public const ulong ErrorReservedBit = 1 << 3;
+    public const ulong ErrorInstructionFetch = 1 << 4;
+
+    public static UserPageFaultKind Classify(ulong address, ulong errorCode)
+    {
+        if ((errorCode & ErrorReservedBit) != 0)
+        {
+            return UserPageFaultKind.ReservedBit;
+        }
+        if (address >= UserLayout.End)
+        {
+            return UserPageFaultKind.KernelAddress;
+        }
+        if (address < UserLayout.LowestAddress)
+        {
+            return UserPageFaultKind.NullPointer;
+        }
+        if (address >= UserLayout.StackGuard && address < UserLayout.StackBottom)
+        {
+            return UserPageFaultKind.StackOverflow;
+        }
+        if ((errorCode & ErrorPresent) != 0)
+        {
+            if ((errorCode & ErrorInstructionFetch) != 0)
+            {
+                return UserPageFaultKind.ExecuteNoExecute;
+            }
+            if ((errorCode & ErrorWrite) != 0)
+            {
+                return UserPageFaultKind.WriteToReadOnly;
+            }
+        }
+        return UserPageFaultKind.NotMapped;
+    }
+
+    /// <summary>"read of", "write to" or "execute of", from the error code.</summary>
+    public static string Access(ulong errorCode)
+    {
+        if ((errorCode & ErrorInstructionFetch) != 0)
+        {
+            return "execute of";
+        }
+        return (errorCode & ErrorWrite) != 0 ? "write to" : "read of";
+    }
+
+    /// <summary>
+    /// The words before the address in the kill reason: "write to a kernel address", "stack overflow: guard
+    /// page", "read of a null pointer"... The caller appends the address and " at rip ...".
+    /// </summary>
+    public static string Describe(UserPageFaultKind kind, ulong errorCode)
+    {
+        switch (kind)
+        {
+            case UserPageFaultKind.NullPointer:
+                return (errorCode & ErrorInstructionFetch) != 0 ? "execute of a null pointer" : (errorCode & ErrorWrite) != 0 ? "write through a null pointer" : "read through a null pointer";
+            case UserPageFaultKind.KernelAddress:
+                return (errorCode & ErrorInstructionFetch) != 0 ? "execute of a kernel address" : (errorCode & ErrorWrite) != 0 ? "write to a kernel address" : "read of a kernel address";
+            case UserPageFaultKind.StackOverflow:
+                return "stack overflow: guard page hit";
+            case UserPageFaultKind.WriteToReadOnly:
+                return "write to a read-only page";
+            case UserPageFaultKind.ExecuteNoExecute:
+                return "execute of a no-execute page";
+            case UserPageFaultKind.NotMapped:
+                return (errorCode & ErrorInstructionFetch) != 0 ? "execute of an unmapped address" : (errorCode & ErrorWrite) != 0 ? "write to an unmapped address" : "read of an unmapped address";
+            default:
+                return "page fault with a reserved bit set in a page-table entry";
+        }
+    }
+}

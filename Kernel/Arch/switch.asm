@@ -1,0 +1,63 @@
+; Switching kernel stacks between threads, and the first instructions a new thread runs.
+bits 64
+section .text
+
+extern KernelInterruptReturn
+extern KernelThreadFinishSwitch
+extern KernelThreadEnterUser
+
+; void KernelSwitchStack(ulong* saveStackPointer, ulong stackPointer): saves the callee-saved registers
+; (System V) on the current stack, stores the stack pointer through the first argument, takes the second as
+; the stack pointer and returns into the thread that saved it there. Called with interrupts disabled.
+global KernelSwitchStack
+KernelSwitchStack:
+    push rbp
+    push rbx
+    push r12
+    push r13
+    push r14
+    push r15
+    mov [rdi], rsp
+    mov rsp, rsi
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+
+; Where a new user thread's first switch returns to: its stack holds the InterruptFrame of its first entry to
+; ring 3 (rip = the program's entry, rsp = argc). The FPU/SSE state starts clean (FCW 0x37F, MXCSR 0x1F80,
+; every register zero) so nothing of the kernel's leaks into the program.
+global KernelThreadStartUser
+KernelThreadStartUser:
+    mov rdi, rsp                ; the frame
+    call KernelThreadEnterUser
+    fxrstor [rel initial_fpu_state]
+    jmp KernelInterruptReturn
+
+; Where a new kernel thread's first switch returns to: rbx (restored by the switch) holds its entry point.
+global KernelThreadStartKernel
+KernelThreadStartKernel:
+    call KernelThreadFinishSwitch
+    sti
+    call rbx
+    ud2                         ; a kernel thread's entry never returns
+
+global KernelThreadStartUserAddress, KernelThreadStartKernelAddress
+KernelThreadStartUserAddress:
+    lea rax, [rel KernelThreadStartUser]
+    ret
+KernelThreadStartKernelAddress:
+    lea rax, [rel KernelThreadStartKernel]
+    ret
+
+section .rodata
+; An FXSAVE image (SDM Vol. 1, 10.5.1): FCW at byte 0, MXCSR at byte 24, everything else zero.
+align 16
+initial_fpu_state:
+    dw 0x037F
+    times 22 db 0
+    dd 0x1F80
+    times 512 - 28 db 0

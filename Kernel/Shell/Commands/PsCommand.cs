@@ -1,0 +1,61 @@
+using Kernel.Drivers;
+using Kernel.Tasks;
+using Kernel.Tasks;
+
+namespace Kernel.Shell.Commands
+{
+    /// <summary>Lists every process: pid, name, state, the frames its pages and page tables hold, page faults, ticks run.</summary>
+    internal sealed class PsCommand : ShellCommand
+    {
+        public override string Name => "ps";
+
+        public override string Summary => "list processes with their frames, page tables, faults and ticks";
+
+        public override void Execute(CommandLine line)
+        {
+            if (line.Count != 1)
+            {
+                PrintUsage();
+                return;
+            }
+            Console.WriteLine("  PID  NAME          STATE     FRAMES  TABLES  FAULTS     TICKS");
+            for (Process p = ProcessTable.First; p != null; p = p.NextInTable)
+            {
+                Console.WriteDecimal((ulong)p.Pid, 5);
+                Console.Write("  ");
+                Console.WritePadded(p.Name, 12);
+                Console.Write("  ");
+                Console.WritePadded(StateOf(p), 8);
+                if (p.AddressSpace != null)
+                {
+                    Console.WriteDecimal(p.AddressSpace.ResidentPages, 8);
+                    Console.WriteDecimal(p.AddressSpace.TableFrames, 8);
+                }
+                else
+                {
+                    Console.Write("       -       -");
+                }
+                Console.WriteDecimal(p.PageFaults, 8);
+                Console.WriteDecimal(p.CurrentTicks, 10);
+                Console.WriteLine();
+            }
+        }
+
+        private static string StateOf(Process p)
+        {
+            if (p.State == ProcessState.Zombie)
+            {
+                return "ended";
+            }
+            switch (p.Thread.State)
+            {
+                case ThreadState.Running:
+                    return "running";
+                case ThreadState.Ready:
+                    return "ready";
+                default:
+                    return "waiting";
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using Kernel.Abi;
+using Kernel.Drivers;
+using Kernel.Mem.User;
+using Kernel.Tasks;
+
+namespace Kernel.Shell.Commands
+{
+    /// <summary>
+    /// Runs a program shipped in the ISO in ring 3, in the foreground (the shell waits; Ctrl-C kills it) or,
+    /// with a trailing <c>&amp;</c>, in the background. Either way exactly one closing line reports its end.
+    /// </summary>
+    internal sealed unsafe class RunCommand : ShellCommand
+    {
+        public override string Name => "run";
+
+        public override string Arguments => "[NAME [ARGS...] [&]]";
+
+        public override string Summary => "run a user program (no name: list them); & runs it in the background";
+
+        public override void Execute(CommandLine line)
+        {
+            if (line.Count == 1)
+            {
+                Console.Write("programs: ");
+                ProgramImages.WriteNames();
+                Console.WriteLine();
+                return;
+            }
+            bool background = line.WordIs(line.Count - 1, "&");
+            int words = background ? line.Count - 1 : line.Count;
+            if (words < 2)
+            {
+                PrintUsage();
+                return;
+            }
+            int count = words - 1;
+            byte* text = stackalloc byte[CommandLine.MaxLength];
+            byte** arguments = stackalloc byte*[CommandLine.MaxWords];
+            ulong* lengths = stackalloc ulong[CommandLine.MaxWords];
+            int used = 0;
+            for (int i = 0; i < count; i++)
+            {
+                int start = line.WordStart(i + 1);
+                int length = line.WordLength(i + 1);
+                arguments[i] = text + used;
+                lengths[i] = (ulong)length;
+                for (int j = 0; j < length; j++)
+                {
+                    char c = line.Buffer[start + j];
+                    text[used++] = (byte)(c < 0x80 ? c : '?');
+                }
+            }
+
+            long status = ProcessManager.Spawn(arguments[0], (int)lengths[0], arguments, lengths, count, ProcessManager.Shell, out Process child, out ElfStatus image);
+            if (status < 0)
+            {
+                ReportFailure(line, status, image);
+                return;
+            }
+            if (background)
+            {
+                Console.Write("process ");
+                Console.WriteDecimal((ulong)child.Pid);
+                Console.Write(" (");
+                Console.Write(child.Name);
+                Console.WriteLine(") started");
+                return;
+            }
+            WaitForeground(child);
+        }
+
+        /// <summary>Waits for the program to end, killing it on Ctrl-C, then prints its closing line and forgets it.</summary>
+        private static void WaitForeground(Process child)
+        {
+            while (child.State != ProcessState.Zombie)
+            {
+                if (InputQueue.TakeInterrupt() && ProcessManager.RequestKill(child, Signal.SIGINT, out ReasonBuilder reason))
+                {
+                    reason.Text("interrupted (Ctrl-C)");
+                }
+                Scheduler.Block();
+            }
+            ProcessManager.WriteClosingLine(child);
+            ProcessManager.Reap(child);
+        }
+
+        private static void ReportFailure(CommandLine line, long status, ElfStatus image)
+        {
+            Console.Write("run: cannot run ");
+            line.WriteWord(1);
+            Console.Write(": ");
+            switch (-status)
+            {
+                case Errno.ENOENT:
+                    Console.WriteLine("no such program (type 'run' for the list)");
+                    break;
+                case Errno.ENOEXEC:
+                    Console.Write("not a valid program: ");
+                    Console.WriteLine(ElfImage.Describe(image));
+                    break;
+                case Errno.E2BIG:
+                    Console.WriteLine("the arguments are too long");
+                    break;
+                case Errno.EAGAIN:
+                    Console.WriteLine("too many processes");
+                    break;
+                default:
+                    Console.WriteLine("out of memory");
+                    break;
+            }
+        }
+    }
+}

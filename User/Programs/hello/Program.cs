@@ -1,0 +1,25 @@
+using System;
+using UserRuntime;
+
+/// <summary>The first program: proves it runs in ring 3, in its own process, with its arguments.</summary>
+internal static class Program
+{
+    internal static int Main(string[] args)
+    {
+        Console.Write("hello from ring 3: pid ");
+        Console.Write(Sys.GetPid());
+        Console.Write(", cpl=");
+        Console.Write(Sys.CodePrivilegeLevel());
+        Console.Write(", argv = [");
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (i > 0)
+            {
+                Console.Write(", ");
+            }
+            Console.Write(args[i]);
+        }
+        Console.WriteLine("]");
+        return 0;
+    }
+}
