@@ -1,4 +1,5 @@
 using Kernel.Abi;
+using Kernel.Mem.User;
 using Kernel.Memory;
 
 namespace Kernel.Syscalls
@@ -24,6 +25,11 @@ namespace Kernel.Syscalls
             if (count == 0)
             {
                 return 0;
+            }
+            // The whole range must be user memory before anything is printed, as Linux's access_ok.
+            if (!UserLayout.IsUserRange(buffer, count))
+            {
+                return -Errno.EFAULT;
             }
             byte* chunk = stackalloc byte[Chunk];
             ulong written = 0;

@@ -147,8 +147,11 @@ namespace Kernel.Syscalls
             return result < 0 ? result : child.Pid;
         }
 
-        /// <summary>abort(reason, length): the process ends as killed (SIGABRT) with the reason a runtime gave.</summary>
-        public static long Abort(ulong text, ulong length)
+        /// <summary>
+        /// abort(reason, length, exceptionType): the process ends as killed (SIGABRT) with the reason a runtime
+        /// gave; an exception's MethodTable address is named from the program's symbols.
+        /// </summary>
+        public static long Abort(ulong text, ulong length, ulong exceptionType)
         {
             byte* reason = stackalloc byte[MaxAbortReason];
             int count = length > MaxAbortReason ? MaxAbortReason : (int)length;
@@ -156,6 +159,18 @@ namespace Kernel.Syscalls
             Process self = ProcessManager.Current;
             if (ProcessManager.RequestKill(self, Signal.SIGABRT, out ReasonBuilder builder))
             {
+                if (exceptionType != 0)
+                {
+                    builder.Text("unhandled exception ");
+                    if (!ProcessManager.AppendTypeName(builder, self, exceptionType))
+                    {
+                        builder.Text("of an unknown type");
+                    }
+                    if (readable && count > 0)
+                    {
+                        builder.Text(": ");
+                    }
+                }
                 if (readable)
                 {
                     builder.Bytes(reason, count);

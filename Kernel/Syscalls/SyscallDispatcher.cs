@@ -46,7 +46,7 @@ namespace Kernel.Syscalls
                 case SyscallNumber.MemoryCounters:
                     return MemoryCalls.Counters(a0);
                 case SyscallNumber.Abort:
-                    return ProcessCalls.Abort(a0, a1);
+                    return ProcessCalls.Abort(a0, a1, a2);
                 default:
                     return -Errno.ENOSYS;
             }

@@ -13,7 +13,7 @@ namespace Kernel.Tasks
     internal sealed unsafe class Process
     {
         /// <summary>Room for a kill reason such as "write to a kernel address 0x... at rip 0x...".</summary>
-        public const int ReasonCapacity = 160;
+        public const int ReasonCapacity = 240;
 
         private readonly byte[] _reason = new byte[ReasonCapacity];
         private int _reasonLength;
@@ -41,6 +41,11 @@ namespace Kernel.Tasks
         public Thread Thread { get; set; }
 
         public bool IsKernelTask { get; set; }
+
+        /// <summary>The program's ELF image (a boot module, never freed), for naming addresses from its symbols.</summary>
+        public byte* Image { get; set; }
+
+        public ulong ImageSize { get; set; }
 
         /// <summary>Set when someone asked for this process's end (kill, Ctrl-C): it ends on its next way back to ring 3.</summary>
         public bool KillRequested { get; set; }

@@ -86,7 +86,7 @@ namespace Kernel.Tasks
                 DestroyAddressSpace(space);
                 return -Errno.ENOMEM;
             }
-            var process = new Process(ProcessTable.NextPid(), processName, parent) { AddressSpace = space, Thread = thread };
+            var process = new Process(ProcessTable.NextPid(), processName, parent) { AddressSpace = space, Thread = thread, Image = bytes, ImageSize = size };
             thread.Owner = process;
             ProcessTable.Add(process);
             child = process;
@@ -268,6 +268,28 @@ namespace Kernel.Tasks
             ProcessTable.Remove(process);
             process.ReleaseRecord();
             ObjectAllocator.Free(process);
+        }
+
+        /// <summary>Appends " (Type.Method+0xOFFSET)" for a code address of the process's program, when its symbols name it.</summary>
+        public static void AppendCodeSymbol(ReasonBuilder reason, Process process, ulong address)
+        {
+            ElfSymbolTable symbols = ElfSymbolTable.Find(process.Image, process.ImageSize);
+            if (symbols.TryFindFunction(address, out byte* name, out int length, out ulong offset))
+            {
+                reason.Text(" (").Symbol(name, length).Text("+0x").ShortHex(offset).Text(")");
+            }
+        }
+
+        /// <summary>Appends the name of the type whose MethodTable is at <paramref name="address"/> in the process's program.</summary>
+        public static bool AppendTypeName(ReasonBuilder reason, Process process, ulong address)
+        {
+            ElfSymbolTable symbols = ElfSymbolTable.Find(process.Image, process.ImageSize);
+            if (address == 0 || !symbols.TryFindExact(address, out byte* name, out int length))
+            {
+                return false;
+            }
+            reason.Symbol(name, length);
+            return true;
         }
 
         /// <summary>Writes "process PID (NAME) exited with status S" or "process PID (NAME) killed: REASON".</summary>

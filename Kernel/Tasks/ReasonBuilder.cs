@@ -36,6 +36,22 @@ namespace Kernel.Tasks
             return this;
         }
 
+        /// <summary>Hexadecimal digits without leading zeros or prefix (an offset).</summary>
+        public ReasonBuilder ShortHex(ulong value)
+        {
+            int shift = 60;
+            while (shift > 0 && (value >> shift) == 0)
+            {
+                shift -= 4;
+            }
+            for (; _process != null && shift >= 0; shift -= 4)
+            {
+                int nibble = (int)((value >> shift) & 0xF);
+                _process.AppendReason((char)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10));
+            }
+            return this;
+        }
+
         public ReasonBuilder Decimal(ulong value)
         {
             if (_process == null)
@@ -50,6 +66,49 @@ namespace Kernel.Tasks
             for (; divisor > 0; divisor /= 10)
             {
                 _process.AppendReason((char)('0' + (int)(value / divisor % 10)));
+            }
+            return this;
+        }
+
+        /// <summary>
+        /// Appends " (Type.Method+0x1a)" for a code address, or the type's name for a MethodTable, from the
+        /// program's own symbols; nothing when the symbols do not name it. ilc names a method
+        /// MODULE_Namespace_Type__Method and a MethodTable _ZTV&lt;length&gt;MODULE_Namespace_Type.
+        /// </summary>
+        public unsafe ReasonBuilder Symbol(byte* name, int length)
+        {
+            int start = 0;
+            if (length > 4 && name[0] == '_' && name[1] == 'Z' && name[2] == 'T' && name[3] == 'V')
+            {
+                start = 4;
+                while (start < length && name[start] >= '0' && name[start] <= '9')
+                {
+                    start++;
+                }
+            }
+            int module = start;
+            while (module < length && name[module] != '_')
+            {
+                module++;
+            }
+            if (module < length - 1)
+            {
+                start = module + 1;
+            }
+            for (int i = start; _process != null && i < length; i++)
+            {
+                if (name[i] == '_')
+                {
+                    _process.AppendReason('.');
+                    if (i + 1 < length && name[i + 1] == '_')
+                    {
+                        i++;
+                    }
+                }
+                else
+                {
+                    _process.AppendReason((char)name[i]);
+                }
             }
             return this;
         }

@@ -1,6 +1,7 @@
 using Kernel.Abi;
 using Kernel.Arch;
 using Kernel.Mem.User;
+using Kernel.Memory;
 
 namespace Kernel.Tasks
 {
@@ -71,7 +72,9 @@ namespace Kernel.Tasks
                     reason.Text(UserPageFault.Describe(kind, frame->ErrorCode)).Text(" ").Hex(faultAddress);
                     break;
                 case ExceptionVector.GeneralProtection when frame->ErrorCode == 0:
-                    reason.Text("general protection fault (a privileged instruction or a non-canonical address)");
+                    reason.Text(IsPrivilegedInstruction(frame->Rip)
+                        ? "general protection fault: privileged instruction"
+                        : "general protection fault: non-canonical address (or another protection check)");
                     break;
                 case ExceptionVector.GeneralProtection:
                     // A selector error code: a far transfer, a segment load or an INT n through a kernel gate.
@@ -101,6 +104,29 @@ namespace Kernel.Tasks
                     break;
             }
             reason.Text(" at rip ").Hex(frame->Rip);
+            ProcessManager.AppendCodeSymbol(reason, ProcessManager.Current, frame->Rip);
+        }
+
+        /// <summary>
+        /// #GP(0) from ring 3 is either an instruction only ring 0 may execute or an access through a
+        /// non-canonical address; the opcode at RIP tells them apart (SDM Vol. 2: HLT F4, CLI FA, STI FB, IN/OUT
+        /// E4-E7 and EC-EF, INS/OUTS 6C-6F, 0F 01 system instructions, 0F 06 CLTS, 0F 08/09 INVD/WBINVD,
+        /// 0F 20-23 MOV CR/DR, 0F 30/32 WRMSR/RDMSR).
+        /// </summary>
+        private static bool IsPrivilegedInstruction(ulong rip)
+        {
+            byte* code = stackalloc byte[2];
+            if (UserMemory.CopyFrom(code, rip, 2) != 0)
+            {
+                return false;
+            }
+            byte first = code[0];
+            if (first == 0xF4 || first == 0xFA || first == 0xFB || (first >= 0xE4 && first <= 0xE7) || (first >= 0xEC && first <= 0xEF) || (first >= 0x6C && first <= 0x6F))
+            {
+                return true;
+            }
+            byte second = code[1];
+            return first == 0x0F && (second == 0x01 || second == 0x06 || second == 0x08 || second == 0x09 || (second >= 0x20 && second <= 0x23) || second == 0x30 || second == 0x32);
         }
     }
 }

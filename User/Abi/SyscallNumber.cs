@@ -40,7 +40,10 @@ namespace Kernel.Abi
         /// <summary>memory_counters(MemoryCounters* counters): the caller's memory and fault figures.</summary>
         MemoryCounters = FirstPrivate + 1,
 
-        /// <summary>abort(const char* reason, length): ends the process as killed, with REASON (a runtime's fatal error).</summary>
+        /// <summary>
+        /// abort(const char* reason, length, exceptionType): ends the process as killed (SIGABRT) with REASON, a
+        /// runtime's fatal error; a non-zero exceptionType (a MethodTable address) is named from the program's symbols.
+        /// </summary>
         Abort = FirstPrivate + 2,
 
         /// <summary>allocate_user_mem(va, size): reserves heap pages, backed on first touch (FOS'25).</summary>

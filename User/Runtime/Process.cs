@@ -68,6 +68,12 @@ namespace UserRuntime
             System.Console.Flush();
             byte* reason = stackalloc byte[MaxReason];
             int length = 0;
+            if (exception != null)
+            {
+                // The kernel names the exception's type from the program's symbols; send only the message.
+                AppendText(reason, ref length, detail);
+                Sys.Abort(reason, (ulong)length, (ulong)exception.GetMethodTable());
+            }
             AppendText(reason, ref length, prefix);
             AppendText(reason, ref length, what);
             if (detail != null)
@@ -75,7 +81,7 @@ namespace UserRuntime
                 AppendText(reason, ref length, ": ");
                 AppendText(reason, ref length, detail);
             }
-            Sys.Abort(reason, (ulong)length);
+            Sys.Abort(reason, (ulong)length, 0);
             // Not reached: abort does not return. Should it, make sure the process still ends.
             Sys.Exit(127);
         }

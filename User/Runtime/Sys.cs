@@ -50,10 +50,14 @@ namespace UserRuntime
 
         public static long GetMemoryCounters(MemoryCounters* counters) => Call((long)SyscallNumber.MemoryCounters, (long)counters, 0, 0, 0, 0);
 
-        /// <summary>Ends the process as killed with the <paramref name="length"/> bytes at <paramref name="reason"/> as the reason.</summary>
-        public static void Abort(byte* reason, ulong length)
+        /// <summary>
+        /// Ends the process as killed with the <paramref name="length"/> bytes at <paramref name="reason"/> as the
+        /// reason; with an exception's MethodTable in <paramref name="exceptionType"/> the kernel prefixes
+        /// "unhandled exception TYPE: ".
+        /// </summary>
+        public static void Abort(byte* reason, ulong length, ulong exceptionType)
         {
-            Call((long)SyscallNumber.Abort, (long)reason, (long)length, 0, 0, 0);
+            Call((long)SyscallNumber.Abort, (long)reason, (long)length, (long)exceptionType, 0, 0);
         }
     }
 }
