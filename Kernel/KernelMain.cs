@@ -47,6 +47,7 @@ namespace Kernel
                 new PagingSuite(),
                 new KernelHeapSuite(),
                 new PebbleSuite(),
+                new UserSuite(),
             });
             Shell.Shell.Initialize(new ShellCommand[]
             {

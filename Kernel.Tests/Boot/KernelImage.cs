@@ -20,6 +20,9 @@ public static class KernelImage
 
     public static string KernelElf => Path.Combine(BuildDirectory, "kernel.elf");
 
+    /// <summary>The user programs, one ELF per program (tools/build.sh programs).</summary>
+    public static string ProgramsDirectory => Path.Combine(BuildDirectory, "bin");
+
     /// <summary>The GRUB menu template every image is made from: an edit to it makes the images stale too.</summary>
     public static string GrubConfigTemplate => Path.Combine(Root, "iso", "grub.cfg.in");
 
@@ -32,13 +35,25 @@ public static class KernelImage
             string name = entry.ToString().ToLowerInvariant() + (options.Length == 0 ? "" : "-" + options.Replace(' ', '-').Replace('=', '_'));
             string iso = Path.Combine(BuildDirectory, "test-isos", name + ".iso");
             if (!File.Exists(iso) || File.GetLastWriteTimeUtc(iso) < File.GetLastWriteTimeUtc(KernelElf)
-                || File.GetLastWriteTimeUtc(iso) < File.GetLastWriteTimeUtc(GrubConfigTemplate))
+                || File.GetLastWriteTimeUtc(iso) < File.GetLastWriteTimeUtc(GrubConfigTemplate)
+                || File.GetLastWriteTimeUtc(iso) < NewestProgram())
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(iso)!);
                 Run("iso", ((int)entry).ToString(), "0", options, iso);
             }
             return iso;
         }
+    }
+
+    private static DateTime NewestProgram()
+    {
+        DateTime newest = DateTime.MinValue;
+        foreach (string program in Directory.GetFiles(ProgramsDirectory))
+        {
+            DateTime written = File.GetLastWriteTimeUtc(program);
+            newest = written > newest ? written : newest;
+        }
+        return newest;
     }
 
     private static void EnsureKernel()
@@ -50,6 +65,10 @@ public static class KernelImage
         if (!File.Exists(KernelElf))
         {
             Run("kernel");
+        }
+        if (!Directory.Exists(ProgramsDirectory))
+        {
+            Run("programs");
         }
         s_kernelChecked = true;
     }

@@ -195,6 +195,18 @@ public sealed class QemuSession : IDisposable
         return reply.Substring(0, reply.Length - Prompt.Length);
     }
 
+    /// <summary>
+    /// Consumes everything printed so far, prompts the shell printed by itself included (a background program
+    /// that ends makes it redraw its prompt), by running a command with a known answer: the next
+    /// <see cref="Run"/> then reads only its own command's output.
+    /// </summary>
+    public void Resync()
+    {
+        Type("uptime\r");
+        WaitFor("ticks at 1000 Hz");
+        WaitFor(Prompt);
+    }
+
     public void Type(string text)
     {
         _process.StandardInput.Write(text);

@@ -1,6 +1,5 @@
 using Kernel.Drivers;
 using Kernel.Tasks;
-using Kernel.Tasks;
 
 namespace Kernel.Shell.Commands
 {
