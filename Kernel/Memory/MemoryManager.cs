@@ -86,7 +86,7 @@ namespace Kernel.Memory
             {
                 Panic.Fail("memory: no frame for the kernel's root page table");
             }
-            s_mapper = new Mapper<KernelPhysicalMemory, KernelTlb>(default, default, s_frameSource, root);
+            s_mapper = new Mapper<KernelPhysicalMemory, KernelTlb>(default, default, s_frameSource, root, SupportedPageFeatures());
             Require(s_mapper.PopulateUpperHalf(), "sharing the upper half");
             MapDirectMap();
             MapKernelImage();
@@ -159,6 +159,28 @@ namespace Kernel.Memory
                 }
             }
             return highest;
+        }
+
+        /// <summary>
+        /// The feature-dependent page flags this CPU has: the mapper drops the others, so that no mapping sets
+        /// bit 63 without NX (EFER.NXE is on exactly when CPUID reports NX) or a PAT bit without PAT.
+        /// </summary>
+        private static PageFlags SupportedPageFeatures()
+        {
+            PageFlags supported = PageFlags.None;
+            if (CpuFeatures.HasNoExecute)
+            {
+                supported |= PageFlags.NoExecute;
+            }
+            if (CpuFeatures.HasPat)
+            {
+                supported |= PageFlags.Pat;
+            }
+            if (CpuFeatures.HasGlobalPages)
+            {
+                supported |= PageFlags.Global;
+            }
+            return supported;
         }
 
         private static PageFlags DataFlags(bool global)
