@@ -315,7 +315,11 @@ namespace Kernel.Memory
                 Require(s_mapper.Map(KernelLayout.KernelHeapMetadataBase + i * MemConstants.PageSize, frame, DataFlags(global: true), PageSize.Size4KiB), "the heap metadata");
                 System.Runtime.RuntimeExports.memset((byte*)PhysicalMemory.ToVirtual(frame), 0, (nuint)MemConstants.PageSize);
             }
-            s_heap = new KernelHeap<KernelPhysicalMemory, KernelTlb>(s_mapper, s_frameSource, layout, (byte*)KernelLayout.KernelHeapMetadataBase, metadataBytes);
+            if (KernelHeap<KernelPhysicalMemory, KernelTlb>.Create(
+                s_mapper, s_frameSource, layout, (byte*)KernelLayout.KernelHeapMetadataBase, metadataBytes, out s_heap) != KernelHeapCreateStatus.Ok)
+            {
+                Panic.Fail("memory: the kernel heap refused its layout or metadata");
+            }
         }
 
         private static void Require(PagingStatus status, string what)

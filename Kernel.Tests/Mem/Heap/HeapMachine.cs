@@ -33,7 +33,11 @@ public sealed unsafe class HeapMachine : IDisposable
             throw new InvalidOperationException("invalid heap layout");
         }
         Metadata = new HostRange(KernelHeap<EmulatedRam.Accessor, RecordingTlb>.MetadataBytes(Layout));
-        Heap = new KernelHeap<EmulatedRam.Accessor, RecordingTlb>(Mapper, Frames, Layout, (byte*)Metadata.Start, Metadata.Size);
+        if (KernelHeap<EmulatedRam.Accessor, RecordingTlb>.Create(Mapper, Frames, Layout, (byte*)Metadata.Start, Metadata.Size, out var heap) != KernelHeapCreateStatus.Ok)
+        {
+            throw new InvalidOperationException("the heap refused its layout or metadata");
+        }
+        Heap = heap;
         BaselineFrames = Frames.Outstanding;
     }
 
