@@ -110,7 +110,7 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// Maps the page at <paramref name="virtualAddress"/> to the frame at <paramref name="physicalAddress"/>,
     /// creating the tables on the way. <paramref name="flags"/> may hold any <see cref="PageFlags"/> except
     /// <see cref="PageFlags.Guard"/>; <see cref="PageFlags.User"/> only in the lower half; feature flags the CPU
-    /// lacks are dropped (see <see cref="SupportedFeatures"/>). Mapping over a
+    /// lacks are dropped (see <see cref="SupportedFeatures"/>); software marks only on a 4 KiB page. Mapping over a
     /// user-heap reservation is allowed (it is how a first touch is backed) and keeps the UHPAGE mark.
     /// </summary>
     public PagingStatus Map(ulong virtualAddress, ulong physicalAddress, PageFlags flags, PageSize size)
@@ -168,8 +168,9 @@ public sealed unsafe class Mapper<TMem, TTlb>
 
     /// <summary>
     /// Removes the mapping of the page of <paramref name="size"/> at <paramref name="virtualAddress"/> and
-    /// returns the frame it mapped, which stays the caller's to free. A reservation mark on the entry
-    /// survives, so an evicted user-heap page is again "reserved, not backed". Tables left empty are released.
+    /// returns the frame it mapped, which stays the caller's to free. A reservation mark on a 4 KiB page's
+    /// entry survives, so an evicted user-heap page is again "reserved, not backed"; a large page's entry is
+    /// cleared whole. Tables left empty are released.
     /// </summary>
     public PagingStatus Unmap(ulong virtualAddress, PageSize size, out ulong physicalAddress)
     {
@@ -188,7 +189,8 @@ public sealed unsafe class Mapper<TMem, TTlb>
         }
         ulong current = *slots[leaf];
         physicalAddress = current & PageTableEntry.FrameMask(size);
-        *slots[leaf] = current & PageTableEntry.ReservationMask;
+        // Only a PTE can hold a reservation; a large page's entry goes entirely, so its tables can go too.
+        *slots[leaf] = leaf == LeafTableLevel ? current & PageTableEntry.ReservationMask : 0;
         ReleaseEmptyTables(virtualAddress, leaf, slots, mustInvalidate: true);
         return PagingStatus.Success;
     }
@@ -743,6 +745,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
         }
         if (((ulong)flags & ~PageTableEntry.LeafFlagsMask) != 0 || (flags & PageFlags.Guard) != 0
             || !UserFlagsAllowed(virtualAddress, flags))
+        {
+            return PagingStatus.InvalidFlags;
+        }
+
+        // Software marks describe 4 KiB pages: reservations live in PTEs (Reserve makes no others) and the
+        // replacement policy evicts 4 KiB pages. On a large page a mark would outlive the unmap and keep the
+        // directory above it alive, with nothing able to clear it.
+        if (size != PageSize.Size4KiB && ((ulong)flags & PageTableEntry.SoftwareMask) != 0)
         {
             return PagingStatus.InvalidFlags;
         }
