@@ -104,14 +104,14 @@ kernel() {
     nm -n --defined-only "$BUILD/kernel.elf" | awk '$2 ~ /^[tTdDrR]$/ { print $1, $3 }' > "$BUILD/kernel.sym"
 }
 
-# iso [default-entry] [timeout] [extra command line] [output]
+# iso [default-entry] [timeout] [extra command line] [output] [GRUB commands run before the menu, e.g. "cutmem 23M 4G"]
 iso() {
-    local default="${1:-0}" timeout="${2:-3}" extra="${3:-}" out="${4:-$ISO}"
+    local default="${1:-0}" timeout="${2:-3}" extra="${3:-}" out="${4:-$ISO}" commands="${5:-}"
     if [ -z "${SKIP_KERNEL:-}" ] || [ ! -f "$BUILD/kernel.elf" ]; then kernel; fi
     local tree="$BUILD/isotree-$$"
     rm -rf "$tree" && mkdir -p "$tree/boot/grub"
     cp "$BUILD/kernel.elf" "$BUILD/kernel.sym" "$tree/boot/"
-    sed -e "s/@DEFAULT@/$default/" -e "s/@TIMEOUT@/$timeout/" -e "s/@EXTRA@/$extra/" \
+    sed -e "s/@DEFAULT@/$default/" -e "s/@TIMEOUT@/$timeout/" -e "s/@EXTRA@/$extra/" -e "s/@COMMANDS@/$commands/" \
         "$ROOT/iso/grub.cfg.in" > "$tree/boot/grub/grub.cfg"
     grub-mkrescue -o "$out" "$tree" 2>/dev/null
     rm -rf "$tree"

@@ -75,7 +75,8 @@ namespace Kernel.Memory
             {
                 RefuseToRun();
             }
-            FrameAllocatorCreateStatus created = FrameAllocator<KernelPhysicalMemory>.Create(s_map, default, out s_frames);
+            // The frame metadata is cleared and used before the direct map exists: keep it under the boot identity map.
+            FrameAllocatorCreateStatus created = FrameAllocator<KernelPhysicalMemory>.Create(s_map, default, PhysicalMemory.BootIdentityMapEnd, out s_frames);
             if (created != FrameAllocatorCreateStatus.Ok)
             {
                 Panic.Fail("memory: cannot create the frame allocator from the memory map");
