@@ -89,7 +89,7 @@ namespace Kernel.Arch
         {
             int vector = (int)frame->Vector;
             bool pageFault = vector == (int)ExceptionVector.PageFault;
-            string reason = pageFault ? Memory.PageFaultClassifier.Classify(faultAddress, frame->ErrorCode, frame->Rsp) : "CPU exception";
+            string reason = pageFault ? Memory.PageFaultClassifier.Classify(faultAddress, frame->ErrorCode, frame->Rsp, frame->Rflags) : "CPU exception";
             if (vector == (int)ExceptionVector.GeneralProtection && frame->ErrorCode == 0)
             {
                 // A memory access through a non-canonical address raises #GP(0), not #PF (SDM Vol. 3A, 6.15).
