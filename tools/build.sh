@@ -161,9 +161,9 @@ program_modules() {
     done < <(program_names)
 }
 
-# iso [default-entry] [timeout] [extra command line] [output]
+# iso [default-entry] [timeout] [extra command line] [output] [GRUB commands run before the menu, e.g. "cutmem 23M 4G"]
 iso() {
-    local default="${1:-0}" timeout="${2:-3}" extra="${3:-}" out="${4:-$ISO}"
+    local default="${1:-0}" timeout="${2:-3}" extra="${3:-}" out="${4:-$ISO}" commands="${5:-}"
     if [ -z "${SKIP_KERNEL:-}" ] || [ ! -f "$BUILD/kernel.elf" ]; then kernel; programs; fi
     local tree="$BUILD/isotree-$$"
     rm -rf "$tree" && mkdir -p "$tree/boot/grub" "$tree/boot/bin"
@@ -171,8 +171,8 @@ iso() {
     cp "$BUILD"/bin/* "$tree/boot/bin/"
     local modules
     modules="$(program_modules)"
-    awk -v default="$default" -v timeout="$timeout" -v extra="$extra" -v modules="$modules" '
-        { gsub(/@DEFAULT@/, default); gsub(/@TIMEOUT@/, timeout); gsub(/@EXTRA@/, extra) }
+    awk -v default="$default" -v timeout="$timeout" -v extra="$extra" -v commands="$commands" -v modules="$modules" '
+        { gsub(/@DEFAULT@/, default); gsub(/@TIMEOUT@/, timeout); gsub(/@EXTRA@/, extra); gsub(/@COMMANDS@/, commands) }
         /@MODULES@/ { print modules; next }
         { print }' "$ROOT/iso/grub.cfg.in" > "$tree/boot/grub/grub.cfg"
     grub-mkrescue -o "$out" "$tree" 2>/dev/null

@@ -36,7 +36,11 @@ internal sealed unsafe class HeapMachine : IDisposable
             throw new InvalidOperationException("invalid heap layout");
         }
         Metadata = new HostRange(KernelHeap<EmulatedRam.Accessor, NullTlb>.MetadataBytes(Layout));
-        Heap = new KernelHeap<EmulatedRam.Accessor, NullTlb>(Mapper, Frames, Layout, (byte*)Metadata.Start, Metadata.Size);
+        if (KernelHeap<EmulatedRam.Accessor, NullTlb>.Create(Mapper, Frames, Layout, (byte*)Metadata.Start, Metadata.Size, out var heap) != KernelHeapCreateStatus.Ok)
+        {
+            throw new InvalidOperationException("the heap refused its layout or metadata");
+        }
+        Heap = heap;
     }
 
     public EmulatedRam Ram { get; }

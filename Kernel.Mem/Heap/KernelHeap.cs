@@ -57,14 +57,44 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     private ulong _misalignedFrees;
 
     /// <summary>
-    /// Builds a heap over <paramref name="layout"/>, which must be <see cref="KernelHeapLayout.IsValid"/> and
-    /// unmapped in <paramref name="mapper"/>'s address space. The caller must own
-    /// <see cref="MetadataBytes"/>(<paramref name="layout"/>) writable bytes at <paramref name="metadata"/>,
-    /// 8-byte aligned and outside the range, for the heap's lifetime. The heap tags every frame it maps with
+    /// Builds a heap over <paramref name="layout"/>, whose range must be unmapped in <paramref name="mapper"/>'s
+    /// address space. The heap keeps its metadata in the <paramref name="metadataLength"/> bytes at
+    /// <paramref name="metadata"/>, which the caller owns, writable, for the heap's lifetime: at least
+    /// <see cref="MetadataBytes"/>(<paramref name="layout"/>) of them, 8-byte aligned, outside the range. Any
+    /// other layout or metadata is refused with a status before a byte is written, and
+    /// <paramref name="heap"/> is null. The heap tags every frame it maps with
     /// <see cref="IFrameSource.TrySetFrameTag"/>; a frame <paramref name="frames"/> will not tag, or whose
     /// number does not fit in 32 bits, is refused as if frames had run out.
     /// </summary>
-    public KernelHeap(Mapper<TMem, TTlb> mapper, IFrameSource frames, KernelHeapLayout layout, byte* metadata, ulong metadataLength)
+    public static KernelHeapCreateStatus Create(
+        Mapper<TMem, TTlb> mapper, IFrameSource frames, KernelHeapLayout layout, byte* metadata, ulong metadataLength, out KernelHeap<TMem, TTlb> heap)
+    {
+        heap = null;
+        if (!layout.IsValid)
+        {
+            return KernelHeapCreateStatus.InvalidLayout;
+        }
+        ulong needed = MetadataBytes(layout);
+        if (metadata == null || metadataLength < needed)
+        {
+            return KernelHeapCreateStatus.MetadataTooSmall;
+        }
+        ulong metadataStart = (ulong)metadata;
+        if (!MemConstants.IsAligned(metadataStart, MetadataCarver.Alignment))
+        {
+            return KernelHeapCreateStatus.MisalignedMetadata;
+        }
+        bool overlaps = metadataStart < layout.End && (metadataStart >= layout.Start || layout.Start - metadataStart < needed);
+        if (overlaps)
+        {
+            return KernelHeapCreateStatus.MetadataInsideRange;
+        }
+        heap = new KernelHeap<TMem, TTlb>(mapper, frames, layout, metadata, metadataLength);
+        return KernelHeapCreateStatus.Ok;
+    }
+
+    // Create has checked the layout and that the metadata holds MetadataBytes(layout): every piece carved here fits.
+    private KernelHeap(Mapper<TMem, TTlb> mapper, IFrameSource frames, KernelHeapLayout layout, byte* metadata, ulong metadataLength)
     {
         _mapper = mapper;
         _frames = frames;

@@ -7,7 +7,7 @@ namespace Kernel.Mem.Heap;
 /// </summary>
 internal unsafe struct MetadataCarver
 {
-    private const ulong Alignment = 8;
+    public const ulong Alignment = 8;
 
     private byte* _next;
     private readonly byte* _end;

@@ -56,19 +56,40 @@ public sealed unsafe class Mapper<TMem, TTlb>
     private readonly IFrameSource _frames;
     private readonly ulong _root;
 
+    // The bits a leaf may carry on this CPU: LeafFlagsMask less the feature flags the CPU lacks.
+    private readonly ulong _leafMask;
+
+    /// <summary>
+    /// Manages the address space whose PML4 is at <paramref name="rootTable"/> on a CPU with every feature
+    /// of <see cref="PageTableEntry.FeatureFlagsMask"/> (NX, PAT, global pages), as the emulated machine has.
+    /// </summary>
+    public Mapper(TMem memory, TTlb tlb, IFrameSource frames, ulong rootTable)
+        : this(memory, tlb, frames, rootTable, (PageFlags)PageTableEntry.FeatureFlagsMask)
+    {
+    }
+
     /// <summary>
     /// Manages the address space whose PML4 is at <paramref name="rootTable"/>. The caller passes a 4 KiB
     /// aligned frame that <paramref name="memory"/> can reach and that holds a valid PML4 (for instance one
     /// made by <see cref="CreateRootTable"/>); every table below it must have come from <paramref name="frames"/>
-    /// if this mapper is ever to release it.
+    /// if this mapper is ever to release it. <paramref name="supportedFeatures"/> says which of the
+    /// feature-dependent flags (<see cref="PageTableEntry.FeatureFlagsMask"/>: Global, Pat, NoExecute) the CPU
+    /// supports; the others are dropped from every leaf this mapper writes, so that no caller can set a bit
+    /// that is reserved on this CPU (as Linux masks _PAGE_NX out of its supported-PTE mask without NX).
+    /// Dropping is what the flags mean on such a CPU: every page is executable without NX, and the memory
+    /// type is PCD/PWT's without PAT. Flags that need no feature cannot be dropped.
     /// </summary>
-    public Mapper(TMem memory, TTlb tlb, IFrameSource frames, ulong rootTable)
+    public Mapper(TMem memory, TTlb tlb, IFrameSource frames, ulong rootTable, PageFlags supportedFeatures)
     {
         _memory = memory;
         _tlb = tlb;
         _frames = frames;
         _root = rootTable;
+        _leafMask = PageTableEntry.LeafFlagsMask & ~(PageTableEntry.FeatureFlagsMask & ~(ulong)supportedFeatures);
     }
+
+    /// <summary>The feature-dependent flags this mapper writes; the rest of <see cref="PageTableEntry.FeatureFlagsMask"/> it drops.</summary>
+    public PageFlags SupportedFeatures => (PageFlags)(_leafMask & PageTableEntry.FeatureFlagsMask);
 
     /// <summary>The physical address of the PML4: what CR3 holds while this address space runs.</summary>
     public ulong RootTable => _root;
@@ -88,7 +109,8 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// <summary>
     /// Maps the page at <paramref name="virtualAddress"/> to the frame at <paramref name="physicalAddress"/>,
     /// creating the tables on the way. <paramref name="flags"/> may hold any <see cref="PageFlags"/> except
-    /// <see cref="PageFlags.Guard"/>; <see cref="PageFlags.User"/> only in the lower half. Mapping over a
+    /// <see cref="PageFlags.Guard"/>; <see cref="PageFlags.User"/> only in the lower half; feature flags the CPU
+    /// lacks are dropped (see <see cref="SupportedFeatures"/>); software marks only on a 4 KiB page. Mapping over a
     /// user-heap reservation is allowed (it is how a first touch is backed) and keeps the UHPAGE mark.
     /// </summary>
     public PagingStatus Map(ulong virtualAddress, ulong physicalAddress, PageFlags flags, PageSize size)
@@ -146,8 +168,9 @@ public sealed unsafe class Mapper<TMem, TTlb>
 
     /// <summary>
     /// Removes the mapping of the page of <paramref name="size"/> at <paramref name="virtualAddress"/> and
-    /// returns the frame it mapped, which stays the caller's to free. A reservation mark on the entry
-    /// survives, so an evicted user-heap page is again "reserved, not backed". Tables left empty are released.
+    /// returns the frame it mapped, which stays the caller's to free. A reservation mark on a 4 KiB page's
+    /// entry survives, so an evicted user-heap page is again "reserved, not backed"; a large page's entry is
+    /// cleared whole. Tables left empty are released.
     /// </summary>
     public PagingStatus Unmap(ulong virtualAddress, PageSize size, out ulong physicalAddress)
     {
@@ -166,7 +189,8 @@ public sealed unsafe class Mapper<TMem, TTlb>
         }
         ulong current = *slots[leaf];
         physicalAddress = current & PageTableEntry.FrameMask(size);
-        *slots[leaf] = current & PageTableEntry.ReservationMask;
+        // Only a PTE can hold a reservation; a large page's entry goes entirely, so its tables can go too.
+        *slots[leaf] = leaf == LeafTableLevel ? current & PageTableEntry.ReservationMask : 0;
         ReleaseEmptyTables(virtualAddress, leaf, slots, mustInvalidate: true);
         return PagingStatus.Success;
     }
@@ -174,7 +198,8 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// <summary>
     /// Replaces the protection of the mapped page of <paramref name="size"/> at <paramref name="virtualAddress"/>:
     /// <paramref name="flags"/> may hold only Writable, User (lower half), WriteThrough, CacheDisable, Pat,
-    /// Global and NoExecute. The frame, the Accessed/Dirty state and the software marks are kept.
+    /// Global and NoExecute (less the feature flags the CPU lacks). The frame, the Accessed/Dirty state and the
+    /// software marks are kept.
     /// </summary>
     public PagingStatus Protect(ulong virtualAddress, PageSize size, PageFlags flags)
     {
@@ -200,7 +225,7 @@ public sealed unsafe class Mapper<TMem, TTlb>
         ulong replaced = size == PageSize.Size4KiB
             ? PageTableEntry.ProtectionMask
             : (PageTableEntry.ProtectionMask & ~PageTableEntry.PteAttributeBit) | PageTableEntry.LargeAttributeBit;
-        ulong updated = (current & ~replaced) | (PageTableEntry.Leaf(0, flags, size).Value & replaced);
+        ulong updated = (current & ~replaced) | (PageTableEntry.Leaf(0, Supported(flags), size).Value & replaced);
 
         bool granted = (flags & PageFlags.User) != 0 && GrantUser(leaf, slots, RootLevel);
         if (updated != current)
@@ -528,7 +553,7 @@ public sealed unsafe class Mapper<TMem, TTlb>
             }
             kept = current & PageTableEntry.UserHeapReservedBit;
         }
-        ulong entry = PageTableEntry.Leaf(physicalAddress, flags, size).Value | kept;
+        ulong entry = PageTableEntry.Leaf(physicalAddress, Supported(flags), size).Value | kept;
         return Install(virtualAddress, leaf, slots, missingLevel, entry, (flags & PageFlags.User) != 0, grantUser);
     }
 
@@ -781,6 +806,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
         {
             return PagingStatus.InvalidFlags;
         }
+
+        // Software marks describe 4 KiB pages: reservations live in PTEs (Reserve makes no others) and the
+        // replacement policy evicts 4 KiB pages. On a large page a mark would outlive the unmap and keep the
+        // directory above it alive, with nothing able to clear it.
+        if (size != PageSize.Size4KiB && ((ulong)flags & PageTableEntry.SoftwareMask) != 0)
+        {
+            return PagingStatus.InvalidFlags;
+        }
         return PagingStatus.Success;
     }
 
@@ -824,6 +857,10 @@ public sealed unsafe class Mapper<TMem, TTlb>
     {
         return (flags & (PageFlags.User | PageFlags.UserHeapReserved)) == 0 || !VirtualAddressLayout.IsUpperHalf(virtualAddress);
     }
+
+    /// <summary><paramref name="flags"/> without the feature flags this CPU lacks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private PageFlags Supported(PageFlags flags) => (PageFlags)((ulong)flags & _leafMask);
 
     /// <summary>True when <paramref name="entry"/>, present at <paramref name="level"/>, maps a page rather than a table.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -80,6 +80,13 @@ public readonly struct PageTableEntry
     public const ulong LeafFlagsMask = WritableBit | UserBit | WriteThroughBit | CacheDisableBit | AccessedBit
         | DirtyBit | PteAttributeBit | GlobalBit | NoExecuteBit | SoftwareMask;
 
+    /// <summary>
+    /// The leaf bits that exist only with a CPU feature: XD needs EFER.NXE (CPUID NX), PAT needs CPUID PAT,
+    /// and G is honoured only with CR4.PGE. Without its feature XD or PAT is a reserved bit, and a present
+    /// entry with a reserved bit set faults on every access (4.5; error code RSVD).
+    /// </summary>
+    public const ulong FeatureFlagsMask = GlobalBit | PteAttributeBit | NoExecuteBit;
+
     /// <summary>The attributes <c>Protect</c> replaces: access rights and memory type, not A/D state or marks.</summary>
     public const ulong ProtectionMask = WritableBit | UserBit | WriteThroughBit | CacheDisableBit | PteAttributeBit
         | GlobalBit | NoExecuteBit;

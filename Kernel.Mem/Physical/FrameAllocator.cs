@@ -115,6 +115,17 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     /// Must reach every usable byte of <paramref name="map"/>; the allocator touches only its metadata.
     /// </param>
     public static FrameAllocatorCreateStatus Create(MemoryMap map, TMem memory, out FrameAllocator<TMem> allocator)
+        => Create(map, memory, NoLimit, out allocator);
+
+    /// <summary>
+    /// As <see cref="Create(MemoryMap, TMem, out FrameAllocator{TMem})"/>, with the metadata placed entirely
+    /// below <paramref name="metadataLimit"/>: the end of what <paramref name="memory"/> can reach while the
+    /// allocator is created and used (the kernel's boot identity map covers only the first 4 GiB, while RAM
+    /// may lie far above it). <see cref="FrameAllocatorCreateStatus.NoRoomForMetadata"/> when no usable range
+    /// below the limit can hold it. Only the metadata is ever touched, so the frames above the limit are
+    /// managed all the same.
+    /// </summary>
+    public static FrameAllocatorCreateStatus Create(MemoryMap map, TMem memory, ulong metadataLimit, out FrameAllocator<TMem> allocator)
     {
         allocator = null;
         ulong lowest = ulong.MaxValue;
@@ -144,7 +155,7 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
         }
         ulong frameSpan = endFrame - firstFrame;
         ulong metadataBytes = MemConstants.AlignUp(frameSpan * FrameEntry.SizeInBytes, MemConstants.PageSize);
-        if (!TryPlaceMetadata(map, metadataBytes, out ulong metadataBase))
+        if (!TryPlaceMetadata(map, metadataBytes, metadataLimit, out ulong metadataBase))
         {
             return FrameAllocatorCreateStatus.NoRoomForMetadata;
         }
@@ -593,7 +604,8 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
         return true;
     }
 
-    private static bool TryPlaceMetadata(MemoryMap map, ulong bytes, out ulong physical)
+    /// <summary>The lowest place for <paramref name="bytes"/> in one usable range, ending at or below <paramref name="limit"/>, preferring 16 MiB and up.</summary>
+    private static bool TryPlaceMetadata(MemoryMap map, ulong bytes, ulong limit, out ulong physical)
     {
         for (int pass = 0; pass < 2; pass++)
         {
@@ -602,7 +614,8 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
             {
                 MemoryRegion region = map[i];
                 ulong start = region.Base > floor ? region.Base : floor;
-                if (region.IsUsable && start < region.End && region.End - start >= bytes)
+                ulong end = region.End < limit ? region.End : limit;
+                if (region.IsUsable && start < end && end - start >= bytes)
                 {
                     physical = start;
                     return true;

@@ -30,16 +30,14 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
 
     private readonly TMem _memory;
     private readonly IFrameSource _frames;
-    private readonly PageFlags _noExecute;
     private Mapper<TMem, TTlb> _mapper;
     private ulong _tableFrames;
     private ulong _residentPages;
 
-    private UserAddressSpace(TMem memory, IFrameSource frames, PageFlags noExecute)
+    private UserAddressSpace(TMem memory, IFrameSource frames)
     {
         _memory = memory;
         _frames = frames;
-        _noExecute = noExecute;
     }
 
     /// <summary>The mapper of this address space (null once destroyed).</summary>
@@ -56,20 +54,21 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
 
     /// <summary>
     /// Makes an empty address space whose upper half is shared with the one at <paramref name="kernelRoot"/>.
-    /// <paramref name="noExecuteSupported"/> says whether the CPU has NX (EFER.NXE): without it, data pages
-    /// cannot be made no-execute and bit 63 must stay clear. Returns <see cref="PagingStatus.OutOfFrames"/>,
-    /// with <paramref name="space"/> null and nothing held, when no frame is left for the PML4.
+    /// <paramref name="supportedFeatures"/> are the CPU-dependent page flags the machine has (see the
+    /// mapper): without NX, the data pages this space asks to be no-execute are mapped executable, since bit
+    /// 63 is reserved then. Returns <see cref="PagingStatus.OutOfFrames"/>, with <paramref name="space"/> null
+    /// and nothing held, when no frame is left for the PML4.
     /// </summary>
-    public static PagingStatus Create(TMem memory, TTlb tlb, IFrameSource frames, ulong kernelRoot, bool noExecuteSupported, out UserAddressSpace<TMem, TTlb> space)
+    public static PagingStatus Create(TMem memory, TTlb tlb, IFrameSource frames, ulong kernelRoot, PageFlags supportedFeatures, out UserAddressSpace<TMem, TTlb> space)
     {
-        space = new UserAddressSpace<TMem, TTlb>(memory, frames, noExecuteSupported ? PageFlags.NoExecute : PageFlags.None);
+        space = new UserAddressSpace<TMem, TTlb>(memory, frames);
         PagingStatus status = Mapper<TMem, TTlb>.CreateRootTable(memory, space, out ulong root);
         if (status != PagingStatus.Success)
         {
             space = null;
             return status;
         }
-        space._mapper = new Mapper<TMem, TTlb>(memory, tlb, space, root);
+        space._mapper = new Mapper<TMem, TTlb>(memory, tlb, space, root, supportedFeatures);
         status = space._mapper.CopyUpperHalfFrom(kernelRoot);
         if (status != PagingStatus.Success)
         {
@@ -96,7 +95,7 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
             }
             if (!segment.Executable)
             {
-                flags |= _noExecute;
+                flags |= PageFlags.NoExecute;
             }
             ulong fileStart = segment.VirtualAddress;
             ulong fileEnd = segment.VirtualAddress + segment.FileSize;
@@ -133,7 +132,7 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
             {
                 return PagingStatus.OutOfFrames;
             }
-            PagingStatus status = MapFrame(address + i * MemConstants.PageSize, frame, PageFlags.User | PageFlags.Writable | _noExecute);
+            PagingStatus status = MapFrame(address + i * MemConstants.PageSize, frame, PageFlags.User | PageFlags.Writable | PageFlags.NoExecute);
             if (status != PagingStatus.Success)
             {
                 return status;

@@ -26,20 +26,24 @@ public static class KernelImage
     /// <summary>The GRUB menu template every image is made from: an edit to it makes the images stale too.</summary>
     public static string GrubConfigTemplate => Path.Combine(Root, "iso", "grub.cfg.in");
 
-    /// <summary>Returns an ISO whose GRUB menu boots <paramref name="entry"/> at once with <paramref name="options"/>.</summary>
-    public static string Iso(MenuEntry entry, string options = "")
+    /// <summary>
+    /// Returns an ISO whose GRUB menu boots <paramref name="entry"/> at once with <paramref name="options"/>,
+    /// after running <paramref name="grubCommands"/> (e.g. "cutmem 23M 4G", which removes that range from the
+    /// memory map GRUB passes on; no '/' or '|').
+    /// </summary>
+    public static string Iso(MenuEntry entry, string options = "", string grubCommands = "")
     {
         lock (s_lock)
         {
             EnsureKernel();
-            string name = entry.ToString().ToLowerInvariant() + (options.Length == 0 ? "" : "-" + options.Replace(' ', '-').Replace('=', '_'));
+            string name = entry.ToString().ToLowerInvariant() + Suffix(options) + Suffix(grubCommands);
             string iso = Path.Combine(BuildDirectory, "test-isos", name + ".iso");
             if (!File.Exists(iso) || File.GetLastWriteTimeUtc(iso) < File.GetLastWriteTimeUtc(KernelElf)
                 || File.GetLastWriteTimeUtc(iso) < File.GetLastWriteTimeUtc(GrubConfigTemplate)
                 || File.GetLastWriteTimeUtc(iso) < NewestProgram())
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(iso)!);
-                Run("iso", ((int)entry).ToString(), "0", options, iso);
+                Run("iso", ((int)entry).ToString(), "0", options, iso, grubCommands);
             }
             return iso;
         }
@@ -55,6 +59,8 @@ public static class KernelImage
         }
         return newest;
     }
+
+    private static string Suffix(string words) => words.Length == 0 ? "" : "-" + words.Replace(' ', '-').Replace('=', '_');
 
     private static void EnsureKernel()
     {

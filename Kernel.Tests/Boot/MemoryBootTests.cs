@@ -66,6 +66,22 @@ public sealed class MemoryBootTests
         Assert.Equal(QemuSession.Success, status);
     }
 
+    [Fact]
+    public void With_23_MiB_below_4_GiB_and_the_rest_above_it_the_frame_metadata_stays_under_the_boot_identity_map()
+    {
+        // GRUB's cutmem leaves 23 MiB below 4 GiB and QEMU's 1128 MiB above. The frame metadata (about 10 MiB)
+        // does not fit between 16 and 23 MiB; above 4 GiB it could not be cleared before the direct map exists.
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel, "panic=exit", "cutmem 23M 4G"), memory: "4200M");
+
+        string memmap = qemu.Run("memmap");
+        Assert.Contains("[mem 0x0000000000100000-0x00000000016fffff] usable", memmap);
+        Assert.Matches(@"\[mem 0x0000000100000000-0x0000000146[0-9a-f]{6}\] usable", memmap);
+        Assert.DoesNotMatch(@"\[mem 0x00000000(0[2-9a-f]|[1-9a-f][0-9a-f])[0-9a-f]{6}-0x[0-9a-f]{16}\] usable", memmap);
+        string selftest = qemu.Run("selftest", 120);
+        Assert.DoesNotContain("[FAIL]", selftest);
+        Assert.Matches(@"selftest: \d+ passed, 0 failed", selftest);
+    }
+
     [Theory]
     [InlineData("16M")]
     [InlineData("18M")] // the largest refused: 1 MiB below the documented minimum

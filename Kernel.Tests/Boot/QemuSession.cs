@@ -21,6 +21,8 @@ public sealed class QemuSession : IDisposable
     /// <summary>QEMU's exit status when the kernel writes its failure code to isa-debug-exit.</summary>
     public const int Failure = 35;
 
+    public const string DefaultCpu = "max";
+
     private static readonly TimeSpan s_hardLimit = TimeSpan.FromSeconds(120);
 
     private readonly Process _process;
@@ -62,7 +64,9 @@ public sealed class QemuSession : IDisposable
     /// <param name="memory">QEMU -m value, e.g. "512M" or "5G".</param>
     /// <param name="debugExit">Attach isa-debug-exit at 0xf4 (how the kernel reports test results).</param>
     /// <param name="extraArguments">Further QEMU arguments, e.g. drives: "-drive", "file=...,if=floppy".</param>
-    public static QemuSession Start(string iso, string memory = "512M", bool debugExit = true, IReadOnlyList<string> extraArguments = null)
+    /// <param name="cpu">QEMU -cpu value: "max" offers every feature TCG emulates; e.g. "qemu64,-nx" takes NX away.</param>
+    public static QemuSession Start(string iso, string memory = "512M", bool debugExit = true, IReadOnlyList<string> extraArguments = null,
+        string cpu = DefaultCpu)
     {
         var start = new ProcessStartInfo("qemu-system-x86_64")
         {
@@ -71,7 +75,7 @@ public sealed class QemuSession : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in new[] { "-cdrom", iso, "-cpu", "max", "-m", memory, "-no-reboot", "-display", "none", "-serial", "stdio", "-monitor", "none" })
+        foreach (string argument in new[] { "-cdrom", iso, "-cpu", cpu, "-m", memory, "-no-reboot", "-display", "none", "-serial", "stdio", "-monitor", "none" })
         {
             start.ArgumentList.Add(argument);
         }

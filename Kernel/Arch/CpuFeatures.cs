@@ -19,6 +19,7 @@ namespace Kernel.Arch
 
         public static bool HasNoExecute => (s_extEdx & (1u << 20)) != 0;
         public static bool HasGlobalPages => (s_leaf1Edx & (1u << 13)) != 0;
+        public static bool HasPat => (s_leaf1Edx & (1u << 16)) != 0;
         public static bool HasSmep => (s_leaf7Ebx & (1u << 7)) != 0;
         public static bool HasSmap => (s_leaf7Ebx & (1u << 20)) != 0;
         public static bool HasInvariantTsc { get; private set; }

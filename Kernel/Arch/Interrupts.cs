@@ -110,7 +110,7 @@ namespace Kernel.Arch
             if (irq >= Idt.IrqCount)
             {
                 // No device is routed above the PIC's 16 lines: this is a software `int n` or a bug.
-                PanicScreen.ShowUnexpectedVector(frame);
+                Panic.UnexpectedVector(frame);
                 return;
             }
             if (Pic.IsSpurious(irq))
@@ -188,7 +188,7 @@ namespace Kernel.Arch
             {
                 return;
             }
-            PanicScreen.ShowException(frame, faultAddress);
+            Panic.Exception(frame, faultAddress);
         }
     }
 }

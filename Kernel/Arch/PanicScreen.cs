@@ -22,17 +22,6 @@ namespace Kernel.Arch
         [RuntimeImport("*", "KernelTextEnd")] [MethodImpl(MethodImplOptions.InternalCall)]
         private static extern ulong TextEnd();
 
-        private static readonly string[] s_exceptionNames =
-        {
-            "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow", "#BR bound range exceeded",
-            "#UD invalid opcode", "#NM device not available", "#DF double fault", "coprocessor segment overrun",
-            "#TS invalid TSS", "#NP segment not present", "#SS stack-segment fault", "#GP general protection",
-            "#PF page fault", "reserved 15", "#MF x87 floating-point", "#AC alignment check", "#MC machine check",
-            "#XM SIMD floating-point", "#VE virtualization", "#CP control protection", "reserved 22", "reserved 23",
-            "reserved 24", "reserved 25", "reserved 26", "reserved 27", "#HV hypervisor injection",
-            "#VC VMM communication", "#SX security", "reserved 31",
-        };
-
         /// <summary>Names an object's exact type from the symbol of its MethodTable.</summary>
         public static void WriteTypeName(object obj)
         {
@@ -100,7 +89,7 @@ namespace Kernel.Arch
         {
             int vector = (int)frame->Vector;
             bool pageFault = vector == (int)ExceptionVector.PageFault;
-            string reason = pageFault ? Memory.PageFaultClassifier.Classify(faultAddress, frame->ErrorCode, frame->Rsp) : "CPU exception";
+            string reason = pageFault ? Memory.PageFaultClassifier.Classify(faultAddress, frame->ErrorCode, frame->Rsp, frame->Rflags) : "CPU exception";
             if (vector == (int)ExceptionVector.GeneralProtection && frame->ErrorCode == 0)
             {
                 // A memory access through a non-canonical address raises #GP(0), not #PF (SDM Vol. 3A, 6.15).
@@ -114,7 +103,7 @@ namespace Kernel.Arch
             }
             Begin(reason);
             Console.Write("exception: ");
-            Console.Write(s_exceptionNames[vector & 31]);
+            WriteExceptionName(vector);
             Console.Write(", error code ");
             Console.WriteHex(frame->ErrorCode, 4);
             if (pageFault)
@@ -156,6 +145,55 @@ namespace Kernel.Arch
             WriteRegisters(frame);
             WriteBacktrace(frame->Rip, frame->Rbp, frame->Rsp);
             End();
+        }
+
+        /// <summary>
+        /// The vector's name (SDM Vol. 3A, Table 6-1). A switch over string literals, not a static array: an
+        /// array would be made by a class constructor on the first panic, from the heap the panic may be about.
+        /// Null for a reserved vector.
+        /// </summary>
+        private static string ExceptionName(ExceptionVector vector)
+        {
+            switch (vector)
+            {
+                case ExceptionVector.DivideError: return "#DE divide error";
+                case ExceptionVector.Debug: return "#DB debug";
+                case ExceptionVector.NonMaskableInterrupt: return "NMI";
+                case ExceptionVector.Breakpoint: return "#BP breakpoint";
+                case ExceptionVector.Overflow: return "#OF overflow";
+                case ExceptionVector.BoundRangeExceeded: return "#BR bound range exceeded";
+                case ExceptionVector.InvalidOpcode: return "#UD invalid opcode";
+                case ExceptionVector.DeviceNotAvailable: return "#NM device not available";
+                case ExceptionVector.DoubleFault: return "#DF double fault";
+                case ExceptionVector.CoprocessorSegmentOverrun: return "coprocessor segment overrun";
+                case ExceptionVector.InvalidTss: return "#TS invalid TSS";
+                case ExceptionVector.SegmentNotPresent: return "#NP segment not present";
+                case ExceptionVector.StackSegmentFault: return "#SS stack-segment fault";
+                case ExceptionVector.GeneralProtection: return "#GP general protection";
+                case ExceptionVector.PageFault: return "#PF page fault";
+                case ExceptionVector.X87FloatingPoint: return "#MF x87 floating-point";
+                case ExceptionVector.AlignmentCheck: return "#AC alignment check";
+                case ExceptionVector.MachineCheck: return "#MC machine check";
+                case ExceptionVector.SimdFloatingPoint: return "#XM SIMD floating-point";
+                case ExceptionVector.Virtualization: return "#VE virtualization";
+                case ExceptionVector.ControlProtection: return "#CP control protection";
+                case ExceptionVector.HypervisorInjection: return "#HV hypervisor injection";
+                case ExceptionVector.VmmCommunication: return "#VC VMM communication";
+                case ExceptionVector.Security: return "#SX security";
+                default: return null;
+            }
+        }
+
+        private static void WriteExceptionName(int vector)
+        {
+            string name = ExceptionName((ExceptionVector)vector);
+            if (name == null)
+            {
+                Console.Write("reserved ");
+                Console.WriteDecimal((ulong)vector);
+                return;
+            }
+            Console.Write(name);
         }
 
         /// <summary>Decodes the page-fault error code (SDM Vol. 3A, 4.7, Figure 4-12).</summary>

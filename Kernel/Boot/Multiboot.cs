@@ -1,23 +1,20 @@
 using System.Runtime.InteropServices;
+using Kernel.Drivers;
 
 namespace Kernel.Boot
 {
     /// <summary>
-    /// Reads the multiboot2 boot information GRUB leaves in memory (Multiboot2 spec, 3.6): a total size,
-    /// then 8-byte-aligned tags. The kernel keeps the physical addresses of the command line, the memory
-    /// map and the modules and reaches them through <see cref="Memory.PhysicalMemory"/>, so they stay valid
-    /// when the memory manager replaces the boot identity map with the direct map. The structure itself is
-    /// reserved from the frame allocator.
+    /// The multiboot2 boot information GRUB leaves in memory (Multiboot2 spec, 3.6), as read by the
+    /// hardware-free <see cref="BootInformation"/>, which checks every size before it trusts it: malformed
+    /// tags are skipped and named on the console. The kernel keeps the physical addresses of the command
+    /// line, the memory map and the modules and reaches them through <see cref="Memory.PhysicalMemory"/>, so
+    /// they stay valid when the memory manager replaces the boot identity map with the direct map. The
+    /// structure itself is reserved from the frame allocator.
     /// </summary>
     internal static unsafe class Multiboot
     {
         public const uint BootloaderMagic = 0x36D76289;
-        private const uint TagEnd = 0;
-        private const uint TagCommandLine = 1;
-        private const uint TagBootLoaderName = 2;
-        private const uint TagModule = 3;
-        private const uint TagMemoryMap = 6;
-        public const int MaxModules = 64;
+        public const int MaxModules = BootInformation.MaxModules;
 
         [StructLayout(LayoutKind.Sequential)]
         public struct MemoryMapEntry
@@ -39,6 +36,7 @@ namespace Kernel.Boot
         }
 
         private static ulong s_info;
+        private static ulong s_infoSize;
         private static ulong s_commandLine;
         private static ulong s_bootLoaderName;
         private static ulong s_memoryMap;
@@ -51,7 +49,7 @@ namespace Kernel.Boot
 
         public static ulong InfoAddress => s_info;
 
-        public static ulong InfoSize => s_info == 0 ? 0 : *(uint*)Phys(s_info);
+        public static ulong InfoSize => s_infoSize;
 
         public static byte* CommandLine => Phys(s_commandLine);
 
@@ -61,52 +59,72 @@ namespace Kernel.Boot
 
         public static int ModuleCount => s_moduleCount;
 
+        /// <summary>
+        /// Reads the boot information at physical <paramref name="info"/>. False when the magic is wrong or the
+        /// structure cannot be read at all (misaligned, shorter than its header, or longer than the boot
+        /// identity map reaches); a malformed tag is only skipped, with a message.
+        /// </summary>
         public static bool Parse(uint magic, ulong info)
         {
-            if (magic != BootloaderMagic || info == 0)
+            if (magic != BootloaderMagic || info == 0 || info >= Memory.PhysicalMemory.BootIdentityMapEnd)
             {
                 return false;
             }
-            s_info = info;
-            s_modules = (Module*)Memory.ObjectAllocator.AllocateZeroed((nuint)(MaxModules * sizeof(Module)));
-            byte* start = Phys(info);
-            uint totalSize = *(uint*)start;
-            byte* tag = start + 8;
-            byte* end = start + totalSize;
-            while (tag + 8 <= end)
+            BootInformationStatus status = BootInformation.Parse(Phys(info), Memory.PhysicalMemory.BootIdentityMapEnd - info, out BootInformation parsed);
+            if (status != BootInformationStatus.Ok)
             {
-                uint type = *(uint*)tag;
-                uint size = *(uint*)(tag + 4);
-                if (type == TagEnd || size < 8)
-                {
-                    break;
-                }
-                switch (type)
-                {
-                    case TagCommandLine:
-                        s_commandLine = info + (ulong)(tag + 8 - start);
-                        break;
-                    case TagBootLoaderName:
-                        s_bootLoaderName = info + (ulong)(tag + 8 - start);
-                        break;
-                    case TagModule:
-                        if (s_moduleCount < MaxModules)
-                        {
-                            Module* module = s_modules + s_moduleCount++;
-                            module->Start = *(uint*)(tag + 8);
-                            module->End = *(uint*)(tag + 12);
-                            module->NamePhysical = info + (ulong)(tag + 16 - start);
-                        }
-                        break;
-                    case TagMemoryMap:
-                        s_memoryMapEntrySize = *(uint*)(tag + 8);
-                        s_memoryMap = info + (ulong)(tag + 16 - start);
-                        s_memoryMapCount = s_memoryMapEntrySize == 0 ? 0 : (int)((size - 16) / s_memoryMapEntrySize);
-                        break;
-                }
-                tag += (size + 7) & ~7u;
+                Console.Write("multiboot: boot information refused: ", ConsoleColor.LightRed);
+                Console.WriteLine(StatusName(status));
+                return false;
+            }
+            ReportProblems(parsed);
+            s_info = info;
+            s_infoSize = parsed.TotalSize;
+            s_commandLine = parsed.CommandLineOffset == 0 ? 0 : info + parsed.CommandLineOffset;
+            s_bootLoaderName = parsed.BootLoaderNameOffset == 0 ? 0 : info + parsed.BootLoaderNameOffset;
+            s_memoryMap = info + parsed.MemoryMapOffset;
+            s_memoryMapEntrySize = parsed.MemoryMapEntrySize;
+            s_memoryMapCount = parsed.MemoryMapCount;
+            s_modules = (Module*)Memory.ObjectAllocator.AllocateZeroed((nuint)(MaxModules * sizeof(Module)));
+            s_moduleCount = parsed.ModuleCount;
+            for (int i = 0; i < s_moduleCount; i++)
+            {
+                BootInformationModule module = parsed.Module(i);
+                s_modules[i] = new Module { Start = module.Start, End = module.End, NamePhysical = info + module.NameOffset };
             }
             return true;
+        }
+
+        private static void ReportProblems(BootInformation parsed)
+        {
+            int recorded = parsed.ProblemCount < BootInformation.MaxProblems ? parsed.ProblemCount : BootInformation.MaxProblems;
+            for (int i = 0; i < recorded; i++)
+            {
+                BootInformationProblem problem = parsed.Problem(i);
+                Console.Write("multiboot: tag type ", ConsoleColor.Yellow);
+                Console.WriteDecimal(problem.TagType);
+                Console.Write(" at offset ");
+                Console.WriteDecimal(problem.TagOffset);
+                Console.Write(": ");
+                Console.WriteLine(problem.Description);
+            }
+            if (parsed.ProblemCount > recorded)
+            {
+                Console.Write("multiboot: ");
+                Console.WriteDecimal((ulong)(parsed.ProblemCount - recorded));
+                Console.WriteLine(" more problems");
+            }
+        }
+
+        private static string StatusName(BootInformationStatus status)
+        {
+            switch (status)
+            {
+                case BootInformationStatus.Misaligned: return "not 8-byte aligned";
+                case BootInformationStatus.TotalSizeTooSmall: return "total size smaller than its header";
+                case BootInformationStatus.TotalSizeBeyondMemory: return "total size beyond the memory the kernel can read";
+                default: return "unknown status";
+            }
         }
 
         public static MemoryMapEntry* GetMemoryMapEntry(int index) => (MemoryMapEntry*)Phys(s_memoryMap + (ulong)index * s_memoryMapEntrySize);

@@ -78,7 +78,7 @@ namespace Kernel.Memory
         public static bool TryCreateAddressSpace(out UserAddressSpace<KernelPhysicalMemory, KernelTlb> space)
         {
             return UserAddressSpace<KernelPhysicalMemory, KernelTlb>.Create(default, default, s_frameSource, s_mapper.RootTable,
-                CpuFeatures.HasNoExecute, out space) == PagingStatus.Success;
+                SupportedPageFeatures(), out space) == PagingStatus.Success;
         }
 
         /// <summary>Backs the kernel page at <paramref name="address"/> with a fresh frame, writable, no-execute, global.</summary>
@@ -113,7 +113,8 @@ namespace Kernel.Memory
             {
                 RefuseToRun();
             }
-            FrameAllocatorCreateStatus created = FrameAllocator<KernelPhysicalMemory>.Create(s_map, default, out s_frames);
+            // The frame metadata is cleared and used before the direct map exists: keep it under the boot identity map.
+            FrameAllocatorCreateStatus created = FrameAllocator<KernelPhysicalMemory>.Create(s_map, default, PhysicalMemory.BootIdentityMapEnd, out s_frames);
             if (created != FrameAllocatorCreateStatus.Ok)
             {
                 Panic.Fail("memory: cannot create the frame allocator from the memory map");
@@ -124,7 +125,7 @@ namespace Kernel.Memory
             {
                 Panic.Fail("memory: no frame for the kernel's root page table");
             }
-            s_mapper = new Mapper<KernelPhysicalMemory, KernelTlb>(default, default, s_frameSource, root);
+            s_mapper = new Mapper<KernelPhysicalMemory, KernelTlb>(default, default, s_frameSource, root, SupportedPageFeatures());
             Require(s_mapper.PopulateUpperHalf(), "sharing the upper half");
             MapDirectMap();
             MapKernelImage();
@@ -197,6 +198,28 @@ namespace Kernel.Memory
                 }
             }
             return highest;
+        }
+
+        /// <summary>
+        /// The feature-dependent page flags this CPU has: the mapper drops the others, so that no mapping sets
+        /// bit 63 without NX (EFER.NXE is on exactly when CPUID reports NX) or a PAT bit without PAT.
+        /// </summary>
+        private static PageFlags SupportedPageFeatures()
+        {
+            PageFlags supported = PageFlags.None;
+            if (CpuFeatures.HasNoExecute)
+            {
+                supported |= PageFlags.NoExecute;
+            }
+            if (CpuFeatures.HasPat)
+            {
+                supported |= PageFlags.Pat;
+            }
+            if (CpuFeatures.HasGlobalPages)
+            {
+                supported |= PageFlags.Global;
+            }
+            return supported;
         }
 
         private static PageFlags DataFlags(bool global)
@@ -335,7 +358,11 @@ namespace Kernel.Memory
                 Require(s_mapper.Map(KernelLayout.KernelHeapMetadataBase + i * MemConstants.PageSize, frame, DataFlags(global: true), PageSize.Size4KiB), "the heap metadata");
                 System.Runtime.RuntimeExports.memset((byte*)PhysicalMemory.ToVirtual(frame), 0, (nuint)MemConstants.PageSize);
             }
-            s_heap = new KernelHeap<KernelPhysicalMemory, KernelTlb>(s_mapper, s_frameSource, layout, (byte*)KernelLayout.KernelHeapMetadataBase, metadataBytes);
+            if (KernelHeap<KernelPhysicalMemory, KernelTlb>.Create(
+                s_mapper, s_frameSource, layout, (byte*)KernelLayout.KernelHeapMetadataBase, metadataBytes, out s_heap) != KernelHeapCreateStatus.Ok)
+            {
+                Panic.Fail("memory: the kernel heap refused its layout or metadata");
+            }
         }
 
         private static void Require(PagingStatus status, string what)

@@ -21,6 +21,7 @@ namespace Kernel.Memory
         private static ulong s_frees;
         private static ulong s_earlyFrees;
         private static bool s_useHeap;
+        private static bool s_refused;
 
         [RuntimeImport("*", "KernelEarlyHeapStart")]
         [MethodImpl(MethodImplOptions.InternalCall)]
@@ -45,8 +46,18 @@ namespace Kernel.Memory
 
         public static void UseKernelHeap() => s_useHeap = true;
 
+        /// <summary>
+        /// From now on every allocation is a nested panic, named as such. Every panic calls this first: the
+        /// heap may be what failed, so a report that allocated could fault halfway and lose the cause.
+        /// </summary>
+        public static void RefuseAllocations() => s_refused = true;
+
         public static void* AllocateZeroed(nuint size)
         {
+            if (s_refused)
+            {
+                Panic.Fail("allocation on the panic path (the report must not depend on the heap)");
+            }
             if (s_useHeap)
             {
                 void* memory = MemoryManager.Heap.AllocateZeroed(size);

@@ -1,29 +1,31 @@
+using Kernel.Arch;
+using Kernel.Mem.Paging;
+
 namespace Kernel.Memory
 {
     /// <summary>
-    /// Names the cause of a kernel page fault from the faulting address, the error code and the stack
-    /// pointer, so the panic says "null reference" or "write to a read-only page" rather than only "page
-    /// fault". A non-canonical address never reaches here: it raises #GP (or #SS), not #PF (SDM Vol. 3A,
-    /// 6.15), and the panic screen names that case itself.
+    /// Names the cause of a kernel page fault from the faulting address, the error code, the stack pointer,
+    /// RFLAGS and CR4, so the panic says "null reference" or "write to a read-only page" rather than only
+    /// "page fault". The kernel's own places (page 0, the stack guards, the heap) are recognised here; the
+    /// rest is <see cref="PageFaultClassification"/>, the SDM's access rules, host-tested. A non-canonical
+    /// address never reaches here: it raises #GP (or #SS), not #PF (SDM Vol. 3A, 6.15), and the panic screen
+    /// names that case itself.
     /// </summary>
     internal static class PageFaultClassifier
     {
         private const ulong NullPageLimit = 0x1000;
         private const ulong PageSize = 0x1000;
-        private const ulong ErrorPresent = 1 << 0;
-        private const ulong ErrorWrite = 1 << 1;
-        private const ulong ErrorUser = 1 << 2;
-        private const ulong ErrorReservedBit = 1 << 3;
-        private const ulong ErrorInstructionFetch = 1 << 4;
+        private const ulong RflagsAlignmentCheck = 1UL << 18;
 
         // The stack pointer of an overflow is within a push or a frame of the guard page it ran into: in the
         // guard itself (the faulting push), or at most a page above it (a large frame reaching down).
         private const ulong OverflowReach = 2 * PageSize;
 
-        // Everything below the canonical hole is the lower half: user space (SDM Vol. 1, 3.3.7.1).
-        private const ulong LowerHalfEnd = 0x0000_8000_0000_0000;
+        /// <summary>Names a fault taken just now: CR4 is read here, RFLAGS is the faulting context's.</summary>
+        public static string Classify(ulong address, ulong errorCode, ulong stackPointer, ulong rflags)
+            => Classify(address, errorCode, stackPointer, rflags, Cpu.ReadCr4());
 
-        public static string Classify(ulong address, ulong errorCode, ulong stackPointer)
+        public static string Classify(ulong address, ulong errorCode, ulong stackPointer, ulong rflags, ulong cr4)
         {
             if (address < NullPageLimit)
             {
@@ -35,35 +37,37 @@ namespace Kernel.Memory
                     ? "page fault: kernel stack overflow (guard page hit)"
                     : "page fault: access to a stack guard page (not by the stack pointer)";
             }
-            if ((errorCode & ErrorReservedBit) != 0)
+
+            // User pages exist only in the lower half (the mapper refuses them above), and the kernel maps
+            // nothing of its own there: a present lower-half page is a user page.
+            bool userPage = address < VirtualAddressLayout.LowerHalfEnd;
+            PageFaultCause cause = PageFaultClassification.Classify(
+                (PageFaultErrorCode)errorCode, userPage, (cr4 & Cr4.Smep) != 0, (cr4 & Cr4.Smap) != 0, (rflags & RflagsAlignmentCheck) != 0);
+            switch (cause)
             {
-                return "page fault: reserved bit set in a page-table entry";
-            }
-            if ((errorCode & ErrorPresent) != 0)
-            {
-                // A present lower-half page is a user page: a supervisor access to it faults only through
-                // CR4.SMEP (instruction fetch) or CR4.SMAP (data access), whatever the page's other rights.
-                if ((errorCode & ErrorUser) == 0 && address < LowerHalfEnd)
-                {
-                    return (errorCode & ErrorInstructionFetch) != 0
-                        ? "page fault: instruction fetch from a user page (SMEP)"
-                        : "page fault: supervisor access to a user page (SMAP)";
-                }
-                if ((errorCode & ErrorInstructionFetch) != 0)
-                {
+                case PageFaultCause.NotPresent:
+                    return KernelLayout.IsKernelHeapAddress(address)
+                        ? "page fault: unmapped kernel heap address (freed or never allocated)"
+                        : "page fault: unmapped address";
+                case PageFaultCause.ReservedBit:
+                    return "page fault: reserved bit set in a page-table entry";
+                case PageFaultCause.SupervisorFetchFromUserPage:
+                    return "page fault: instruction fetch from a user page (SMEP)";
+                case PageFaultCause.SupervisorAccessToUserPage:
+                    return "page fault: supervisor access to a user page (SMAP)";
+                case PageFaultCause.ExecuteOfNoExecutePage:
                     return "page fault: execute of a no-execute page";
-                }
-                if ((errorCode & ErrorWrite) != 0)
-                {
+                case PageFaultCause.WriteToReadOnlyPage:
                     return "page fault: write to a read-only page";
-                }
-                return (errorCode & ErrorUser) != 0 ? "page fault: user access to a supervisor page" : "page fault: protection violation";
+                case PageFaultCause.UserAccessToSupervisorPage:
+                    return "page fault: user access to a supervisor page";
+                case PageFaultCause.ProtectionKey:
+                    return "page fault: protection key";
+                case PageFaultCause.ShadowStack:
+                    return "page fault: shadow-stack access";
+                default:
+                    return "page fault: protection violation";
             }
-            if (KernelLayout.IsKernelHeapAddress(address))
-            {
-                return "page fault: unmapped kernel heap address (freed or never allocated)";
-            }
-            return "page fault: unmapped address";
         }
 
         /// <summary>

@@ -7,6 +7,9 @@ namespace Kernel.Memory
     /// </summary>
     internal static class PhysicalMemory
     {
+        /// <summary>The end of the boot stub's identity map (boot.asm): all that is reachable before <see cref="UseDirectMap"/>.</summary>
+        public const ulong BootIdentityMapEnd = 4 * Mem.MemConstants.GiB;
+
         private static ulong s_offset;
 
         public static ulong ToVirtual(ulong physical) => physical + s_offset;

@@ -84,8 +84,14 @@ namespace Kernel.SelfTest
                 return;
             }
             ulong freeWithMetadata = MemoryManager.Frames.FreeFrames;
-            _heap = new KernelHeap<KernelPhysicalMemory, KernelTlb>(
-                MemoryManager.Mapper, MemoryManager.FrameSource, _layout, (byte*)KernelLayout.SelfTestHeapMetadataBase, MetadataBytes);
+            KernelHeapCreateStatus created = KernelHeap<KernelPhysicalMemory, KernelTlb>.Create(
+                MemoryManager.Mapper, MemoryManager.FrameSource, _layout, (byte*)KernelLayout.SelfTestHeapMetadataBase, MetadataBytes, out _heap);
+            if (created != KernelHeapCreateStatus.Ok)
+            {
+                _test.Check(false, "fos.heap_is_created", "the scratch heap refused its layout or metadata");
+                ReleaseMetadata();
+                return;
+            }
             _emptyHeapFreeFrames = MemoryManager.Frames.FreeFrames;
             // Frames the live heap took to hold the new heap's objects (normally none: they fit its pages).
             ulong liveHeapGrowth = freeWithMetadata - _emptyHeapFreeFrames;

@@ -22,9 +22,7 @@ namespace Kernel.SelfTest
         private const ulong FaultUser = 1 << 2;
         private const ulong FaultInstructionFetch = 1 << 4;
 
-        private const ulong Cr4GlobalPages = 1UL << 7;
-        private const ulong Cr4Smep = 1UL << 20;
-        private const ulong Cr4Smap = 1UL << 21;
+        private const ulong RflagsAlignmentCheck = 1UL << 18;
 
         private const byte ReturnInstruction = 0xC3;
         private const byte ScratchPattern = 0x5A;
@@ -352,27 +350,34 @@ namespace Kernel.SelfTest
         }
 
         /// <summary>
-        /// The panic screen's names for page faults, from synthetic (address, error code, RSP) triples: a
-        /// guard page is an overflow only with RSP at it, a present user page faults for SMAP or SMEP before
-        /// any rights are considered, and upper-half protection faults name the right that was missing.
+        /// The panic screen's names for page faults, from synthetic (address, error code, RSP, RFLAGS, CR4): a
+        /// guard page is an overflow only with RSP at it; a supervisor protection fault on a user page is SMAP
+        /// only for a data access with CR4.SMAP on and RFLAGS.AC clear, SMEP only for a fetch with CR4.SMEP on,
+        /// and otherwise named by the page's own rights; upper-half protection faults name the missing right.
         /// </summary>
         private static void FaultClassification(TestContext test)
         {
             const ulong UserPage = 0x40_0000;
+            const ulong Both = Cr4.Smep | Cr4.Smap;
             ulong guard = KernelStacks.BootStackGuard();
             ulong imageData = MemoryManager.Image.DataStart;
-            test.Check(PageFaultClassifier.Classify(guard + MemConstants.PageSize - 8, FaultWrite, guard + MemConstants.PageSize) == "page fault: kernel stack overflow (guard page hit)",
+            test.Check(PageFaultClassifier.Classify(guard + MemConstants.PageSize - 8, FaultWrite, guard + MemConstants.PageSize, 0, Both) == "page fault: kernel stack overflow (guard page hit)",
                 "classify.guard_hit_with_rsp_at_the_guard_is_an_overflow", "not named a stack overflow");
-            test.Check(PageFaultClassifier.Classify(guard + 8, 0, KernelLayout.DirectMapBase) == "page fault: access to a stack guard page (not by the stack pointer)",
+            test.Check(PageFaultClassifier.Classify(guard + 8, 0, KernelLayout.DirectMapBase, 0, Both) == "page fault: access to a stack guard page (not by the stack pointer)",
                 "classify.guard_hit_with_rsp_elsewhere_is_not_an_overflow", "a stray guard-page read was called an overflow");
-            test.Check(PageFaultClassifier.Classify(UserPage, FaultPresent, imageData) == "page fault: supervisor access to a user page (SMAP)"
-                && PageFaultClassifier.Classify(UserPage, FaultPresent | FaultWrite, imageData) == "page fault: supervisor access to a user page (SMAP)",
-                "classify.supervisor_data_access_to_a_user_page_is_smap", "not named SMAP");
-            test.Check(PageFaultClassifier.Classify(UserPage, FaultPresent | FaultInstructionFetch, imageData) == "page fault: instruction fetch from a user page (SMEP)",
-                "classify.supervisor_fetch_from_a_user_page_is_smep", "not named SMEP");
-            test.Check(PageFaultClassifier.Classify(imageData, FaultPresent | FaultInstructionFetch, imageData) == "page fault: execute of a no-execute page"
-                && PageFaultClassifier.Classify(MemoryManager.Image.ReadOnlyStart, FaultPresent | FaultWrite, imageData) == "page fault: write to a read-only page"
-                && PageFaultClassifier.Classify(UserPage, 0, imageData) == "page fault: unmapped address",
+            test.Check(PageFaultClassifier.Classify(UserPage, FaultPresent, imageData, 0, Cr4.Smap) == "page fault: supervisor access to a user page (SMAP)"
+                && PageFaultClassifier.Classify(UserPage, FaultPresent | FaultWrite, imageData, 0, Cr4.Smap) == "page fault: supervisor access to a user page (SMAP)",
+                "classify.supervisor_data_access_to_a_user_page_with_smap_on_is_smap", "not named SMAP");
+            test.Check(PageFaultClassifier.Classify(UserPage, FaultPresent | FaultWrite, imageData, 0, Cr4.Smep) == "page fault: write to a read-only page"
+                && PageFaultClassifier.Classify(UserPage, FaultPresent | FaultWrite, imageData, RflagsAlignmentCheck, Both) == "page fault: write to a read-only page",
+                "classify.without_smap_or_with_ac_set_a_supervisor_write_to_a_user_page_is_not_smap", "named SMAP without SMAP in force");
+            test.Check(PageFaultClassifier.Classify(UserPage, FaultPresent | FaultInstructionFetch, imageData, 0, Cr4.Smep) == "page fault: instruction fetch from a user page (SMEP)",
+                "classify.supervisor_fetch_from_a_user_page_with_smep_on_is_smep", "not named SMEP");
+            test.Check(PageFaultClassifier.Classify(UserPage, FaultPresent | FaultInstructionFetch, imageData, 0, Cr4.Smap) == "page fault: execute of a no-execute page",
+                "classify.without_smep_a_supervisor_fetch_from_a_user_page_is_no_execute", "named SMEP without SMEP on");
+            test.Check(PageFaultClassifier.Classify(imageData, FaultPresent | FaultInstructionFetch, imageData, 0, Both) == "page fault: execute of a no-execute page"
+                && PageFaultClassifier.Classify(MemoryManager.Image.ReadOnlyStart, FaultPresent | FaultWrite, imageData, 0, Both) == "page fault: write to a read-only page"
+                && PageFaultClassifier.Classify(UserPage, 0, imageData, 0, Both) == "page fault: unmapped address",
                 "classify.upper_half_rights_and_absent_pages", "NX, read-only or not-present named wrongly");
         }
 
@@ -380,9 +385,9 @@ namespace Kernel.SelfTest
         private static void ControlRegisters(TestContext test)
         {
             ulong cr4 = Cpu.ReadCr4();
-            test.Check(((cr4 & Cr4Smep) != 0) == CpuFeatures.HasSmep, "cr4_smep_matches_cpuid", "CR4.SMEP differs from the CPUID bit");
-            test.Check(((cr4 & Cr4Smap) != 0) == CpuFeatures.HasSmap, "cr4_smap_matches_cpuid", "CR4.SMAP differs from the CPUID bit");
-            test.Check(((cr4 & Cr4GlobalPages) != 0) == CpuFeatures.HasGlobalPages, "cr4_pge_matches_cpuid", "CR4.PGE differs from the CPUID bit");
+            test.Check(((cr4 & Cr4.Smep) != 0) == CpuFeatures.HasSmep, "cr4_smep_matches_cpuid", "CR4.SMEP differs from the CPUID bit");
+            test.Check(((cr4 & Cr4.Smap) != 0) == CpuFeatures.HasSmap, "cr4_smap_matches_cpuid", "CR4.SMAP differs from the CPUID bit");
+            test.Check(((cr4 & Cr4.GlobalPages) != 0) == CpuFeatures.HasGlobalPages, "cr4_pge_matches_cpuid", "CR4.PGE differs from the CPUID bit");
         }
     }
 }

@@ -14,7 +14,9 @@ public sealed unsafe class HeapMachine : IDisposable
 {
     public const ulong FrameWindowStart = MemConstants.MiB;
 
-    public HeapMachine(ulong heapSize = 40 * MemConstants.MiB, ulong blockAreaSize = 4 * MemConstants.MiB, ulong frameCount = 16384)
+    /// <param name="supportedFeatures">The CPU's feature-dependent leaf flags (see <see cref="PageTableEntry.FeatureFlagsMask"/>); all by default.</param>
+    public HeapMachine(ulong heapSize = 40 * MemConstants.MiB, ulong blockAreaSize = 4 * MemConstants.MiB, ulong frameCount = 16384,
+        PageFlags supportedFeatures = (PageFlags)PageTableEntry.FeatureFlagsMask)
     {
         Ram = new EmulatedRam(0, FrameWindowStart + frameCount * MemConstants.PageSize);
         Frames = new CountingFrameSource(Ram, FrameWindowStart, frameCount);
@@ -23,7 +25,7 @@ public sealed unsafe class HeapMachine : IDisposable
         {
             throw new InvalidOperationException("no frame for the root table");
         }
-        Mapper = new Mapper<EmulatedRam.Accessor, RecordingTlb>(Ram.Memory, new RecordingTlb(TlbLog), Frames, root);
+        Mapper = new Mapper<EmulatedRam.Accessor, RecordingTlb>(Ram.Memory, new RecordingTlb(TlbLog), Frames, root, supportedFeatures);
         Range = new HostRange(heapSize);
         Layout = new KernelHeapLayout(Range.Start, heapSize, blockAreaSize);
         if (!Layout.IsValid)
@@ -31,7 +33,11 @@ public sealed unsafe class HeapMachine : IDisposable
             throw new InvalidOperationException("invalid heap layout");
         }
         Metadata = new HostRange(KernelHeap<EmulatedRam.Accessor, RecordingTlb>.MetadataBytes(Layout));
-        Heap = new KernelHeap<EmulatedRam.Accessor, RecordingTlb>(Mapper, Frames, Layout, (byte*)Metadata.Start, Metadata.Size);
+        if (KernelHeap<EmulatedRam.Accessor, RecordingTlb>.Create(Mapper, Frames, Layout, (byte*)Metadata.Start, Metadata.Size, out var heap) != KernelHeapCreateStatus.Ok)
+        {
+            throw new InvalidOperationException("the heap refused its layout or metadata");
+        }
+        Heap = heap;
         BaselineFrames = Frames.Outstanding;
     }
 

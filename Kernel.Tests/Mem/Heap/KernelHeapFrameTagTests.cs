@@ -105,7 +105,8 @@ public sealed unsafe class KernelHeapFrameTagTests : IDisposable
         using var range = new HostRange(8 * MiB);
         var layout = new KernelHeapLayout(range.Start, range.Size, 1 * MiB);
         using var metadata = new HostRange(KernelHeap<EmulatedRam.Accessor, RecordingTlb>.MetadataBytes(layout));
-        var other = new KernelHeap<EmulatedRam.Accessor, RecordingTlb>(_machine.Mapper, _machine.Frames, layout, (byte*)metadata.Start, metadata.Size);
+        Assert.Equal(KernelHeapCreateStatus.Ok, KernelHeap<EmulatedRam.Accessor, RecordingTlb>.Create(
+            _machine.Mapper, _machine.Frames, layout, (byte*)metadata.Start, metadata.Size, out var other));
 
         ulong mine = (ulong)Heap.Allocate(2 * PageSize);
         ulong theirs = (ulong)other.Allocate(2 * PageSize);
@@ -127,7 +128,8 @@ public sealed unsafe class KernelHeapFrameTagTests : IDisposable
         var layout = new KernelHeapLayout(range.Start, range.Size, 1 * MiB);
         using var metadata = new HostRange(KernelHeap<EmulatedRam.Accessor, RecordingTlb>.MetadataBytes(layout));
         var refusing = new TagRefusingFrameSource(_machine.Frames, allowedTags: 2);
-        var heap = new KernelHeap<EmulatedRam.Accessor, RecordingTlb>(_machine.Mapper, refusing, layout, (byte*)metadata.Start, metadata.Size);
+        Assert.Equal(KernelHeapCreateStatus.Ok, KernelHeap<EmulatedRam.Accessor, RecordingTlb>.Create(
+            _machine.Mapper, refusing, layout, (byte*)metadata.Start, metadata.Size, out var heap));
         int outstanding = _machine.Frames.Outstanding;
 
         Assert.True(heap.Allocate(4 * PageSize) == null);
@@ -148,7 +150,8 @@ public sealed unsafe class KernelHeapFrameTagTests : IDisposable
         using var range = new HostRange(16 * MiB);
         var layout = new KernelHeapLayout(range.Start, range.Size, 1 * MiB);
         using var metadata = new HostRange(KernelHeap<EmulatedRam.Accessor, RecordingTlb>.MetadataBytes(layout));
-        var heap = new KernelHeap<EmulatedRam.Accessor, RecordingTlb>(mapper, frames, layout, (byte*)metadata.Start, metadata.Size);
+        Assert.Equal(KernelHeapCreateStatus.Ok, KernelHeap<EmulatedRam.Accessor, RecordingTlb>.Create(
+            mapper, frames, layout, (byte*)metadata.Start, metadata.Size, out var heap));
         ulong freeBefore = frames.FreeFrames;
 
         ulong large = (ulong)heap.Allocate(64 * PageSize);

@@ -211,6 +211,10 @@ public class MapperModelTests
                 {
                     return PagingStatus.InvalidFlags;
                 }
+                if (!small && (op.Flags & PageFlags.Pinned) != 0)
+                {
+                    return PagingStatus.InvalidFlags;
+                }
                 if (small)
                 {
                     if (largeHere)

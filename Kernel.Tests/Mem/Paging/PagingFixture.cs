@@ -27,14 +27,15 @@ internal sealed unsafe class PagingFixture : IDisposable
     /// <summary>Physical frames for mappings, far above the emulated RAM.</summary>
     public const ulong FrameBase = 0x0000_0001_0000_0000;
 
-    public PagingFixture(ulong frames = DefaultFrames)
+    /// <param name="supportedFeatures">The CPU's feature-dependent leaf flags (see <see cref="PageTableEntry.FeatureFlagsMask"/>); all by default.</param>
+    public PagingFixture(ulong frames = DefaultFrames, PageFlags supportedFeatures = (PageFlags)PageTableEntry.FeatureFlagsMask)
     {
         Ram = new EmulatedRam(RamStart, frames * MemConstants.PageSize);
         Frames = new CountingFrameSource(Ram, RamStart, frames);
         Assert.Equal(PagingStatus.Success, Mapper<EmulatedRam.Accessor, RecordingTlb>.CreateRootTable(Ram.Memory, Frames, out ulong root));
         Root = root;
         Tlb = new RecordingTlb.Log();
-        Mapper = new Mapper<EmulatedRam.Accessor, RecordingTlb>(Ram.Memory, new RecordingTlb(Tlb), Frames, Root);
+        Mapper = new Mapper<EmulatedRam.Accessor, RecordingTlb>(Ram.Memory, new RecordingTlb(Tlb), Frames, Root, supportedFeatures);
     }
 
     public EmulatedRam Ram { get; }

@@ -40,7 +40,9 @@ public static class PebbleMachine
 public sealed unsafe class PebbleMachine<TLock> : IDisposable
     where TLock : struct, IInterruptLock
 {
-    public PebbleMachine(PhysicalMachine physical, TLock locks, ulong virtualSize = 32 * MemConstants.MiB)
+    /// <param name="supportedFeatures">The CPU's feature-dependent leaf flags (see <see cref="PageTableEntry.FeatureFlagsMask"/>); all by default.</param>
+    public PebbleMachine(PhysicalMachine physical, TLock locks, ulong virtualSize = 32 * MemConstants.MiB,
+        PageFlags supportedFeatures = (PageFlags)PageTableEntry.FeatureFlagsMask)
     {
         Physical = physical;
         TlbLog = new RecordingTlb.Log();
@@ -48,7 +50,7 @@ public sealed unsafe class PebbleMachine<TLock> : IDisposable
         {
             throw new InvalidOperationException("no frame for the root table");
         }
-        Mapper = new Mapper<EmulatedRam.Accessor, RecordingTlb>(physical.Ram.Memory, new RecordingTlb(TlbLog), physical.Frames, root);
+        Mapper = new Mapper<EmulatedRam.Accessor, RecordingTlb>(physical.Ram.Memory, new RecordingTlb(TlbLog), physical.Frames, root, supportedFeatures);
         Range = new HostRange(virtualSize);
         Allocator = new PebbleAllocator<EmulatedRam.Accessor, RecordingTlb, TLock>(
             physical.Frames, physical.Ram.Memory, locks, Mapper, Range.Start, Range.Size);

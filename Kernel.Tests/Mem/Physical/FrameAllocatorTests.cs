@@ -62,6 +62,66 @@ public sealed class FrameAllocatorTests
         Assert.Equal(8 * MiB / PageSize - machine.Frames.MetadataBytes / PageSize, machine.Frames.TotalFrames);
     }
 
+    /// <summary>
+    /// 23 MiB of RAM below 4 GiB and 4 GiB above it, with only the first 4 GiB reachable, as under the boot
+    /// identity map: the RAM above 4 GiB is managed but never touched.
+    /// </summary>
+    private static MemoryMap LowRamAndFourGiBAbove()
+    {
+        var map = new MemoryMap();
+        map.AddFirmwareEntry(0, 0x9FC00, 1);
+        map.AddFirmwareEntry(1 * MiB, 22 * MiB, 1);
+        map.AddFirmwareEntry(4 * GiB, 4 * GiB, 1);
+        Assert.Equal(MemoryMapStatus.Ok, map.Reserve(0, MemoryMap.LowMemoryEnd, MemoryRegionKind.LowMemory));
+        Assert.Equal(MemoryMapStatus.Ok, map.Reserve(PhysicalMachine.KernelBase, PhysicalMachine.KernelEnd - PhysicalMachine.KernelBase, MemoryRegionKind.KernelImage));
+        return map;
+    }
+
+    [Fact]
+    public void Create_keeps_the_metadata_below_its_limit_when_the_only_roomy_range_lies_above()
+    {
+        using var ram = new EmulatedRam(0, 4 * GiB);
+        MemoryMap map = LowRamAndFourGiBAbove();
+
+        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, 4 * GiB, out FrameAllocator<EmulatedRam.Accessor> frames);
+
+        Assert.Equal(FrameAllocatorCreateStatus.Ok, status);
+        Assert.True(frames.MetadataBytes > 23 * MiB - Zone.DmaEnd, "the low range above 16 MiB must be too short for the metadata");
+        Assert.True(frames.MetadataBase + frames.MetadataBytes <= 23 * MiB);
+        Assert.Equal(8 * GiB, frames.ManagedEnd);
+        Assert.Equal(map.UsableBytes / PageSize, frames.TotalFrames);
+        Assert.Equal(4 * GiB / PageSize, frames.GetZone(ZoneId.Normal).FreeFrames);
+    }
+
+    [Fact]
+    public void Create_refuses_when_nothing_below_the_limit_can_hold_the_metadata()
+    {
+        using var ram = new EmulatedRam(0, 4 * GiB);
+        var map = new MemoryMap();
+        map.AddFirmwareEntry(1 * MiB, 2 * MiB, 1);
+        map.AddFirmwareEntry(4 * GiB, 4 * GiB, 1);
+
+        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, 4 * GiB, out FrameAllocator<EmulatedRam.Accessor> frames);
+
+        Assert.Equal(FrameAllocatorCreateStatus.NoRoomForMetadata, status);
+        Assert.Null(frames);
+        Assert.Equal(0UL, map.BytesOf(MemoryRegionKind.FrameMetadata));
+    }
+
+    [Fact]
+    public void Create_uses_the_part_of_a_range_below_the_limit_when_the_range_straddles_it()
+    {
+        using var ram = new EmulatedRam(4 * GiB - 64 * MiB, 64 * MiB);
+        var map = new MemoryMap();
+        map.AddFirmwareEntry(4 * GiB - 64 * MiB, 4 * GiB + 64 * MiB, 1);
+
+        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, 4 * GiB, out FrameAllocator<EmulatedRam.Accessor> frames);
+
+        Assert.Equal(FrameAllocatorCreateStatus.Ok, status);
+        Assert.Equal(4 * GiB - 64 * MiB, frames.MetadataBase);
+        Assert.True(frames.MetadataBase + frames.MetadataBytes <= 4 * GiB);
+    }
+
     [Fact]
     public void Create_without_usable_memory_fails()
     {

@@ -24,8 +24,9 @@ public sealed unsafe class UserAddressSpaceTests : IDisposable
 
     private UserAddressSpace<EmulatedRam.Accessor, RecordingTlb> Create(bool noExecute = true)
     {
+        PageFlags features = noExecute ? PageFlags.NoExecute | PageFlags.Global | PageFlags.Pat : PageFlags.Global | PageFlags.Pat;
         PagingStatus status = UserAddressSpace<EmulatedRam.Accessor, RecordingTlb>.Create(
-            _machine.Ram.Memory, new RecordingTlb(_machine.Tlb), _machine.Frames, _machine.Root, noExecute, out var space);
+            _machine.Ram.Memory, new RecordingTlb(_machine.Tlb), _machine.Frames, _machine.Root, features, out var space);
         Assert.Equal(PagingStatus.Success, status);
         return space;
     }

@@ -13,3 +13,15 @@ HostileSyscallWithStack:
     mov rsp, rbx
     pop rbx
     ret
+
+; int HostileHasNoExecute(): CPUID leaf 0x80000001, EDX bit 20 (CPUID runs in ring 3).
+global HostileHasNoExecute
+HostileHasNoExecute:
+    push rbx
+    mov eax, 0x80000001
+    cpuid
+    mov eax, edx
+    shr eax, 20
+    and eax, 1
+    pop rbx
+    ret
