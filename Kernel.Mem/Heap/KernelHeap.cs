@@ -51,7 +51,7 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// Builds a heap over <paramref name="layout"/>, whose range must be unmapped in <paramref name="mapper"/>'s
     /// address space. The heap keeps its metadata in the <paramref name="metadataLength"/> bytes at
     /// <paramref name="metadata"/>, which the caller owns, writable, for the heap's lifetime: at least
-    /// <see cref="MetadataBytes"/>(<paramref name="layout"/>) of them, 8-byte aligned, outside the range. Any
+    /// <see cref="MetadataBytes"/>(<paramref name="layout"/>) of them, zeroed, 8-byte aligned, outside the range. Any
     /// other layout or metadata is refused with a status before a byte is written, and
     /// <paramref name="heap"/> is null. The heap tags every frame it maps with
     /// <see cref="IFrameSource.TrySetFrameTag"/>; a frame <paramref name="frames"/> will not tag, or whose
