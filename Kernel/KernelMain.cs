@@ -79,6 +79,12 @@ namespace Kernel
                 {
                     QemuExit.Fail();
                 }
+                if (Multiboot.HasOption("poweroff"))
+                {
+                    // Emulators without isa-debug-exit (Bochs) end on ACPI power-off; the result is the
+                    // "selftest:" line on COM1.
+                    Power.Shutdown();
+                }
                 Console.WriteLine("selftest: not running under QEMU's debug-exit device; continuing to the shell");
             }
             Shell.Shell.Run();

@@ -18,7 +18,14 @@ namespace Kernel.Drivers
         private const ushort Scratch = Com1 + 7;
         private const byte LineStatusDataReady = 0x01;
         private const byte LineStatusTransmitEmpty = 0x20;
+        private const byte LineStatusTransmitterIdle = 0x40;
+        private const byte ModemControlLoopback = 0x10;
         private const byte DivisorLatch = 0x80;
+
+        // Polls of the line status before giving up: each port read takes about a microsecond on real
+        // hardware, and a byte takes 87 us at 115200 baud, so these allow for a full 16-byte FIFO and more.
+        private const int TransmitSpins = 100000;
+        private const int ReceiveSpins = 100000;
 
         private static bool s_present;
 
@@ -57,7 +64,7 @@ namespace Kernel.Drivers
             {
                 return;
             }
-            int spins = 100000;
+            int spins = TransmitSpins;
             while ((Cpu.InByte(LineStatus) & LineStatusTransmitEmpty) == 0 && --spins > 0)
             {
                 Cpu.Pause();
@@ -66,26 +73,53 @@ namespace Kernel.Drivers
         }
 
         /// <summary>
-        /// Sends a byte through the UART's internal loopback (MCR bit 4) and checks it comes back; call with
-        /// interrupts disabled so the receive handler does not take the byte.
+        /// Sends a byte through the UART's internal loopback and checks it comes back; call with interrupts
+        /// disabled so the receive handler does not take the byte. The modem control register is restored,
+        /// bytes that had arrived before are handed to the input queue, and nothing of the test is left in
+        /// either direction.
         /// </summary>
         public static bool LoopbackTest(byte value)
         {
-            const byte Loopback = 0x10;
-            byte saved = Cpu.InByte(ModemControl);
-            while (TryRead(out _))
+            // Whatever is still in the transmit FIFO or shift register when loopback goes on is looped back
+            // too (and lost to the line), arriving before the test byte: let the transmitter drain first.
+            if (!WaitForTransmitterIdle())
             {
+                return false;
             }
-            Cpu.OutByte(ModemControl, (byte)(saved | Loopback));
+            while (TryRead(out byte pending))
+            {
+                InputQueue.Push((char)pending);
+            }
+            byte saved = Cpu.InByte(ModemControl);
+            Cpu.OutByte(ModemControl, (byte)(saved | ModemControlLoopback));
             Cpu.OutByte(Data, value);
             bool received = false;
             byte echoed = 0;
-            for (int i = 0; i < 100000 && !received; i++)
+            for (int i = 0; i < ReceiveSpins && !received; i++)
             {
                 received = TryRead(out echoed);
             }
+            // Leave loopback only once the byte has fully left the transmitter, so none of it reaches the line.
+            bool idle = WaitForTransmitterIdle();
+            while (TryRead(out _))
+            {
+            }
             Cpu.OutByte(ModemControl, saved);
-            return received && echoed == value;
+            return received && echoed == value && idle;
+        }
+
+        /// <summary>Waits until the transmit FIFO and the shift register are both empty (LSR.TEMT).</summary>
+        private static bool WaitForTransmitterIdle()
+        {
+            for (int i = 0; i < TransmitSpins; i++)
+            {
+                if ((Cpu.InByte(LineStatus) & LineStatusTransmitterIdle) != 0)
+                {
+                    return true;
+                }
+                Cpu.Pause();
+            }
+            return false;
         }
 
         public static bool TryRead(out byte value)
