@@ -59,6 +59,7 @@ namespace Kernel
                 new CmdlineCommand(),
                 new CpuinfoCommand(),
                 new UptimeCommand(),
+                new EchoCommand(),
                 new PciCommand(),
                 new FdCommand(),
                 new IdeCommand(),

@@ -45,7 +45,7 @@ namespace Kernel.Arch
             Register(TimerIrq, &Pit.OnTick);
             Keyboard.Initialize();
             Register(KeyboardIrq, &Keyboard.OnInterrupt);
-            Register(SerialIrq, &OnSerialInterrupt);
+            Register(SerialIrq, &SerialPort.OnInterrupt);
             SerialPort.EnableReceiveInterrupt();
             Cpu.EnableInterrupts();
         }
@@ -107,14 +107,6 @@ namespace Kernel.Arch
                 s_unclaimed++;
             }
             Pic.Acknowledge(irq);
-        }
-
-        private static void OnSerialInterrupt()
-        {
-            while (SerialPort.TryRead(out byte value))
-            {
-                InputQueue.Push((char)value);
-            }
         }
 
         private static void HandleException(InterruptFrame* frame)

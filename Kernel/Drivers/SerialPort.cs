@@ -4,7 +4,10 @@ namespace Kernel.Drivers
 {
     /// <summary>
     /// The 16550 UART on COM1 (I/O port 0x3F8): 115200 baud, 8N1, FIFOs on. Output polls the transmit
-    /// holding register; input is interrupt-driven (IRQ 4) into a small ring the shell reads.
+    /// holding register; input is interrupt-driven (IRQ 4) into the input queue the shell reads. When the queue
+    /// is full the receiver pauses instead of dropping bytes: the rest stays in the UART's FIFO, RTS drops so a
+    /// sender with hardware flow control waits, and the receive interrupt is off until the shell has read half
+    /// the queue.
     /// </summary>
     internal static class SerialPort
     {
@@ -20,6 +23,8 @@ namespace Kernel.Drivers
         private const byte LineStatusTransmitEmpty = 0x20;
         private const byte LineStatusTransmitterIdle = 0x40;
         private const byte ModemControlLoopback = 0x10;
+        private const byte ModemControlRequestToSend = 0x02;
+        private const byte InterruptEnableReceive = 0x01;
         private const byte DivisorLatch = 0x80;
 
         // Polls of the line status before giving up: each port read takes about a microsecond on real
@@ -28,8 +33,12 @@ namespace Kernel.Drivers
         private const int ReceiveSpins = 100000;
 
         private static bool s_present;
+        private static bool s_receivePaused;
 
         public static bool IsPresent => s_present;
+
+        /// <summary>Whether the receiver waits for room in the input queue (see <see cref="ResumeReceive"/>).</summary>
+        public static bool IsReceivePaused => s_receivePaused;
 
         public static void Initialize()
         {
@@ -54,8 +63,39 @@ namespace Kernel.Drivers
         {
             if (s_present)
             {
-                Cpu.OutByte(InterruptEnable, 0x01);
+                Cpu.OutByte(InterruptEnable, InterruptEnableReceive);
             }
+        }
+
+        /// <summary>
+        /// IRQ 4: moves received bytes into the input queue while it has room. A byte that finds it full stays
+        /// in the FIFO and the receiver pauses; with the interrupt off the UART lowers its request, so resuming
+        /// raises a fresh edge at the PIC for what waited.
+        /// </summary>
+        public static void OnInterrupt()
+        {
+            while (!InputQueue.IsFull && TryRead(out byte value))
+            {
+                InputQueue.Push((char)value);
+            }
+            if (InputQueue.IsFull && (Cpu.InByte(LineStatus) & LineStatusDataReady) != 0)
+            {
+                s_receivePaused = true;
+                Cpu.OutByte(InterruptEnable, 0x00);
+                Cpu.OutByte(ModemControl, (byte)(Cpu.InByte(ModemControl) & ~ModemControlRequestToSend));
+            }
+        }
+
+        /// <summary>Ends a pause of the receiver; the input queue calls it, interrupts off, once it has room again.</summary>
+        public static void ResumeReceive()
+        {
+            if (!s_receivePaused)
+            {
+                return;
+            }
+            s_receivePaused = false;
+            Cpu.OutByte(ModemControl, (byte)(Cpu.InByte(ModemControl) | ModemControlRequestToSend));
+            Cpu.OutByte(InterruptEnable, InterruptEnableReceive);
         }
 
         public static void Write(byte value)
