@@ -26,6 +26,7 @@ namespace Kernel.Drivers
         private const byte ModemControlRequestToSend = 0x02;
         private const byte InterruptEnableReceive = 0x01;
         private const byte DivisorLatch = 0x80;
+        private const byte ScratchPattern = 0x5A;
 
         // Polls of the line status before giving up: each port read takes about a microsecond on real
         // hardware, and a byte takes 87 us at 115200 baud, so these allow for a full 16-byte FIFO and more.
@@ -40,11 +41,16 @@ namespace Kernel.Drivers
         /// <summary>Whether the receiver waits for room in the input queue (see <see cref="ResumeReceive"/>).</summary>
         public static bool IsReceivePaused => s_receivePaused;
 
+        /// <summary>Whether a UART answers at COM1: it keeps what is written to its scratch register, absent hardware reads back 0xFF.</summary>
+        public static bool Probe()
+        {
+            Cpu.OutByte(Scratch, ScratchPattern);
+            return Cpu.InByte(Scratch) == ScratchPattern;
+        }
+
         public static void Initialize()
         {
-            // A UART keeps what is written to its scratch register; absent hardware reads back 0xFF.
-            Cpu.OutByte(Scratch, 0x5A);
-            if (Cpu.InByte(Scratch) != 0x5A)
+            if (!Probe())
             {
                 return;
             }
