@@ -10,7 +10,7 @@ using PebbleHeader = Kernel.Mem.Pebble.Pebble;
 namespace Kernel.Tests.Mem.Pebble;
 
 /// <summary>
-/// One regression test per defect of the FYSOS reference allocator (shared/docs/SEEDS.md, section 2): each
+/// One regression test per defect of the FYSOS reference allocator (docs/fysos-pebbles.md, "Faults of the reference code"): each
 /// fails on an allocator that repeats the defect.
 /// </summary>
 public sealed unsafe class PebbleReferenceDefectTests
