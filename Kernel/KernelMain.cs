@@ -63,6 +63,7 @@ namespace Kernel
                 new PsCommand(),
                 new KillCommand(),
                 new UheapCommand(),
+                new VmstatCommand(),
                 new DmaCommand(),
                 new CmdlineCommand(),
                 new CpuinfoCommand(),

@@ -58,9 +58,15 @@ public sealed class ReplacementModel
         _dirty[page] |= write;
         if (_ageEveryReference)
         {
-            Bits bits = new Bits(this);
-            _set.Age(ref bits);
+            Age();
         }
+    }
+
+    /// <summary>One aging step (LRU aging), as the kernel takes at a tick that finds the process in ring 3.</summary>
+    public void Age()
+    {
+        Bits bits = new Bits(this);
+        _set.Age(ref bits);
     }
 
     /// <summary>Replays a string of references, all reads or all writes.</summary>

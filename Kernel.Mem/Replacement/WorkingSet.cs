@@ -106,13 +106,18 @@ public sealed unsafe class WorkingSet
     /// <summary>Puts <paramref name="page"/> in the entry of the victim just chosen (it was evicted by the caller).</summary>
     public void Replace(int index, ulong page, ulong slot) => Fill(index, page, slot);
 
-    /// <summary>Empties an entry (its page was freed or evicted without a successor).</summary>
+    /// <summary>Empties an entry (its page was freed or evicted without a successor). An emptied set starts afresh.</summary>
     public void RemoveAt(int index)
     {
         _pages[index] = Empty;
         _slots[index] = NoSlot;
         _ages[index] = 0;
         _count--;
+        if (_count == 0)
+        {
+            _used = 0;
+            _hand = 0;
+        }
     }
 
     /// <summary>

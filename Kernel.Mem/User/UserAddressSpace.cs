@@ -186,8 +186,9 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
     }
 
     /// <summary>
-    /// Maps the stack (<see cref="UserLayout.StackSize"/> below <see cref="UserLayout.StackTop"/>, rw- NX) and
-    /// reserves the guard page under it, then writes the arguments the way a Linux x86-64 process finds them
+    /// Reserves the stack (<see cref="UserLayout.StackSize"/> below <see cref="UserLayout.StackTop"/>, backed
+    /// rw- NX on first touch) and the guard page under it, backs the top pages, then writes the arguments the
+    /// way a Linux x86-64 process finds them
     /// at entry: <paramref name="stackPointer"/> (16-byte aligned) points at argc, then argv[0..argc-1], a
     /// null pointer, an empty environment (null) and an auxiliary vector of AT_NULL; the strings, each
     /// NUL-terminated, lie above. Argument <c>i</c> is the <paramref name="lengths"/>[i] bytes at
@@ -220,10 +221,20 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
         {
             return status;
         }
-        status = MapZeroed(UserLayout.StackBottom, UserLayout.StackSize / MemConstants.PageSize);
+        // The stack is reserved like heap pages: backed on first touch and, with a working set, replaceable.
+        // Only the pages the arguments go to are backed now.
+        status = _mapper.ReserveRange(UserLayout.StackBottom, UserLayout.StackSize / MemConstants.PageSize, PageFlags.UserHeapReserved);
         if (status != PagingStatus.Success)
         {
             return status;
+        }
+        ulong lowest = MemConstants.AlignDown(UserLayout.StackTop - stringBytes - pointerBytes - 16, MemConstants.PageSize);
+        for (ulong page = lowest; page < UserLayout.StackTop; page += MemConstants.PageSize)
+        {
+            if (BackReservedPage(page) != UserMemoryStatus.Ok)
+            {
+                return PagingStatus.OutOfFrames;
+            }
         }
 
         ulong stringsStart = UserLayout.StackTop - stringBytes;
