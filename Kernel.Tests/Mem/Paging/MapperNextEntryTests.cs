@@ -159,6 +159,18 @@ public sealed unsafe class MapperNextEntryTests : IDisposable
     }
 
     [Fact]
+    public void The_walk_ends_at_the_top_of_the_address_space_instead_of_wrapping_to_0()
+    {
+        ulong top = 0xFFFF_FFFF_FFFF_F000;
+        Assert.Equal(PagingStatus.Success, Mapper.Map(top, Frame(1), PageFlags.Writable, PageSize.Size4KiB));
+        Map(UserBase, 2);
+
+        var found = Walk(top - Page, ulong.MaxValue);
+
+        Assert.Equal(new[] { top }, found.ConvertAll(f => f.Page));
+    }
+
+    [Fact]
     public void A_walk_over_the_whole_lower_half_reads_each_existing_table_a_few_times_per_entry_not_each_page()
     {
         Reserve(0x10000);
