@@ -97,7 +97,7 @@ public sealed unsafe class BuiltProgramTests
         {
             ElfSymbolTable symbols = ElfSymbolTable.Find(data, (ulong)file.Length);
             return symbols.TryFindFunction(address, out byte* name, out int length, out offset)
-                ? System.Text.Encoding.ASCII.GetString(name, length)
+                ? Encoding.ASCII.GetString(name, length)
                 : null;
         }
     }

@@ -66,6 +66,7 @@ public sealed class UserPageFaultTests
         { UserPageFaultKind.ExecuteNoExecute, Fetch | ErrorPresent, "execute of a no-execute page" },
         { UserPageFaultKind.HeapNotReserved, Read, "read of a heap page that is not reserved (freed or never allocated)" },
         { UserPageFaultKind.HeapNotReserved, Write, "write to a heap page that is not reserved (freed or never allocated)" },
+        { UserPageFaultKind.HeapNotReserved, Fetch, "execute of a heap page that is not reserved (freed or never allocated)" },
         { UserPageFaultKind.NotMapped, Read, "read of an unmapped address" },
         { UserPageFaultKind.NotMapped, Write, "write to an unmapped address" },
         { UserPageFaultKind.NotMapped, Fetch, "execute of an unmapped address" },
@@ -98,5 +99,25 @@ public sealed class UserPageFaultTests
     public void The_access_is_named_from_the_error_code(ulong errorCode, string expected)
     {
         Assert.Equal(expected, Access(errorCode));
+    }
+
+    [Fact]
+    public void A_classified_fault_is_described_with_the_access_its_error_code_names()
+    {
+        // Every classification the handler can reach, described: a fetch must never read as "read of".
+        foreach (object[] row in Faults)
+        {
+            ulong address = (ulong)row[0];
+            ulong errorCode = (ulong)row[1];
+            string description = Describe(Classify(address, errorCode), errorCode);
+            if ((errorCode & ErrorInstructionFetch) != 0)
+            {
+                Assert.False(description.StartsWith("read") || description.StartsWith("write"), description);
+            }
+            else if ((errorCode & ErrorWrite) != 0)
+            {
+                Assert.False(description.StartsWith("read"), description);
+            }
+        }
     }
 }
