@@ -127,6 +127,37 @@ public sealed class UserHeapBootTests
         Assert.Equal(idle, Meminfo.FreeFrames(qemu.Run("meminfo")));
     }
 
+    [Fact]
+    public void A_program_holding_every_frame_leaves_the_shell_working_and_the_kernel_heap_as_it_was()
+    {
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), SmallMachine);
+        qemu.Run("run hello -q");
+        string idle = qemu.Run("meminfo");
+
+        Match started = Regex.Match(qemu.Run("run tst_edges hog 0 &"), @"process (\d+) \(tst_edges\) started\n");
+        Assert.True(started.Success);
+        string pid = started.Groups[1].Value;
+        qemu.WaitFor("tst_edges: hogging, free frames 0\n", 120);
+        qemu.Resync();
+        Assert.Equal(0UL, Meminfo.FreeFrames(qemu.Run("meminfo")));
+
+        // Each refused run must give back whatever it took; what it kept would pile up until the kernel's own
+        // heap needed a frame, and there is none.
+        for (int i = 0; i < 64; i++)
+        {
+            Assert.Contains("run: cannot run hello: out of memory\n", qemu.Run("run hello", 10));
+        }
+        Assert.Matches(new Regex(@"^\s+" + pid + @"\s+tst_edges\s+", RegexOptions.Multiline), qemu.Run("ps"));
+        Assert.Contains($"process {pid} (tst_edges): heap ", qemu.Run("uheap " + pid));
+        Assert.Contains($"process {pid} (tst_edges) killed: by request\n", qemu.Run("kill " + pid));
+
+        string after = qemu.Run("meminfo");
+        Assert.Equal(Meminfo.FreeFrames(idle), Meminfo.FreeFrames(after));
+        Assert.Equal(Regex.Match(idle, @"block area: .*").Value, Regex.Match(after, @"block area: .*").Value);
+        Assert.Equal(Regex.Match(idle, @"page area: .*").Value, Regex.Match(after, @"page area: .*").Value);
+        Assert.Contains("exited with status 0", qemu.Run("run hello"));
+    }
+
     /// <summary>Waits until a background program has run and stopped taking pages (its start-up faults are over).</summary>
     private static void WaitUntilSettled(QemuSession qemu, string pid)
     {
