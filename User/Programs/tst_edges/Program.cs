@@ -152,9 +152,20 @@ internal static unsafe class Program
         TestLog.Check(zeroed == dirty && Holds(zeroed, 24, 0), "calloc_clears_a_reused_block");
         Heap.Free(zeroed);
 
+        MemoryCounters before = Memory.Counters();
         byte* big = (byte*)Heap.Calloc(1024, 1024);
+        MemoryCounters after = Memory.Counters();
         TestLog.Check(big != null && big[0] == 0 && big[MiB - 1] == 0, "calloc_of_a_mebibyte_reads_zero");
+        TestLog.Equal(0, after.HeapResidentPages - before.HeapResidentPages, "calloc_of_fresh_pages_takes_no_frame_until_they_are_touched");
         Heap.Free(big);
+
+        // new of a large array is served the same way.
+        before = Memory.Counters();
+        byte[] array = new byte[MiB];
+        after = Memory.Counters();
+        TestLog.Check(array.Length == (int)MiB && array[12345] == 0, "new_of_a_mebibyte_array_reads_zero");
+        TestLog.Equal(1, after.HeapResidentPages - before.HeapResidentPages, "and_takes_a_frame_only_for_the_page_of_its_header");
+        Heap.Free(array);
     }
 
     private static void Garbage()
