@@ -25,9 +25,13 @@ public sealed class QemuSession : IDisposable
 
     private static readonly TimeSpan s_hardLimit = TimeSpan.FromSeconds(120);
 
+    // How long the readers may take to drain the pipes once QEMU has exited.
+    private static readonly TimeSpan s_drainLimit = TimeSpan.FromSeconds(10);
+
     private readonly Process _process;
     private readonly StringBuilder _raw = new StringBuilder();
     private readonly object _lock = new object();
+    private readonly List<Thread> _readers = new List<Thread>();
     // The cleaned text, rebuilt from _raw only when it is read after new output arrived (under _lock).
     private string _output = "";
     private bool _outputDirty;
@@ -134,6 +138,7 @@ public sealed class QemuSession : IDisposable
             }
         })
         { IsBackground = true };
+        _readers.Add(thread);
         thread.Start();
     }
 
@@ -226,6 +231,12 @@ public sealed class QemuSession : IDisposable
             throw new TimeoutException($"QEMU still running after {seconds} s. Output:\n{Output}");
         }
         _process.WaitForExit();
+        // QEMU's last lines (the self-test's summary) may still sit in the pipes when it has exited: the
+        // readers are plain threads, which Process.WaitForExit does not wait for.
+        foreach (Thread reader in _readers)
+        {
+            reader.Join(s_drainLimit);
+        }
         return _process.ExitCode;
     }
 
