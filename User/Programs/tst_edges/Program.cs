@@ -9,8 +9,9 @@ using UserRuntime;
 /// between blocks and pages, calloc that overflows, frees of garbage, the two system calls called by hand
 /// with bad arguments, and many processes churning their heaps at once. "tst_edges hold" keeps a heap with
 /// reservations and touched pages and sleeps until killed (for uheap and ps); "tst_edges hog N" touches heap
-/// pages until only N frames are free in the machine and sleeps until killed; "tst_edges churn" is one of
-/// the children of the many-process check.
+/// pages until only N frames are free in the machine and sleeps until killed; "tst_edges copy-oom" takes
+/// every frame, then has the kernel write into an untouched heap page (it must be killed for want of memory);
+/// "tst_edges churn" is one of the children of the many-process check.
 /// </summary>
 internal static unsafe class Program
 {
@@ -30,6 +31,10 @@ internal static unsafe class Program
         if (args.Length == 2 && args[1] == "churn")
         {
             return Churn();
+        }
+        if (args.Length == 2 && args[1] == "copy-oom")
+        {
+            return CopyWithoutFrames();
         }
         if (args.Length == 3 && args[1] == "hog")
         {
@@ -231,6 +236,17 @@ internal static unsafe class Program
         Heap.Free(mine);
         MemoryCounters after = Memory.Counters();
         TestLog.Check(after.HeapReservedPages == before.HeapReservedPages && after.PageTableFrames == before.PageTableFrames, "leaving_nothing_reserved");
+
+        // The kernel's own copies back reserved pages too, and fail cleanly on a freed one.
+        byte* untouched = (byte*)Heap.Malloc(3 * PageSize);
+        MemoryCounters* straddling = (MemoryCounters*)(untouched + PageSize - 8);
+        before = Memory.Counters();
+        long copied = Sys.GetMemoryCounters(straddling);
+        after = Memory.Counters();
+        TestLog.Check(copied == 0 && after.HeapResidentPages - before.HeapResidentPages == 2 && straddling->FreeFrames > 0,
+            "a_system_call_writing_into_two_untouched_heap_pages_backs_both");
+        Heap.Free(untouched);
+        TestLog.Check(Sys.GetMemoryCounters(straddling) == -Errno.EFAULT, "and_writing_into_them_once_freed_fails_with_efault");
     }
 
     private static void ManyProcesses()
@@ -289,6 +305,24 @@ internal static unsafe class Program
             Heap.Free(live[i]);
         }
         return ok ? 0 : 1;
+    }
+
+    /// <summary>Takes every frame, then asks the kernel to write into an untouched heap page: the copy cannot be backed.</summary>
+    private static int CopyWithoutFrames()
+    {
+        byte* memory = (byte*)Heap.Malloc(470 * MiB);
+        byte* target = (byte*)Heap.Malloc(PageSize);
+        ulong touched = 0;
+        while (Memory.Counters().FreeFrames > 0)
+        {
+            memory[touched] = 1;
+            touched += PageSize;
+        }
+        long status = Sys.GetMemoryCounters((MemoryCounters*)target);
+        System.Console.Write("tst_edges: the copy returned ");
+        System.Console.Write(status);
+        System.Console.WriteLine(" and the process goes on");
+        return 1;
     }
 
     /// <summary>Keeps a heap with a few runs of reserved and touched pages, then sleeps until killed.</summary>
