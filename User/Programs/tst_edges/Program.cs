@@ -140,6 +140,12 @@ internal static unsafe class Program
             "shrinking_by_pages_gives_back_their_reservations_and_frames");
         Heap.Free(shrunk);
 
+        byte* kept = (byte*)Heap.Malloc(3000);
+        Fill(kept, 3000, 5);
+        TestLog.Check(Heap.Realloc(kept, ulong.MaxValue) == null && Heap.Realloc(kept, UserLayout.HeapEnd - UserLayout.PageAreaBase + 1) == null
+            && Heap.Check(kept) == FreeStatus.Freed && Holds(kept, 3000, 5), "realloc_to_a_size_that_cannot_be_had_returns_null_and_keeps_the_original");
+        Heap.Free(kept);
+
         long local = 0;
         HeapStatistics beforeBad = Heap.Statistics;
         TestLog.Check(Heap.Realloc(&local, 100) == null && Heap.Realloc((void*)(UserLayout.PageAreaBase + 8), 100) == null
