@@ -120,9 +120,47 @@ public sealed class DmaBootTests : IClassFixture<DmaTestImages>
         }
 
         // A software reset of the channel (what a failed command gets) leaves it reading correctly.
-        Assert.Contains("ide: channel reset: ok", qemu.Run("ide reset"));
+        Assert.Contains("ide: primary channel reset: ok", qemu.Run("ide reset"));
         uint afterReset = DmaTestImages.Fnv1a(_images.Disk, 1000L * DmaTestImages.SectorSize, 256 * DmaTestImages.SectorSize);
         Assert.Contains($"fnv1a 0x{afterReset:x8}", qemu.Run("ide read 1000 256"));
+    }
+
+    [Fact]
+    public void Ide_info_lists_the_devices_at_all_four_positions_and_reads_use_the_first_ATA_disk()
+    {
+        // The boot CD-ROM is the secondary master (QEMU's -cdrom); disks as primary master and secondary slave.
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), extraArguments: new[]
+        {
+            "-drive", $"file={_images.DiskPath},format=raw,if=ide,index=0",
+            "-drive", $"file={_images.BlankDisk("second", 3)},format=raw,if=ide,index=3",
+        });
+        string info = qemu.Run("ide info");
+        Assert.Matches(@"primary channel \(compatibility\): command 0x01f0, control 0x03f6, bus master 0x[0-9a-f]{4}, IRQ 14\n", info);
+        Assert.Matches(@"secondary channel \(compatibility\): command 0x0170, control 0x0376, bus master 0x[0-9a-f]{4}, IRQ 15\n", info);
+        Assert.Matches(@"  primary master: ""QEMU HARDDISK"", 16384 sectors \(8 MiB\)", info);
+        Assert.Contains("  primary slave: none\n", info);
+        Assert.Contains("  secondary master: not an ATA disk", info);
+        Assert.Matches(@"  secondary slave: ""QEMU HARDDISK"", 6144 sectors \(3 MiB\)", info);
+        Assert.Contains("ATA disks: 2; ide read, bench and reset use the first, primary master", info);
+        uint expected = DmaTestImages.Fnv1a(_images.Disk, 0, 8 * DmaTestImages.SectorSize);
+        Assert.Contains($"fnv1a 0x{expected:x8}", qemu.Run("ide read 0 8"));
+    }
+
+    [Fact]
+    public void A_disk_as_primary_slave_alone_is_the_first_ATA_disk()
+    {
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), extraArguments: new[]
+        {
+            "-drive", $"file={_images.DiskPath},format=raw,if=ide,index=1",
+        });
+        string info = qemu.Run("ide info");
+        Assert.Contains("  primary master: no ATA disk", info);
+        Assert.Matches(@"  primary slave: ""QEMU HARDDISK"", 16384 sectors \(8 MiB\)", info);
+        Assert.Contains("ATA disks: 1; ide read, bench and reset use the first, primary slave", info);
+        uint expected = DmaTestImages.Fnv1a(_images.Disk, 1000L * DmaTestImages.SectorSize, 256 * DmaTestImages.SectorSize);
+        Assert.Contains($"fnv1a 0x{expected:x8}", qemu.Run("ide read 1000 256"));
+        Assert.Contains("ide: primary channel reset: ok", qemu.Run("ide reset"));
+        Assert.Contains($"fnv1a 0x{expected:x8}", qemu.Run("ide read 1000 256"));
     }
 
     /// <summary>The virtual address of the pebble named <paramref name="name"/> in a <c>dma</c> listing.</summary>
@@ -236,7 +274,8 @@ public sealed class DmaBootTests : IClassFixture<DmaTestImages>
 
         // QEMU's default floppy drive without a disk is a 2.88 MB one (CMOS type 5).
         Assert.Contains("not a 3.5\" 1.44 MB drive", qemu.Run("fd read 0"));
-        Assert.Contains("ide: no device as primary master", qemu.Run("ide read 0"));
+        Assert.Contains("ide: no ATA disk on either channel", qemu.Run("ide read 0"));
+        Assert.Contains("  secondary master: not an ATA disk", qemu.Run("ide info"));
         Assert.Contains("usage: fd read LBA | bench SECTORS", qemu.Run("fd"));
         Assert.Contains("usage: fd", qemu.Run("fd read 0xZZ"));
         Assert.Contains("usage: fd", qemu.Run("fd write 0"));

@@ -43,6 +43,18 @@ public sealed class DmaTestImages : IDisposable
         "-drive", $"file={DiskPath},format=raw,if=ide,index=0",
     };
 
+    /// <summary>A zero-filled raw disk image of <paramref name="mib"/> MiB beside the others, made on first use.</summary>
+    public string BlankDisk(string name, int mib)
+    {
+        string path = Path.Combine(Directory, name + ".img");
+        if (!File.Exists(path))
+        {
+            using FileStream file = File.Create(path);
+            file.SetLength((long)mib << 20);
+        }
+        return path;
+    }
+
     public static byte SectorByte(string tag, int lba, int offset)
     {
         if (offset < 2)
