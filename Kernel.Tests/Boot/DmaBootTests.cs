@@ -147,6 +147,29 @@ public sealed class DmaBootTests : IClassFixture<DmaTestImages>
     }
 
     [Fact]
+    public void Reads_that_reach_past_LBA_2_pow_28_use_READ_DMA_EXT_on_a_disk_larger_than_128_GiB()
+    {
+        const int Lba28Limit = 1 << 28;
+        const int First = Lba28Limit - 4;
+        const long Sectors = (129L << 30) / DmaTestImages.SectorSize;
+        string disk = _images.SparseDisk("large", Sectors, First, 8);
+        byte[] tagged = DmaTestImages.Sectors("HD", First, 8);
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), extraArguments: new[]
+        {
+            "-drive", $"file={disk},format=raw,if=ide,index=1",
+        });
+        Assert.Matches($@"  primary slave: ""QEMU HARDDISK"", {Sectors} sectors \({129 * 1024} MiB\), LBA48 yes", qemu.Run("ide info"));
+        // Below the limit READ DMA; a request that ends past it, and one wholly past it, READ DMA EXT.
+        foreach ((int lba, int count, string command) in new[] { (First, 4, "READ DMA"), (First + 2, 4, "READ DMA EXT"), (Lba28Limit + 1, 3, "READ DMA EXT") })
+        {
+            string reply = qemu.Run($"ide read {lba} {count}");
+            Assert.Contains($"read LBA {lba}, {count} sectors ({command}):", reply);
+            uint expected = DmaTestImages.Fnv1a(tagged, (long)(lba - First) * DmaTestImages.SectorSize, count * DmaTestImages.SectorSize);
+            Assert.Contains($"fnv1a 0x{expected:x8}", reply);
+        }
+    }
+
+    [Fact]
     public void A_disk_as_primary_slave_alone_is_the_first_ATA_disk()
     {
         using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), extraArguments: new[]

@@ -39,5 +39,11 @@ namespace Kernel.Drivers
         /// buffer, where they stay until the channel's next command (for the shell's dumps and benchmarks).
         /// </summary>
         public IdeStatus ReadDma(ulong lba, uint sectors) => Channel.ReadDma(Position, lba, sectors);
+
+        /// <summary>Reads sectors into any kernel memory (copied out of the channel's buffer below 4 GiB).</summary>
+        public unsafe IdeStatus Read(ulong lba, uint sectors, byte* destination) => Channel.Read(Position, lba, sectors, destination);
+
+        /// <summary>Writes sectors from any kernel memory (copied into the channel's buffer below 4 GiB).</summary>
+        public unsafe IdeStatus Write(ulong lba, uint sectors, byte* source) => Channel.Write(Position, lba, sectors, source);
     }
 }

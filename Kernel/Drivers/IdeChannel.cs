@@ -57,6 +57,8 @@ namespace Kernel.Drivers
         private const byte CommandIdentify = 0xEC;
         private const byte CommandReadDma = 0xC8;
         private const byte CommandReadDmaExt = 0x25;
+        private const byte CommandWriteDma = 0xCA;
+        private const byte CommandWriteDmaExt = 0x35;
         private const ulong Lba28Limit = 1UL << 28;
 
         // Bus-master registers (SFF-8038i, "Bus Master IDE Register Description"): command at +0, status at +2, table pointer at +4.
@@ -267,14 +269,54 @@ namespace Kernel.Drivers
 
         /// <summary>
         /// Reads <paramref name="sectors"/> sectors from <paramref name="lba"/> of the disk at
-        /// <paramref name="position"/> into the start of <see cref="Transfer"/>'s buffer, following SFF-8038i's
-        /// "Standard Programming Sequence": table pointer, direction and a cleared status first, then the ATA
-        /// command (READ DMA, or READ DMA EXT beyond LBA 2^28), then the start bit. The device's interrupt (or,
-        /// without one, the bus-master interrupt bit seen by polling) ends it; see <see cref="FinishTransfer"/>
-        /// and <see cref="Judge"/>. A failed or timed-out command leaves the channel software-reset, ready for
-        /// the next one.
+        /// <paramref name="position"/> into the start of <see cref="Transfer"/>'s buffer, where they stay until
+        /// the channel's next command.
         /// </summary>
-        public IdeStatus ReadDma(int position, ulong lba, uint sectors)
+        public IdeStatus ReadDma(int position, ulong lba, uint sectors) => Execute(position, lba, sectors, write: false);
+
+        /// <summary>
+        /// Reads <paramref name="sectors"/> sectors from <paramref name="lba"/> into <paramref name="destination"/>
+        /// (any kernel address: the device fills the channel's buffer below 4 GiB, which is copied out). The
+        /// destination is untouched unless the read succeeded.
+        /// </summary>
+        public IdeStatus Read(int position, ulong lba, uint sectors, byte* destination)
+        {
+            IdeStatus status = Execute(position, lba, sectors, write: false);
+            if (status == IdeStatus.Ok)
+            {
+                System.Runtime.RuntimeExports.memmove(destination, _transfer.Buffer.Virtual, (nuint)(sectors * SectorSize));
+            }
+            return status;
+        }
+
+        /// <summary>
+        /// Writes <paramref name="sectors"/> sectors from <paramref name="source"/> (any kernel address: it is
+        /// copied into the channel's buffer below 4 GiB, which the device reads) to <paramref name="lba"/>.
+        /// </summary>
+        public IdeStatus Write(int position, ulong lba, uint sectors, byte* source)
+        {
+            if (sectors == 0 || sectors > MaxSectorsPerCommand)
+            {
+                return IdeStatus.BadRequest;
+            }
+            IdeStatus ready = AllocateTransfer();
+            if (ready != IdeStatus.Ok)
+            {
+                return ready;
+            }
+            System.Runtime.RuntimeExports.memmove(_transfer.Buffer.Virtual, source, (nuint)(sectors * SectorSize));
+            return Execute(position, lba, sectors, write: true);
+        }
+
+        /// <summary>
+        /// One DMA command following SFF-8038i's "Standard Programming Sequence": table pointer, direction and
+        /// a cleared status first, then the ATA command (READ DMA or WRITE DMA, their EXT forms when the
+        /// sectors reach past LBA 2^28), then the start bit. The device's interrupt (or, without one, the
+        /// bus-master interrupt bit seen by polling) ends it; see <see cref="FinishTransfer"/> and
+        /// <see cref="Judge"/>. A failed or timed-out command leaves the channel software-reset, ready for the
+        /// next one. A write takes its data from the start of the transfer buffer.
+        /// </summary>
+        private IdeStatus Execute(int position, ulong lba, uint sectors, bool write)
         {
             _lastCommandReset = false;
             if (_positionStatus[position] != IdeStatus.Ok)
@@ -303,7 +345,8 @@ namespace Kernel.Drivers
             }
 
             ushort bm = _busMaster;
-            _direction = BmWriteToMemory;
+            // The direction is the bus master's: it writes memory for a disk read.
+            _direction = write ? (byte)0 : BmWriteToMemory;
             Cpu.OutByte((ushort)(bm + BmCommand), 0);
             Cpu.OutDword((ushort)(bm + BmTablePointer), (uint)_transfer.TablePhysical);
             Cpu.OutByte((ushort)(bm + BmCommand), _direction);
@@ -312,7 +355,7 @@ namespace Kernel.Drivers
             byte device = extended ? (byte)(DeviceLba | PositionBit(position)) : (byte)(SelectByte(position) | DeviceLba | (byte)(lba >> 24 & 0x0F));
             Cpu.OutByte((ushort)(_command + RegDevice), device);
             SelectDelay();
-            // READ DMA may be written only with BSY clear and DRDY set (ATA-6, "READ DMA": prerequisites).
+            // READ DMA and WRITE DMA may be written only with BSY clear and DRDY set (ATA-6: prerequisites).
             if (!WaitNotBusy(BusyTimeoutMs, out byte status) || (status & StatusReady) == 0)
             {
                 _lastDeviceStatus = status;
@@ -337,7 +380,8 @@ namespace Kernel.Drivers
 
             _signal.Reset();
             _inFlight = true;
-            Cpu.OutByte((ushort)(_command + RegCommand), extended ? CommandReadDmaExt : CommandReadDma);
+            byte ataCommand = write ? (extended ? CommandWriteDmaExt : CommandWriteDma) : (extended ? CommandReadDmaExt : CommandReadDma);
+            Cpu.OutByte((ushort)(_command + RegCommand), ataCommand);
             Cpu.OutByte((ushort)(bm + BmCommand), (byte)(_direction | BmStart));
             _commands++;
 
