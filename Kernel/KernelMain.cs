@@ -37,6 +37,7 @@ namespace Kernel
             Cpu.EnableInterrupts();
             Pit.CalibrateTsc();
             Tasks.ProcessManager.Initialize(Memory.KernelStacks.BootStackTop());
+            Tasks.ThreadBlockingHooks.Install();
             Syscalls.SyscallDispatcher.Initialize();
 
             SelfTestRunner.Initialize(new SelfTestSuite[]

@@ -291,6 +291,32 @@ public sealed class DmaBootTests : IClassFixture<DmaTestImages>
     }
 
     [Fact]
+    public void A_thread_waiting_for_the_disk_sleeps_and_a_program_runs_meanwhile()
+    {
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), extraArguments: _images.QemuDrives);
+        Match started = Regex.Match(qemu.Run("run spin &"), @"process (\d+) \(spin\) started\n");
+        Assert.True(started.Success, "spin did not start");
+        string pid = started.Groups[1].Value;
+        var spinTicks = new Regex(@"^\s+" + pid + @"\s+spin\s+\w+\s+\d+\s+\d+\s+\d+\s+\d+\s+(\d+)$", RegexOptions.Multiline);
+        ulong before = ulong.Parse(spinTicks.Match(qemu.Run("ps")).Groups[1].Value, CultureInfo.InvariantCulture);
+
+        string bench = qemu.Run("ide bench 4 8", 120);
+        Match m = Regex.Match(bench, @"ide bench: 4 MiB in 1024 requests of 8 sectors, (\d+) ms, .* fnv1a 0x([0-9a-f]{8})");
+        Assert.True(m.Success, "ide bench printed no result:\n" + bench);
+        Assert.Equal($"{DmaTestImages.Fnv1a(_images.Disk, 0, 4 << 20):x8}", m.Groups[2].Value);
+        // Each request sleeps until its interrupt (unless it came first): a switch away and one back.
+        Match switches = Regex.Match(bench, @"context switches (\d+) while waiting for the disk");
+        Assert.True(switches.Success, "no context-switch count:\n" + bench);
+        Assert.True(ulong.Parse(switches.Groups[1].Value, CultureInfo.InvariantCulture) >= 1024, bench);
+
+        ulong after = ulong.Parse(spinTicks.Match(qemu.Run("ps")).Groups[1].Value, CultureInfo.InvariantCulture);
+        ulong benchMs = ulong.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        _output.WriteLine($"{bench.Trim()}\nspin ran {after - before} ms of the bench's {benchMs} ms");
+        Assert.True(after - before >= benchMs / 10, $"spin ran {after - before} ms during a {benchMs} ms bench");
+        qemu.Run("kill " + pid);
+    }
+
+    [Fact]
     public void Without_drives_fd_and_ide_say_what_is_missing_and_bad_arguments_print_usage()
     {
         using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel));

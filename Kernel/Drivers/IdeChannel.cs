@@ -89,6 +89,9 @@ namespace Kernel.Drivers
         private readonly ushort _control;
         private readonly ushort _busMaster;
         private readonly IrqSignal _signal = new IrqSignal();
+        // One command at a time: held from the copy into the buffer to the copy out of it, the holder
+        // sleeping meanwhile until the interrupt.
+        private readonly SleepLock _lock = new SleepLock();
         private readonly BusMasterTransfer _transfer = new BusMasterTransfer();
         private readonly AtaIdentity[] _identities = new AtaIdentity[Positions];
         private readonly IdeStatus[] _positionStatus = new IdeStatus[Positions];
@@ -148,6 +151,9 @@ namespace Kernel.Drivers
         public byte LastError => _lastError;
 
         public ulong Commands => _commands;
+
+        /// <summary>Commands that had to wait for another thread's command on the channel to end.</summary>
+        public ulong ContendedCommands => _lock.Contended;
 
         /// <summary>Transfers whose end was seen in the bus-master status because no interrupt came.</summary>
         public ulong PolledCompletions => _polledCompletions;
@@ -272,7 +278,13 @@ namespace Kernel.Drivers
         /// <paramref name="position"/> into the start of <see cref="Transfer"/>'s buffer, where they stay until
         /// the channel's next command.
         /// </summary>
-        public IdeStatus ReadDma(int position, ulong lba, uint sectors) => Execute(position, lba, sectors, write: false);
+        public IdeStatus ReadDma(int position, ulong lba, uint sectors)
+        {
+            _lock.Acquire();
+            IdeStatus status = Execute(position, lba, sectors, write: false);
+            _lock.Release();
+            return status;
+        }
 
         /// <summary>
         /// Reads <paramref name="sectors"/> sectors from <paramref name="lba"/> into <paramref name="destination"/>
@@ -281,11 +293,13 @@ namespace Kernel.Drivers
         /// </summary>
         public IdeStatus Read(int position, ulong lba, uint sectors, byte* destination)
         {
+            _lock.Acquire();
             IdeStatus status = Execute(position, lba, sectors, write: false);
             if (status == IdeStatus.Ok)
             {
                 System.Runtime.RuntimeExports.memmove(destination, _transfer.Buffer.Virtual, (nuint)(sectors * SectorSize));
             }
+            _lock.Release();
             return status;
         }
 
@@ -299,13 +313,15 @@ namespace Kernel.Drivers
             {
                 return IdeStatus.BadRequest;
             }
-            IdeStatus ready = AllocateTransfer();
-            if (ready != IdeStatus.Ok)
+            _lock.Acquire();
+            IdeStatus status = AllocateTransfer();
+            if (status == IdeStatus.Ok)
             {
-                return ready;
+                System.Runtime.RuntimeExports.memmove(_transfer.Buffer.Virtual, source, (nuint)(sectors * SectorSize));
+                status = Execute(position, lba, sectors, write: true);
             }
-            System.Runtime.RuntimeExports.memmove(_transfer.Buffer.Virtual, source, (nuint)(sectors * SectorSize));
-            return Execute(position, lba, sectors, write: true);
+            _lock.Release();
+            return status;
         }
 
         /// <summary>
@@ -314,7 +330,8 @@ namespace Kernel.Drivers
         /// sectors reach past LBA 2^28), then the start bit. The device's interrupt (or, without one, the
         /// bus-master interrupt bit seen by polling) ends it; see <see cref="FinishTransfer"/> and
         /// <see cref="Judge"/>. A failed or timed-out command leaves the channel software-reset, ready for the
-        /// next one. A write takes its data from the start of the transfer buffer.
+        /// next one. A write takes its data from the start of the transfer buffer. The caller holds the lock;
+        /// the thread sleeps until the interrupt (see <see cref="IrqSignal"/>).
         /// </summary>
         private IdeStatus Execute(int position, ulong lba, uint sectors, bool write)
         {
@@ -361,7 +378,7 @@ namespace Kernel.Drivers
                 _lastDeviceStatus = status;
                 _lastBusMasterStatus = Cpu.InByte((ushort)(bm + BmStatus));
                 _lastCommandReset = true;
-                Reset();
+                ResetLocked();
                 return IdeStatus.DeviceTimeout;
             }
             if (extended)
@@ -408,7 +425,7 @@ namespace Kernel.Drivers
                 // The error register is valid only until the reset clears it.
                 _lastError = Cpu.InByte((ushort)(_command + RegError));
                 _lastCommandReset = true;
-                Reset();
+                ResetLocked();
             }
             return result;
         }
@@ -421,6 +438,14 @@ namespace Kernel.Drivers
         /// stuck in, the failed command. Both devices of the channel are reset.
         /// </summary>
         public IdeStatus Reset()
+        {
+            _lock.Acquire();
+            IdeStatus status = ResetLocked();
+            _lock.Release();
+            return status;
+        }
+
+        private IdeStatus ResetLocked()
         {
             _resets++;
             _inFlight = false;

@@ -159,6 +159,8 @@ namespace Kernel.Shell.Commands
             Console.WriteDecimal(channel.StrayInterrupts);
             Console.Write(", resets ");
             Console.WriteDecimal(channel.Resets);
+            Console.Write(", waited for the channel ");
+            Console.WriteDecimal(channel.ContendedCommands);
             Console.WriteLine();
             BusMasterTransfer transfer = channel.Transfer;
             if (transfer.IsAllocated)
@@ -302,6 +304,7 @@ namespace Kernel.Shell.Commands
             ulong highest = 0;
             ulong violations = 0;
             ulong requests = 0;
+            ulong switches = Tasks.Scheduler.Switches;
             ulong start = Cpu.ReadTsc();
             for (ulong lba = 0; lba < total; lba += sectors)
             {
@@ -324,6 +327,7 @@ namespace Kernel.Shell.Commands
                 requests++;
             }
             ulong cycles = Cpu.ReadTsc() - start;
+            switches = Tasks.Scheduler.Switches - switches;
             ulong perMs = Pit.TscPerMillisecond == 0 ? 1 : Pit.TscPerMillisecond;
             ulong microseconds = cycles * 1000 / perMs;
             ulong hundredths = microseconds == 0 ? 0 : mib * 100000000 / microseconds;
@@ -353,7 +357,9 @@ namespace Kernel.Shell.Commands
             Console.WriteDecimal(Interrupts.CountOf(disk.Channel.Irq));
             Console.Write(", polled completions ");
             Console.WriteDecimal(disk.Channel.PolledCompletions);
-            Console.WriteLine();
+            Console.Write(", context switches ");
+            Console.WriteDecimal(switches);
+            Console.WriteLine(" while waiting for the disk");
         }
 
         private static void Track(ulong physical, ulong size, ref ulong lowest, ref ulong highest, ref ulong violations)
