@@ -293,26 +293,31 @@ public sealed class DmaBootTests : IClassFixture<DmaTestImages>
     [Fact]
     public void A_thread_waiting_for_the_disk_sleeps_and_a_program_runs_meanwhile()
     {
-        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), extraArguments: _images.QemuDrives);
+        // QEMU's throttling holds requests back (50 per second after a burst of a few), so a request outlasts by far
+        // the instructions between its start and the wait, and the waiting thread must sleep rather than find it done.
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), extraArguments: new[]
+        {
+            "-drive", $"file={_images.DiskPath},format=raw,if=ide,index=0,throttling.iops-total=50",
+        });
         Match started = Regex.Match(qemu.Run("run spin &"), @"process (\d+) \(spin\) started\n");
         Assert.True(started.Success, "spin did not start");
         string pid = started.Groups[1].Value;
         var spinTicks = new Regex(@"^\s+" + pid + @"\s+spin\s+\w+\s+\d+\s+\d+\s+\d+\s+\d+\s+(\d+)$", RegexOptions.Multiline);
         ulong before = ulong.Parse(spinTicks.Match(qemu.Run("ps")).Groups[1].Value, CultureInfo.InvariantCulture);
 
-        string bench = qemu.Run("ide bench 4 8", 120);
-        Match m = Regex.Match(bench, @"ide bench: 4 MiB in 1024 requests of 8 sectors, (\d+) ms, .* fnv1a 0x([0-9a-f]{8})");
+        string bench = qemu.Run("ide bench 1 64", 120);
+        Match m = Regex.Match(bench, @"ide bench: 1 MiB in 32 requests of 64 sectors, (\d+) ms, .* fnv1a 0x([0-9a-f]{8})");
         Assert.True(m.Success, "ide bench printed no result:\n" + bench);
-        Assert.Equal($"{DmaTestImages.Fnv1a(_images.Disk, 0, 4 << 20):x8}", m.Groups[2].Value);
-        // Each request sleeps until its interrupt (unless it came first): a switch away and one back.
+        Assert.Equal($"{DmaTestImages.Fnv1a(_images.Disk, 0, 1 << 20):x8}", m.Groups[2].Value);
+        // A request that sleeps switches away and back: two switches (QEMU lets the first few through at once).
         Match switches = Regex.Match(bench, @"context switches (\d+) while waiting for the disk");
         Assert.True(switches.Success, "no context-switch count:\n" + bench);
-        Assert.True(ulong.Parse(switches.Groups[1].Value, CultureInfo.InvariantCulture) >= 1024, bench);
+        Assert.True(ulong.Parse(switches.Groups[1].Value, CultureInfo.InvariantCulture) >= 16, bench);
 
         ulong after = ulong.Parse(spinTicks.Match(qemu.Run("ps")).Groups[1].Value, CultureInfo.InvariantCulture);
         ulong benchMs = ulong.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
         _output.WriteLine($"{bench.Trim()}\nspin ran {after - before} ms of the bench's {benchMs} ms");
-        Assert.True(after - before >= benchMs / 10, $"spin ran {after - before} ms during a {benchMs} ms bench");
+        Assert.True(after - before >= benchMs / 2, $"spin ran {after - before} ms during a {benchMs} ms bench");
         qemu.Run("kill " + pid);
     }
 
