@@ -394,7 +394,7 @@ namespace Kernel.Shell.Commands
             Console.WriteLine(StatusName(channel.LastResetStatus));
         }
 
-        private static string StatusName(IdeStatus status)
+        public static string StatusName(IdeStatus status)
         {
             switch (status)
             {
