@@ -65,6 +65,7 @@ namespace Kernel
                 new PsCommand(),
                 new KillCommand(),
                 new UheapCommand(),
+                new VmstatCommand(),
                 new DmaCommand(),
                 new CmdlineCommand(),
                 new CpuinfoCommand(),

@@ -20,7 +20,7 @@ namespace Kernel.Mem.Paging;
 /// - Frame address: bits 12..51 (MAXPHYADDR is at most 52); bits above MAXPHYADDR are reserved.
 /// - Bits 62..59 are the protection key when CR4.PKE is set, and this kernel leaves them 0.
 /// - Available to software: 11..9 and 58..52 in every entry. This kernel names 9, 10 and 11; 58..52 are
-///   left free (<see cref="HighAvailableMask"/>) for future use and no operation sets them.
+///   free except bit 52, which marks a user-heap page that is in the page file (<see cref="SwappedBit"/>).
 /// </summary>
 public readonly struct PageTableEntry
 {
@@ -52,8 +52,12 @@ public readonly struct PageTableEntry
     /// <summary>Software bit 11: a present page the page-replacement policy must not choose as a victim.</summary>
     public const ulong PinnedBit = 1UL << 11;
 
-    /// <summary>Bits 52..58, available to software and unused so far.</summary>
-    public const ulong HighAvailableMask = 0x7FUL << 52;
+    /// <summary>
+    /// Software bit 52 of a non-present user-heap entry: the page's contents are in the page file, in the slot
+    /// whose number bits 12..51 hold (where a present entry holds its frame). The UHPAGE mark stays with it.
+    /// </summary>
+    public const ulong SwappedBit = 1UL << 52;
+
 
     /// <summary>The marks a non-present entry may carry; they survive an unmap.</summary>
     public const ulong ReservationMask = UserHeapReservedBit | GuardBit;
@@ -113,14 +117,18 @@ public readonly struct PageTableEntry
     public bool IsGuard => (Value & GuardBit) != 0;
     public bool IsPinned => (Value & PinnedBit) != 0;
 
+    /// <summary>A non-present user-heap entry whose page lives in the page file (see <see cref="SwappedBit"/>).</summary>
+    public bool IsSwapped => !IsPresent && (Value & SwappedBit) != 0;
+
+    /// <summary>The page-file slot of a swapped entry.</summary>
+    public ulong SwapSlot => (Value & AddressMask) >> 12;
+
     /// <summary>A non-present entry that carries a reservation mark (UHPAGE or guard).</summary>
     public bool IsReservation => !IsPresent && (Value & ReservationMask) != 0;
 
     /// <summary>The software marks (bits 9..11) as flags.</summary>
     public PageFlags Marks => (PageFlags)(Value & SoftwareMask);
 
-    /// <summary>Bits 52..58, shifted down.</summary>
-    public uint HighAvailable => (uint)((Value & HighAvailableMask) >> 52);
 
     /// <summary>Bits 12..51: the next-level table of a non-leaf entry, or the frame of a 4 KiB PTE.</summary>
     public ulong Address => Value & AddressMask;
@@ -167,6 +175,12 @@ public readonly struct PageTableEntry
     {
         return new PageTableEntry(table | PresentBit | WritableBit | (user ? UserBit : 0));
     }
+
+    /// <summary>The largest slot number a swapped entry can hold (40 bits).</summary>
+    public const ulong MaximumSwapSlot = AddressMask >> 12;
+
+    /// <summary>A non-present user-heap entry whose page is in page-file slot <paramref name="slot"/> (at most <see cref="MaximumSwapSlot"/>).</summary>
+    public static PageTableEntry Swapped(ulong slot) => new PageTableEntry(UserHeapReservedBit | SwappedBit | ((slot << 12) & AddressMask));
 
     /// <summary>A non-present entry carrying only software marks (a subset of <see cref="ReservationMask"/>).</summary>
     public static PageTableEntry Reservation(PageFlags marks) => new PageTableEntry((ulong)marks & ReservationMask);

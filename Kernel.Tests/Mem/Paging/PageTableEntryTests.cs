@@ -82,13 +82,21 @@ public class PageTableEntryTests
     {
         const ulong AvailableLow = 0x7UL << 9;
         const ulong AvailableHigh = 0x7FUL << 52;
+        const ulong ReservedWhenNotPresentNothing = AvailableHigh | PageTableEntry.AddressMask;
 
         Assert.Equal(1UL << 9, PageTableEntry.UserHeapReservedBit);
         Assert.Equal(1UL << 10, PageTableEntry.GuardBit);
         Assert.Equal(1UL << 11, PageTableEntry.PinnedBit);
         Assert.Equal(PageTableEntry.SoftwareMask, PageTableEntry.SoftwareMask & AvailableLow);
-        Assert.Equal(AvailableHigh, PageTableEntry.HighAvailableMask);
-        Assert.Equal(0UL, PageTableEntry.SoftwareMask & (PageTableEntry.AddressMask | PageTableEntry.HighAvailableMask));
+        Assert.Equal(1UL << 52, PageTableEntry.SwappedBit);
+        Assert.Equal(PageTableEntry.SwappedBit, PageTableEntry.SwappedBit & AvailableHigh);
+        Assert.Equal(0UL, PageTableEntry.SoftwareMask & (PageTableEntry.AddressMask | AvailableHigh));
+        // A swapped entry is not present: the CPU ignores all its other bits, slot number included.
+        PageTableEntry swapped = PageTableEntry.Swapped(PageTableEntry.MaximumSwapSlot);
+        Assert.False(swapped.IsPresent);
+        Assert.True(swapped.IsSwapped && swapped.IsReservation && swapped.IsUserHeapReserved);
+        Assert.Equal(PageTableEntry.MaximumSwapSlot, swapped.SwapSlot);
+        Assert.Equal(0UL, swapped.Value & ~(ReservedWhenNotPresentNothing | PageTableEntry.UserHeapReservedBit));
     }
 
     [Fact]
@@ -133,7 +141,6 @@ public class PageTableEntryTests
         Assert.Equal(0x000F_FFFF_FFFF_F000UL, entry.Address);
         Assert.Equal(0x000F_FFFF_FFE0_0000UL, entry.FrameAddress(PageSize.Size2MiB));
         Assert.Equal(0x000F_FFFF_C000_0000UL, entry.FrameAddress(PageSize.Size1GiB));
-        Assert.Equal(0x7FU, entry.HighAvailable);
         Assert.Equal(PageTableEntry.PhysicalAddressLimit - MemConstants.PageSize, entry.Address);
     }
 }
