@@ -76,6 +76,27 @@ public sealed class PageFileBootTests : IClassFixture<PageFileImages>, IClassFix
     }
 
     [Fact]
+    public void Programs_larger_than_their_working_sets_page_through_it_two_at_once_taking_turns_on_the_channel()
+    {
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), extraArguments: Drive(_pageFiles.FreshCopy(), 1));
+        Assert.Contains("page file: in use", qemu.Run("vmstat"));
+        qemu.Run("run -ws 32 bigheap 2 1 &");
+        qemu.Run("run -ws 32 bigheap 2 2 &");
+        string both = qemu.WaitFor("(bigheap) exited with status 0", 120) + qemu.WaitFor("(bigheap) exited with status 0", 120);
+        _output.WriteLine(both.Trim());
+        Assert.Equal(2, Regex.Matches(both, "bigheap: every word read back as written").Count);
+        qemu.Resync();
+        string show = qemu.Run("pagefile");
+        Assert.Contains("slots in use 0,", show);
+        Assert.True(Field(show, @"written (\d+);") >= 2 * 512 - 2 * 32, show);
+        Assert.Contains("disk errors 0, retries 0, failures 0; refused frees 0", show);
+        // Both processes faulted while the other's transfer was running: some commands slept for the channel.
+        ulong waited = Field(qemu.Run("ide info"), @"primary channel .*\n.*waited for the channel (\d+)");
+        _output.WriteLine($"commands that waited for the channel: {waited}");
+        Assert.True(waited > 0);
+    }
+
+    [Fact]
     public void Without_disks_the_kernel_says_there_is_no_page_file()
     {
         using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel));

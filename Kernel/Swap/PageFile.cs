@@ -1,4 +1,5 @@
 using Kernel.Drivers;
+using Kernel.Mem.Replacement;
 using Kernel.Memory;
 
 namespace Kernel.Swap
@@ -111,6 +112,8 @@ namespace Kernel.Swap
             s_disk = disk;
             s_header = header;
             s_slots = new SlotAllocator(header.SlotCount);
+            // From here on the memory manager's page replacement evicts to this disk.
+            KernelPageStore.Register(&TryAllocateSlot, &FreeSlot, &WriteForStore, &ReadForStore);
             Console.Write("page file: ");
             WriteDescription();
             Console.WriteLine();
@@ -175,6 +178,24 @@ namespace Kernel.Swap
 
         /// <summary>As <see cref="Read(ulong, ulong)"/>, into a page-sized kernel buffer (untouched unless the read succeeded).</summary>
         public static PageFileStatus ReadPage(ulong slot, byte* page) => Transfer(slot, page, write: false);
+
+        private static PageStoreStatus WriteForStore(ulong slot, ulong frame) => ForStore(Write(slot, frame));
+
+        private static PageStoreStatus ReadForStore(ulong slot, ulong frame) => ForStore(Read(slot, frame));
+
+        /// <summary>The memory manager's words: a disk failure, or a request that should never have been made.</summary>
+        private static PageStoreStatus ForStore(PageFileStatus status)
+        {
+            switch (status)
+            {
+                case PageFileStatus.Ok:
+                    return PageStoreStatus.Ok;
+                case PageFileStatus.DiskError:
+                    return PageStoreStatus.DeviceError;
+                default:
+                    return PageStoreStatus.BadSlot;
+            }
+        }
 
         private static PageFileStatus CheckFrame(ulong physicalFrame)
         {
