@@ -47,6 +47,8 @@ public sealed class PageFileBootTests : IClassFixture<PageFileImages>, IClassFix
         string show = qemu.Run("pagefile");
         Assert.Contains($"slot 0 at LBA 8, uuid {_pageFiles.Uuid}\n", show);
         Assert.Contains("slots in use 0,", show);
+        _output.WriteLine(Regex.Match(show, @"boot probe .*").Value);
+        Assert.Matches(@"boot probe \(IDE controller, four positions, sector 0 of each disk\): \d+ us", show);
 
         // The first run takes the channel's buffer and the command's bookkeeping: not a leak.
         Assert.Contains(": ok (0 transfers failed, 0 pages read back wrong)", qemu.Run("pagefile test 1"));

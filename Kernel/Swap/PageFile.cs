@@ -24,6 +24,7 @@ namespace Kernel.Swap
         private static ulong s_retries;
         private static ulong s_failures;
         private static IdeStatus s_lastDiskStatus;
+        private static ulong s_probeCycles;
 
         public static bool IsPresent => s_slots != null;
 
@@ -53,6 +54,9 @@ namespace Kernel.Swap
         /// <summary>Frees refused: a slot freed twice, or out of range.</summary>
         public static ulong RejectedFrees => s_slots == null ? 0 : s_slots.RejectedFrees;
 
+        /// <summary>TSC cycles the boot-time probe took: the IDE controller's, and every disk's sector 0.</summary>
+        public static ulong ProbeCycles => s_probeCycles;
+
         /// <summary>What the disk answered to the last transfer that failed.</summary>
         public static IdeStatus LastDiskStatus => s_lastDiskStatus;
 
@@ -63,6 +67,7 @@ namespace Kernel.Swap
         /// </summary>
         public static void Probe()
         {
+            ulong start = Arch.Cpu.ReadTsc();
             if (IdeController.Probe() == IdeStatus.Ok)
             {
                 byte* sector = (byte*)MemoryManager.Heap.Allocate(PageFileHeader.Size);
@@ -72,6 +77,7 @@ namespace Kernel.Swap
                 }
                 MemoryManager.Heap.Free(sector);
             }
+            s_probeCycles = Arch.Cpu.ReadTsc() - start;
             if (!IsPresent)
             {
                 Console.WriteLine("page file: none (no disk carries the page-file signature): out of memory kills the faulting process");

@@ -56,6 +56,7 @@ namespace Kernel.Shell.Commands
             if (!PageFile.IsPresent)
             {
                 Console.WriteLine("page file: none (no disk carries the page-file signature)");
+                WriteProbeTime();
                 return;
             }
             PageFileHeader header = PageFile.Header;
@@ -82,6 +83,14 @@ namespace Kernel.Shell.Commands
             Console.WriteDecimal(PageFile.Failures);
             Console.Write("; refused frees ");
             Console.WriteDecimal(PageFile.RejectedFrees);
+            Console.WriteLine();
+            WriteProbeTime();
+        }
+
+        private static void WriteProbeTime()
+        {
+            Console.Write("boot probe (IDE controller, four positions, sector 0 of each disk): ");
+            WriteMicroseconds(PageFile.ProbeCycles);
             Console.WriteLine();
         }
 
