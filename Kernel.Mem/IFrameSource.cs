@@ -6,8 +6,18 @@ namespace Kernel.Mem;
 /// frame allocator implements it; tests may substitute a failing source to prove that exhaustion
 /// mid-operation leaves nothing half done.
 /// </summary>
+/// <remarks>
+/// Every method is safe to call from any task: an implementation serialises its own work with <see cref="Lock"/>,
+/// and so does everyone who builds on the source (mappers, heaps), so that they and the source share one lock.
+/// </remarks>
 public interface IFrameSource
 {
+    /// <summary>
+    /// The memory manager's lock that guards this source and everything sharing it: the frame allocator's own
+    /// lock, passed on unchanged by sources that wrap another.
+    /// </summary>
+    MemoryLock Lock { get; }
+
     /// <summary>Allocates one frame; returns false, leaving <paramref name="physical"/> 0, when none is left.</summary>
     bool TryAllocateFrame(out ulong physical);
 

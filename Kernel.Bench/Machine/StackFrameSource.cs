@@ -1,5 +1,6 @@
 using System;
 using Kernel.Mem;
+using Kernel.Tests.Emulation;
 
 namespace Kernel.Bench.Machine;
 
@@ -33,6 +34,9 @@ internal sealed class StackFrameSource : IFrameSource
         _tags = new ulong[frameCount];
         Array.Fill(_tags, Untracked);
     }
+
+    /// <summary>The heap's lock, so the benchmark pays what the kernel pays (host lock calls instead of cli).</summary>
+    public MemoryLock Lock { get; } = new MemoryLock<HostInterruptLock>();
 
     /// <summary>Frames handed out and not returned.</summary>
     public ulong Outstanding { get; private set; }

@@ -11,7 +11,9 @@ namespace Kernel.Mem.Heap;
 /// physical addresses of their frames are O(1) either way: virtual to physical through an array with an
 /// entry per page of the range, physical to virtual through the <see cref="HeapFrameTag"/> the heap records
 /// for each of its frames in the frame source (so the heap keeps nothing per frame of RAM).
-/// Not thread-safe: the caller serialises calls.
+/// Every public member holds the memory manager's lock (the frame source's <see cref="MemoryLock"/>, which the
+/// mapper holds too) for the whole call: the heap has no lock of its own, since its slow paths reach the
+/// mapper and the frame allocator anyway, and its fast path pays one uncontended entry either way.
 /// </summary>
 /// <remarks>
 /// The heap writes its free-block links through the virtual addresses of its range, so the range must be
@@ -39,6 +41,7 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
 
     private readonly Mapper<TMem, TTlb> _mapper;
     private readonly IFrameSource _frames;
+    private readonly MemoryLock _lock;
     private readonly KernelHeapLayout _layout;
     private readonly BlockAllocator<KernelHeapBacking<TMem, TTlb>> _blocks;
     private readonly PageAllocator<KernelHeapBacking<TMem, TTlb>> _pages;
@@ -64,7 +67,8 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// other layout or metadata is refused with a status before a byte is written, and
     /// <paramref name="heap"/> is null. The heap tags every frame it maps with
     /// <see cref="IFrameSource.TrySetFrameTag"/>; a frame <paramref name="frames"/> will not tag, or whose
-    /// number does not fit in 32 bits, is refused as if frames had run out.
+    /// number does not fit in 32 bits, is refused as if frames had run out. The mapper and the frame source
+    /// must share one lock (the mapper takes its tables from that source, or from one that wraps it).
     /// </summary>
     public static KernelHeapCreateStatus Create(
         Mapper<TMem, TTlb> mapper, IFrameSource frames, KernelHeapLayout layout, byte* metadata, ulong metadataLength, out KernelHeap<TMem, TTlb> heap)
@@ -73,6 +77,10 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
         if (!layout.IsValid)
         {
             return KernelHeapCreateStatus.InvalidLayout;
+        }
+        if (mapper.Lock != frames.Lock)
+        {
+            return KernelHeapCreateStatus.LockMismatch;
         }
         ulong needed = MetadataBytes(layout);
         if (metadata == null || metadataLength < needed)
@@ -98,6 +106,7 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     {
         _mapper = mapper;
         _frames = frames;
+        _lock = frames.Lock;
         _layout = layout;
         var backing = new KernelHeapBacking<TMem, TTlb>(this);
         ulong blockBytes = BlockAllocator<KernelHeapBacking<TMem, TTlb>>.MetadataBytes(layout.BlockAreaPages);
@@ -129,9 +138,11 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// </summary>
     public void ReleaseObjects(delegate*<object, FreeStatus> free)
     {
+        ulong state = _lock.Enter();
         _blocks.ReleaseObjects(free);
         free(_blocks);
         free(_pages);
+        _lock.Exit(state);
     }
 
     /// <summary>
@@ -143,8 +154,10 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
         get => _scrub;
         set
         {
+            ulong state = _lock.Enter();
             _scrub = value;
             _blocks.ScrubOnFree = value;
+            _lock.Exit(state);
         }
     }
 
@@ -160,10 +173,16 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// power-of-two size, page allocations to a page), or null when <paramref name="size"/> is 0 or the
     /// memory cannot be had; a failure leaves nothing mapped and no frame taken.
     /// </summary>
-    public void* Allocate(ulong size) => Allocate(size, out _);
+    public void* Allocate(ulong size)
+    {
+        ulong state = _lock.Enter();
+        void* memory = AllocateLocked(size, out _);
+        _lock.Exit(state);
+        return memory;
+    }
 
-    /// <summary>As <see cref="Allocate(ulong)"/>, also giving the bytes usable at the result (0 when it is null).</summary>
-    private void* Allocate(ulong size, out ulong usableBytes)
+    /// <summary>As <see cref="Allocate(ulong)"/> with the lock held, also giving the bytes usable at the result (0 when it is null).</summary>
+    private void* AllocateLocked(ulong size, out ulong usableBytes)
     {
         usableBytes = 0;
         _allocations++;
@@ -204,8 +223,10 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// <summary>As <see cref="Allocate(ulong)"/>, with the memory cleared (what the runtime needs for new objects).</summary>
     public void* AllocateZeroed(ulong size)
     {
-        ulong usable;
-        void* memory = Allocate(size, out usable);
+        ulong state = _lock.Enter();
+        void* memory = AllocateLocked(size, out ulong usable);
+        _lock.Exit(state);
+        // The memory is the caller's alone from here: clear it outside the lock.
         if (memory != null)
         {
             HeapMemory.Fill((byte*)memory, usable, 0);
@@ -219,6 +240,14 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// remembered in <see cref="LastBadFree"/>, and its verdict returned for the kernel to panic or warn.
     /// </summary>
     public FreeStatus Free(void* address)
+    {
+        ulong state = _lock.Enter();
+        FreeStatus status = FreeLocked(address);
+        _lock.Exit(state);
+        return status;
+    }
+
+    private FreeStatus FreeLocked(void* address)
     {
         ulong at = (ulong)address;
         if (at == 0)
@@ -250,13 +279,21 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     }
 
     /// <summary>Says what <see cref="Free"/> would make of <paramref name="address"/>, changing and counting nothing.</summary>
-    public FreeStatus Check(void* address) => Check((ulong)address, out _);
+    public FreeStatus Check(void* address)
+    {
+        ulong state = _lock.Enter();
+        FreeStatus status = Check((ulong)address, out _);
+        _lock.Exit(state);
+        return status;
+    }
 
     /// <summary>The bytes usable at <paramref name="address"/> (its block or its pages), or 0 when no live allocation starts there.</summary>
     public ulong UsableSize(void* address)
     {
-        ulong usable;
-        return Check((ulong)address, out usable) == FreeStatus.Freed ? usable : 0;
+        ulong state = _lock.Enter();
+        FreeStatus status = Check((ulong)address, out ulong usable);
+        _lock.Exit(state);
+        return status == FreeStatus.Freed ? usable : 0;
     }
 
     /// <summary>
@@ -268,14 +305,22 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// </summary>
     public void* Reallocate(void* address, ulong size)
     {
+        ulong state = _lock.Enter();
+        void* result = ReallocateLocked(address, size);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private void* ReallocateLocked(void* address, ulong size)
+    {
         _reallocations++;
         if (address == null)
         {
-            return Allocate(size);
+            return AllocateLocked(size, out _);
         }
         if (size == 0)
         {
-            Free(address);
+            FreeLocked(address);
             return null;
         }
         ulong at = (ulong)address;
@@ -305,13 +350,13 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
             }
             return address;
         }
-        void* moved = Allocate(size);
+        void* moved = AllocateLocked(size, out _);
         if (moved == null)
         {
             return null;
         }
         HeapMemory.Copy((byte*)moved, (byte*)address, oldSize);
-        Free(address);
+        FreeLocked(address);
         return moved;
     }
 
@@ -329,11 +374,13 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     {
         physicalAddress = 0;
         ulong page = (virtualAddress - _layout.Start) >> MemConstants.PageShift;
-        if (page >= _layout.RangePages || _frameOfPage[page] == NoEntry)
+        // One aligned word, read without the lock: the answer can change as soon as it is given either way.
+        uint entry = page < _layout.RangePages ? _frameOfPage[page] : NoEntry;
+        if (entry == NoEntry)
         {
             return false;
         }
-        physicalAddress = ((ulong)(_frameOfPage[page] - 1) << MemConstants.PageShift) | (virtualAddress & MemConstants.PageMask);
+        physicalAddress = ((ulong)(entry - 1) << MemConstants.PageShift) | (virtualAddress & MemConstants.PageMask);
         return true;
     }
 
@@ -354,6 +401,14 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// </summary>
     public bool TryGetVirtualAddress(ulong physicalAddress, out ulong virtualAddress)
     {
+        ulong state = _lock.Enter();
+        bool found = TryGetVirtualAddressLocked(physicalAddress, out virtualAddress);
+        _lock.Exit(state);
+        return found;
+    }
+
+    private bool TryGetVirtualAddressLocked(ulong physicalAddress, out ulong virtualAddress)
+    {
         virtualAddress = 0;
         if (!_frames.TryGetFrameTag(physicalAddress, out ulong tag) || !HeapFrameTag.TryGetPage(tag, out ulong page))
         {
@@ -370,6 +425,14 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     }
 
     public HeapStatistics GetStatistics()
+    {
+        ulong state = _lock.Enter();
+        HeapStatistics statistics = GetStatisticsLocked();
+        _lock.Exit(state);
+        return statistics;
+    }
+
+    private HeapStatistics GetStatisticsLocked()
     {
         HeapStatistics statistics = default;
         statistics.BlockBytesInUse = _blocks.BytesInUse;
@@ -401,24 +464,55 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// The figures of block size class <paramref name="classIndex"/> (0 for 8 B up to
     /// <see cref="BlockClassCount"/> - 1 for 2 KiB), all zero outside that range. O(1), allocation-free.
     /// </summary>
-    public BlockClassStatistics GetClassStatistics(int classIndex) => _blocks.GetClassStatistics(classIndex);
+    public BlockClassStatistics GetClassStatistics(int classIndex)
+    {
+        ulong state = _lock.Enter();
+        BlockClassStatistics statistics = _blocks.GetClassStatistics(classIndex);
+        _lock.Exit(state);
+        return statistics;
+    }
 
     /// <summary>
     /// One step of a walk over the page area's holes in address order: start <paramref name="cursor"/> at 0
     /// and call until it returns false. The heap must not change during the walk. A whole walk is
     /// O(page allocations + holes); see <see cref="PageAllocator{TBacking}.NextHole"/>.
     /// </summary>
-    public bool NextHole(ref ulong cursor, out ulong address, out ulong bytes) => _pages.NextHole(ref cursor, out address, out bytes);
+    public bool NextHole(ref ulong cursor, out ulong address, out ulong bytes)
+    {
+        ulong state = _lock.Enter();
+        bool found = _pages.NextHole(ref cursor, out address, out bytes);
+        _lock.Exit(state);
+        return found;
+    }
 
     /// <summary>
     /// One step of a walk over the page area's live allocations (requests above <see cref="MaximumBlockSize"/>)
     /// in address order, with their sizes in whole pages; as <see cref="NextHole"/>. Blocks are not included.
     /// </summary>
-    public bool NextPageAllocation(ref ulong cursor, out ulong address, out ulong bytes) =>
-        _pages.NextAllocation(ref cursor, out address, out bytes);
+    public bool NextPageAllocation(ref ulong cursor, out ulong address, out ulong bytes)
+    {
+        ulong state = _lock.Enter();
+        bool found = _pages.NextAllocation(ref cursor, out address, out bytes);
+        _lock.Exit(state);
+        return found;
+    }
 
     /// <summary>
-    /// Backs the pages [<paramref name="virtualAddress"/>, + <paramref name="pageCount"/> pages) of the range
+    /// Checks the invariants of both allocators (see <see cref="BlockAllocator{TBacking}.Verify"/> and
+    /// <see cref="PageAllocator{TBacking}.Verify"/>) and that the heap's frame count is the sum of their pages,
+    /// changing nothing. O(pages of the range): for tests and self-tests.
+    /// </summary>
+    public bool Verify()
+    {
+        ulong state = _lock.Enter();
+        bool valid = _blocks.Verify() && _pages.Verify() && _frameCount == _blocks.PagesInUse + _pages.PagesInUse;
+        _lock.Exit(state);
+        return valid;
+    }
+
+    /// <summary>
+    /// With the lock held (the allocators call it from inside an operation): backs the pages
+    /// [<paramref name="virtualAddress"/>, + <paramref name="pageCount"/> pages) of the range
     /// with fresh frames, each tagged with its page, all or nothing: when a frame, its tag or a page table
     /// cannot be had, the pages mapped so far are unmapped and their frames returned (the mapper releases
     /// tables it created for them).
@@ -450,7 +544,7 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
         return true;
     }
 
-    /// <summary>Unmaps pages backed by <see cref="CommitPages"/> and returns their frames, scrubbing them first when asked.</summary>
+    /// <summary>With the lock held: unmaps pages backed by <see cref="CommitPages"/> and returns their frames, scrubbing them first when asked.</summary>
     internal void DecommitPages(ulong virtualAddress, ulong pageCount)
     {
         if (_scrub && pageCount != 0)

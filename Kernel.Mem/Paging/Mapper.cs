@@ -6,7 +6,8 @@ namespace Kernel.Mem.Paging;
 /// Maps, unmaps, protects, reserves and translates pages in one x86-64 4-level address space, given the
 /// physical address of its PML4 (the value CR3 holds). The tables are reached through <typeparamref name="TMem"/>,
 /// stale translations are reported to <typeparamref name="TTlb"/>, and page tables come from and go back to
-/// an <see cref="IFrameSource"/>. Not thread-safe: the caller serialises operations on one address space.
+/// an <see cref="IFrameSource"/>. Every operation holds the frame source's <see cref="MemoryLock"/>, which is
+/// also what every other mapper over that source holds: the kernel half's tables are shared by all of them.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -54,6 +55,7 @@ public sealed unsafe class Mapper<TMem, TTlb>
     private TMem _memory;
     private TTlb _tlb;
     private readonly IFrameSource _frames;
+    private readonly MemoryLock _lock;
     private readonly ulong _root;
 
     // The bits a leaf may carry on this CPU: LeafFlagsMask less the feature flags the CPU lacks.
@@ -84,12 +86,16 @@ public sealed unsafe class Mapper<TMem, TTlb>
         _memory = memory;
         _tlb = tlb;
         _frames = frames;
+        _lock = frames.Lock;
         _root = rootTable;
         _leafMask = PageTableEntry.LeafFlagsMask & ~(PageTableEntry.FeatureFlagsMask & ~(ulong)supportedFeatures);
     }
 
     /// <summary>The feature-dependent flags this mapper writes; the rest of <see cref="PageTableEntry.FeatureFlagsMask"/> it drops.</summary>
     public PageFlags SupportedFeatures => (PageFlags)(_leafMask & PageTableEntry.FeatureFlagsMask);
+
+    /// <summary>The memory manager's lock, the frame source's: every operation holds it.</summary>
+    public MemoryLock Lock => _lock;
 
     /// <summary>The physical address of the PML4: what CR3 holds while this address space runs.</summary>
     public ulong RootTable => _root;
@@ -115,6 +121,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// </summary>
     public PagingStatus Map(ulong virtualAddress, ulong physicalAddress, PageFlags flags, PageSize size)
     {
+        ulong state = _lock.Enter();
+        PagingStatus result = MapLocked(virtualAddress, physicalAddress, flags, size);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus MapLocked(ulong virtualAddress, ulong physicalAddress, PageFlags flags, PageSize size)
+    {
         PagingStatus status = CheckMapping(virtualAddress, physicalAddress, flags, size);
         if (status != PagingStatus.Success)
         {
@@ -129,6 +143,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// first failure's status is returned. A count of 0 is <see cref="PagingStatus.InvalidRange"/>.
     /// </summary>
     public PagingStatus MapRange(ulong virtualAddress, ulong physicalAddress, ulong count, PageFlags flags, PageSize size)
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = MapRangeLocked(virtualAddress, physicalAddress, count, flags, size);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus MapRangeLocked(ulong virtualAddress, ulong physicalAddress, ulong count, PageFlags flags, PageSize size)
     {
         PagingStatus status = CheckMapping(virtualAddress, physicalAddress, flags, size);
         if (status != PagingStatus.Success)
@@ -154,7 +176,7 @@ public sealed unsafe class Mapper<TMem, TTlb>
             {
                 for (ulong j = 0; j < i; j++)
                 {
-                    Unmap(virtualAddress + j * bytes, size, out _);
+                    UnmapLocked(virtualAddress + j * bytes, size, out _);
                 }
                 return status;
             }
@@ -173,6 +195,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// cleared whole. Tables left empty are released.
     /// </summary>
     public PagingStatus Unmap(ulong virtualAddress, PageSize size, out ulong physicalAddress)
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = UnmapLocked(virtualAddress, size, out physicalAddress);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus UnmapLocked(ulong virtualAddress, PageSize size, out ulong physicalAddress)
     {
         physicalAddress = 0;
         PagingStatus status = CheckPage(virtualAddress, size);
@@ -202,6 +232,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// software marks are kept.
     /// </summary>
     public PagingStatus Protect(ulong virtualAddress, PageSize size, PageFlags flags)
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = ProtectLocked(virtualAddress, size, flags);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus ProtectLocked(ulong virtualAddress, PageSize size, PageFlags flags)
     {
         PagingStatus status = CheckPage(virtualAddress, size);
         if (status != PagingStatus.Success)
@@ -245,9 +283,17 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// </summary>
     public PagingStatus Translate(ulong virtualAddress, out Translation translation)
     {
+        ulong state = _lock.Enter();
+        PagingStatus result = TranslateLocked(virtualAddress, out translation);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus TranslateLocked(ulong virtualAddress, out Translation translation)
+    {
         translation = default;
         PageWalk walk;
-        PagingStatus status = Walk(virtualAddress, out walk);
+        PagingStatus status = WalkLocked(virtualAddress, out walk);
         if (status != PagingStatus.Success)
         {
             return status;
@@ -269,6 +315,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// the CPU would. Non-canonical addresses are the only failure.
     /// </summary>
     public PagingStatus Walk(ulong virtualAddress, out PageWalk walk)
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = WalkLocked(virtualAddress, out walk);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus WalkLocked(ulong virtualAddress, out PageWalk walk)
     {
         walk = default;
         if (!VirtualAddressLayout.IsCanonical(virtualAddress))
@@ -310,6 +364,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// </summary>
     public PagingStatus Reserve(ulong virtualAddress, PageFlags marks)
     {
+        ulong state = _lock.Enter();
+        PagingStatus result = ReserveLocked(virtualAddress, marks);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus ReserveLocked(ulong virtualAddress, PageFlags marks)
+    {
         PagingStatus status = CheckReservation(virtualAddress, marks);
         if (status != PagingStatus.Success)
         {
@@ -320,6 +382,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
 
     /// <summary>Reserves <paramref name="count"/> consecutive 4 KiB pages, all or nothing (see <see cref="Reserve"/>).</summary>
     public PagingStatus ReserveRange(ulong virtualAddress, ulong count, PageFlags marks)
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = ReserveRangeLocked(virtualAddress, count, marks);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus ReserveRangeLocked(ulong virtualAddress, ulong count, PageFlags marks)
     {
         PagingStatus status = CheckReservation(virtualAddress, marks);
         if (status != PagingStatus.Success)
@@ -338,7 +408,7 @@ public sealed unsafe class Mapper<TMem, TTlb>
             {
                 for (ulong j = 0; j < i; j++)
                 {
-                    Unreserve(virtualAddress + j * MemConstants.PageSize);
+                    UnreserveLocked(virtualAddress + j * MemConstants.PageSize);
                 }
                 return status;
             }
@@ -355,6 +425,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// tables left empty. A mapped page must be unmapped first (<see cref="PagingStatus.AlreadyMapped"/>).
     /// </summary>
     public PagingStatus Unreserve(ulong virtualAddress)
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = UnreserveLocked(virtualAddress);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus UnreserveLocked(ulong virtualAddress)
     {
         PagingStatus status = CheckPage(virtualAddress, PageSize.Size4KiB);
         if (status != PagingStatus.Success)
@@ -391,6 +469,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// </summary>
     public bool TryGetReservation(ulong virtualAddress, out PageFlags marks)
     {
+        ulong state = _lock.Enter();
+        bool result = TryGetReservationLocked(virtualAddress, out marks);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private bool TryGetReservationLocked(ulong virtualAddress, out PageFlags marks)
+    {
         marks = PageFlags.None;
         if (!VirtualAddressLayout.IsCanonical(virtualAddress))
         {
@@ -416,6 +502,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// mappings made later then appear in every address space that copied the upper half.
     /// </summary>
     public PagingStatus PopulateUpperHalf()
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = PopulateUpperHalfLocked();
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus PopulateUpperHalfLocked()
     {
         ulong* root = TableAt(_root);
         ulong* frames = stackalloc ulong[UpperHalfPml4Entries];
@@ -456,6 +550,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// </summary>
     public PagingStatus CopyUpperHalfFrom(ulong sourceRoot)
     {
+        ulong state = _lock.Enter();
+        PagingStatus result = CopyUpperHalfFromLocked(sourceRoot);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus CopyUpperHalfFromLocked(ulong sourceRoot)
+    {
         ulong* source = TableAt(sourceRoot);
         ulong* target = TableAt(_root);
         for (int i = VirtualAddressLayout.FirstUpperHalfPml4Index; i < VirtualAddressLayout.EntriesPerTable; i++)
@@ -482,6 +584,13 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// is all the TLB work there is.
     /// </summary>
     public void ReleaseLowerHalf(IFrameSource leafFrames, out ulong leavesFreed, out ulong tablesFreed, out ulong largeLeaves)
+    {
+        ulong state = _lock.Enter();
+        ReleaseLowerHalfLocked(leafFrames, out leavesFreed, out tablesFreed, out largeLeaves);
+        _lock.Exit(state);
+    }
+
+    private void ReleaseLowerHalfLocked(IFrameSource leafFrames, out ulong leavesFreed, out ulong tablesFreed, out ulong largeLeaves)
     {
         leavesFreed = 0;
         tablesFreed = 0;

@@ -24,14 +24,16 @@ namespace Kernel.Mem.Pebble;
 /// </para>
 /// <para>
 /// Locking, with interrupts disabled while any lock is held (<see cref="IInterruptLock"/>). The heap lock
-/// guards the bucket list (links, creation, removal), the lifetime counters, and every call into the frame
-/// allocator and the mapper. A bucket's lock guards its pebbles and occupancy fields. Order: heap lock, then
-/// one bucket lock; a bucket lock is taken only while the heap lock is held and the heap lock is never
-/// requested while a bucket lock is held, so a bucket cannot be removed while anyone holds or waits for its
-/// lock. Allocation searches and places under both. Free and shrinking realloc validate under both, then drop
-/// the heap lock and merge under the bucket lock alone; a bucket left empty is then removed after retaking the
-/// heap lock, if it is still in the list and still empty. The frame allocator and mapper are shared with the
-/// rest of the kernel: whoever else calls them must serialise with this heap lock.
+/// guards the bucket list (links, creation, removal) and the lifetime counters. A bucket's lock guards its
+/// pebbles and occupancy fields. Order: heap lock, then one bucket lock, then the memory manager's lock
+/// (<see cref="MemoryLock"/>, the frame allocator's, which it shares with the kernel heap and every mapper);
+/// a bucket lock is taken only while the heap lock is held and the heap lock is never requested while a
+/// bucket lock is held, so a bucket cannot be removed while anyone holds or waits for its lock. Allocation
+/// searches and places under both. Free and shrinking realloc validate under both, then drop the heap lock and
+/// merge under the bucket lock alone; a bucket left empty is then removed after retaking the heap lock, if it
+/// is still in the list and still empty. Creating and destroying a bucket hold the memory manager's lock
+/// around all their calls into the frame allocator and the mapper, so a bucket's frames and mappings come and
+/// go in one piece.
 /// </para>
 /// <para>
 /// The only managed allocation is the bucket-space bitmap, made by the constructor. Nothing throws.
@@ -70,6 +72,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
 
     private readonly FrameAllocator<TMem> _frames;
     private readonly Mapper<TMem, TTlb> _mapper;
+    private readonly MemoryLock _memoryLock;
     private readonly BucketSpace _space;
 
     // Not readonly: calling methods on a readonly field of a non-readonly struct would copy it each time.
@@ -94,12 +97,14 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
     /// <summary>
     /// An allocator over <paramref name="frames"/>. Virtual buckets are mapped by <paramref name="mapper"/> into
     /// [<paramref name="virtualBase"/>, + <paramref name="virtualSize"/>), page aligned, unmapped, and reserved
-    /// for this allocator; with a null mapper or a size of 0 only contiguous requests can succeed.
+    /// for this allocator; with a null mapper or a size of 0 only contiguous requests can succeed. The mapper
+    /// must take its tables from <paramref name="frames"/> (it then shares its lock).
     /// </summary>
     public PebbleAllocator(
         FrameAllocator<TMem> frames, TMem memory, TLock locks, Mapper<TMem, TTlb> mapper, ulong virtualBase, ulong virtualSize)
     {
         _frames = frames;
+        _memoryLock = frames.Lock;
         _memory = memory;
         _lock = locks;
         _mapper = mapper;
@@ -638,7 +643,10 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
             {
                 return PebbleStatus.InvalidRequest;
             }
-            if (!MapVirtualBucket(pages, limit, out virtualAddress, out physicalStart, out physicalEnd))
+            ulong state = _memoryLock.Enter();
+            bool mapped = MapVirtualBucket(pages, limit, out virtualAddress, out physicalStart, out physicalEnd);
+            _memoryLock.Exit(state);
+            if (!mapped)
             {
                 return PebbleStatus.OutOfMemory;
             }
@@ -724,7 +732,9 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
         }
         else
         {
+            ulong state = _memoryLock.Enter();
             UnmapPages(virtualAddress, pages);
+            _memoryLock.Exit(state);
             _space.Give(virtualAddress, pages);
         }
         _bucketsReleased++;
@@ -1241,7 +1251,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
         RunBoundary = bucket->RunBoundary,
     };
 
-    /// <summary>With the heap lock (for the mapper) and the bucket's lock held.</summary>
+    /// <summary>With the heap lock and the bucket's lock held.</summary>
     private PebbleInfo Describe(Bucket* bucket, uint offset)
     {
         Pebble* pebble = At(bucket, offset);

@@ -34,6 +34,11 @@ namespace Kernel.Mem.Physical;
 /// <see cref="MaxRunFrames"/> frames. Its frames are ordinary allocated frames, so they can be freed
 /// together or one by one and tagged one by one. Nothing here throws or allocates after <see cref="Create"/>.
 /// </para>
+/// <para>
+/// Every public member takes the memory manager's lock (<see cref="IFrameSource.Lock"/>, given to
+/// <see cref="Create"/>) around its work, except the counters that are one word. Members call each other only
+/// through their unlocked cores.
+/// </para>
 /// </remarks>
 public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     where TMem : struct, IPhysicalMemory
@@ -67,6 +72,7 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
 
     // Not readonly: calling Access on a readonly field of a non-readonly struct would copy it each time.
     private TMem _memory;
+    private readonly MemoryLock _lock;
     private readonly ulong _metadataBase;
     private readonly ulong _metadataBytes;
 
@@ -86,9 +92,10 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     private ulong _rejectedFrees;
     private ulong _lastRejectedFree;
 
-    private FrameAllocator(TMem memory, ulong metadataBase, ulong metadataBytes, ulong firstFrame, uint frameSpan)
+    private FrameAllocator(TMem memory, MemoryLock memoryLock, ulong metadataBase, ulong metadataBytes, ulong firstFrame, uint frameSpan)
     {
         _memory = memory;
+        _lock = memoryLock;
         _metadataBase = metadataBase;
         _metadataBytes = metadataBytes;
         _firstFrame = firstFrame;
@@ -114,20 +121,25 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     /// <param name="memory">
     /// Must reach every usable byte of <paramref name="map"/>; the allocator touches only its metadata.
     /// </param>
-    public static FrameAllocatorCreateStatus Create(MemoryMap map, TMem memory, out FrameAllocator<TMem> allocator)
-        => Create(map, memory, NoLimit, out allocator);
+    /// <param name="memoryLock">The memory manager's lock, which the allocator takes and hands to whoever shares it (<see cref="Lock"/>).</param>
+    public static FrameAllocatorCreateStatus Create(MemoryMap map, TMem memory, MemoryLock memoryLock, out FrameAllocator<TMem> allocator)
+        => Create(map, memory, memoryLock, NoLimit, out allocator);
 
     /// <summary>
-    /// As <see cref="Create(MemoryMap, TMem, out FrameAllocator{TMem})"/>, with the metadata placed entirely
+    /// As <see cref="Create(MemoryMap, TMem, MemoryLock, out FrameAllocator{TMem})"/>, with the metadata placed entirely
     /// below <paramref name="metadataLimit"/>: the end of what <paramref name="memory"/> can reach while the
     /// allocator is created and used (the kernel's boot identity map covers only the first 4 GiB, while RAM
     /// may lie far above it). <see cref="FrameAllocatorCreateStatus.NoRoomForMetadata"/> when no usable range
     /// below the limit can hold it. Only the metadata is ever touched, so the frames above the limit are
     /// managed all the same.
     /// </summary>
-    public static FrameAllocatorCreateStatus Create(MemoryMap map, TMem memory, ulong metadataLimit, out FrameAllocator<TMem> allocator)
+    public static FrameAllocatorCreateStatus Create(MemoryMap map, TMem memory, MemoryLock memoryLock, ulong metadataLimit, out FrameAllocator<TMem> allocator)
     {
         allocator = null;
+        if (memoryLock == null)
+        {
+            return FrameAllocatorCreateStatus.NoLock;
+        }
         ulong lowest = ulong.MaxValue;
         ulong highest = 0;
         ulong usableFrames = 0;
@@ -168,11 +180,14 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
             return FrameAllocatorCreateStatus.MemoryMapFull;
         }
 
-        allocator = new FrameAllocator<TMem>(memory, metadataBase, metadataBytes, firstFrame, (uint)frameSpan);
+        allocator = new FrameAllocator<TMem>(memory, memoryLock, metadataBase, metadataBytes, firstFrame, (uint)frameSpan);
         allocator.ClearMetadata();
         allocator.ReleaseUsableRegions(map);
         return FrameAllocatorCreateStatus.Ok;
     }
+
+    /// <inheritdoc/>
+    public MemoryLock Lock => _lock;
 
     /// <summary>Physical address of the mem_map.</summary>
     public ulong MetadataBase => _metadataBase;
@@ -187,23 +202,52 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     public ulong ManagedEnd => (_firstFrame + _frameSpan) << MemConstants.PageShift;
 
     /// <summary>Frames the allocator hands out (free or allocated), in all zones.</summary>
-    public ulong TotalFrames => _zoneTotalFrames[0] + _zoneTotalFrames[1] + _zoneTotalFrames[2];
+    public ulong TotalFrames
+    {
+        get
+        {
+            ulong state = _lock.Enter();
+            ulong total = _zoneTotalFrames[0] + _zoneTotalFrames[1] + _zoneTotalFrames[2];
+            _lock.Exit(state);
+            return total;
+        }
+    }
 
-    public ulong FreeFrames => _zoneFreeFrames[0] + _zoneFreeFrames[1] + _zoneFreeFrames[2];
+    public ulong FreeFrames
+    {
+        get
+        {
+            ulong state = _lock.Enter();
+            ulong free = FreeFramesLocked();
+            _lock.Exit(state);
+            return free;
+        }
+    }
 
-    public ulong AllocatedFrames => TotalFrames - FreeFrames;
+    public ulong AllocatedFrames
+    {
+        get
+        {
+            ulong state = _lock.Enter();
+            ulong allocated = _zoneTotalFrames[0] + _zoneTotalFrames[1] + _zoneTotalFrames[2] - FreeFramesLocked();
+            _lock.Exit(state);
+            return allocated;
+        }
+    }
 
     /// <summary>The largest free block in any zone, in frames.</summary>
     public ulong LargestFreeBlockFrames
     {
         get
         {
+            ulong state = _lock.Enter();
             ulong largest = 0;
             for (int zone = 0; zone < Zone.Count; zone++)
             {
                 ulong frames = LargestFreeBlockIn(zone);
                 largest = frames > largest ? frames : largest;
             }
+            _lock.Exit(state);
             return largest;
         }
     }
@@ -226,7 +270,10 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
             return default;
         }
         int zone = (int)id;
-        return new Zone(id, _zoneTotalFrames[zone], _zoneFreeFrames[zone], LargestFreeBlockIn(zone));
+        ulong state = _lock.Enter();
+        var figures = new Zone(id, _zoneTotalFrames[zone], _zoneFreeFrames[zone], LargestFreeBlockIn(zone));
+        _lock.Exit(state);
+        return figures;
     }
 
     /// <summary>How many free blocks of <paramref name="order"/> the zone holds (for the shell's <c>frames</c>).</summary>
@@ -247,6 +294,14 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     /// below it. Returns false, with <paramref name="physical"/> 0, when none of them has a free frame.
     /// </summary>
     public bool Allocate(ZoneId highestZone, out ulong physical)
+    {
+        ulong state = _lock.Enter();
+        bool allocated = AllocateLocked(highestZone, out physical);
+        _lock.Exit(state);
+        return allocated;
+    }
+
+    private bool AllocateLocked(ZoneId highestZone, out ulong physical)
     {
         if ((uint)highestZone < Zone.Count)
         {
@@ -305,6 +360,15 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     /// <param name="high">Exclusive upper limit for the end of the run; <see cref="NoLimit"/> for none.</param>
     /// <param name="boundary">A power of two in bytes, at least the run's size; 0 for none.</param>
     public FrameAllocationStatus AllocateRun(
+        ulong frameCount, ulong alignment, ulong low, ulong high, ulong boundary, out ulong physical)
+    {
+        ulong state = _lock.Enter();
+        FrameAllocationStatus status = AllocateRunLocked(frameCount, alignment, low, high, boundary, out physical);
+        _lock.Exit(state);
+        return status;
+    }
+
+    private FrameAllocationStatus AllocateRunLocked(
         ulong frameCount, ulong alignment, ulong low, ulong high, ulong boundary, out ulong physical)
     {
         physical = 0;
@@ -383,6 +447,14 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     /// </summary>
     public FrameFreeStatus FreeRun(ulong physical, ulong frameCount)
     {
+        ulong state = _lock.Enter();
+        FrameFreeStatus status = FreeRunLocked(physical, frameCount);
+        _lock.Exit(state);
+        return status;
+    }
+
+    private FrameFreeStatus FreeRunLocked(ulong physical, ulong frameCount)
+    {
         FrameFreeStatus status = CheckRunIsAllocated(physical, frameCount);
         if (status != FrameFreeStatus.Ok)
         {
@@ -414,26 +486,28 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     /// <remarks>Frames of runs can be tagged one by one; frees of any kind erase the tags of what they free.</remarks>
     public bool TrySetFrameTag(ulong physical, ulong tag)
     {
-        FrameEntry* entry = AllocatedEntryOf(physical);
-        if (entry == null || tag > FrameTag.Mask)
+        if (tag > FrameTag.Mask)
         {
             return false;
         }
-        *entry = FrameEntry.Allocated(tag);
-        return true;
+        ulong state = _lock.Enter();
+        FrameEntry* entry = AllocatedEntryOf(physical);
+        if (entry != null)
+        {
+            *entry = FrameEntry.Allocated(tag);
+        }
+        _lock.Exit(state);
+        return entry != null;
     }
 
     /// <inheritdoc/>
     public bool TryGetFrameTag(ulong physical, out ulong tag)
     {
+        ulong state = _lock.Enter();
         FrameEntry* entry = AllocatedEntryOf(physical);
-        if (entry == null)
-        {
-            tag = 0;
-            return false;
-        }
-        tag = entry->Tag;
-        return true;
+        tag = entry == null ? 0 : entry->Tag;
+        _lock.Exit(state);
+        return entry != null;
     }
 
     /// <summary>
@@ -446,6 +520,14 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
         {
             return 0;
         }
+        ulong state = _lock.Enter();
+        ulong largest = MeasureLargestFreeRunLocked(id);
+        _lock.Exit(state);
+        return largest;
+    }
+
+    private ulong MeasureLargestFreeRunLocked(ZoneId id)
+    {
         ulong end = _firstFrame + _frameSpan;
         ulong frame = Zone.StartOf(id) >> MemConstants.PageShift;
         ulong zoneEnd = Zone.EndOf(id) >> MemConstants.PageShift;
@@ -484,6 +566,14 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     /// the list's order and zone, back links match, and block and frame counts agree. O(free blocks).
     /// </summary>
     public bool VerifyFreeLists()
+    {
+        ulong state = _lock.Enter();
+        bool valid = VerifyFreeListsLocked();
+        _lock.Exit(state);
+        return valid;
+    }
+
+    private bool VerifyFreeListsLocked()
     {
         for (int zone = 0; zone < Zone.Count; zone++)
         {
@@ -532,6 +622,14 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     /// O(frames): for self-tests.
     /// </summary>
     public bool VerifyFrameStates()
+    {
+        ulong state = _lock.Enter();
+        bool valid = VerifyFrameStatesLocked();
+        _lock.Exit(state);
+        return valid;
+    }
+
+    private bool VerifyFrameStatesLocked()
     {
         ulong* free = stackalloc ulong[Zone.Count];
         ulong* managed = stackalloc ulong[Zone.Count];
@@ -978,6 +1076,8 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
         FrameEntry* entry = EntryAt((uint)(frame - _firstFrame));
         return entry->State == FrameState.Allocated ? entry : null;
     }
+
+    private ulong FreeFramesLocked() => _zoneFreeFrames[0] + _zoneFreeFrames[1] + _zoneFreeFrames[2];
 
     private ulong LargestFreeBlockIn(int zone)
     {

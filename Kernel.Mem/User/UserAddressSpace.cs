@@ -240,7 +240,9 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
         _mapper = null;
     }
 
-    // IFrameSource, for the mapper's page tables: passed on to the real source and counted.
+    // IFrameSource, for the mapper's page tables: passed on to the real source and counted, under its lock.
+    MemoryLock IFrameSource.Lock => _frames.Lock;
+
     bool IFrameSource.TryAllocateFrame(out ulong physical)
     {
         if (!_frames.TryAllocateFrame(out physical))

@@ -1,6 +1,6 @@
 using System;
 using System.Threading;
-using Kernel.Mem.Pebble;
+using Kernel.Mem;
 
 namespace Kernel.Tests.Emulation;
 
@@ -16,6 +16,8 @@ public readonly struct HostInterruptLock : IInterruptLock
 
     /// <summary>Whether the calling thread's emulated interrupt flag is set.</summary>
     public static bool InterruptsEnabled => !t_interruptsDisabled;
+
+    public ulong CurrentHolder => (ulong)Environment.CurrentManagedThreadId;
 
     public ulong Acquire(ref uint word)
     {

@@ -20,6 +20,8 @@ namespace Kernel.Memory
 
         public ZoneId HighestZone { get; set; }
 
+        public MemoryLock Lock => _frames.Lock;
+
         public bool TryAllocateFrame(out ulong physical) => _frames.Allocate(HighestZone, out physical);
 
         public void FreeFrame(ulong physical)

@@ -250,4 +250,44 @@ public sealed unsafe class BlockAllocatorTests : BlockAllocatorFixture
         Assert.Equal(BlockAllocator<RecordingBacking>.MetadataBytes(AreaPages), Blocks.MetadataBytesUsed);
         Assert.True(BlockAllocator<RecordingBacking>.MetadataBytes(8192) <= 8192 * 80 + 64);
     }
+
+    [Fact]
+    public void Verify_holds_through_allocations_and_frees_of_every_class()
+    {
+        var live = new System.Collections.Generic.List<ulong>();
+        var random = new Random(7);
+        for (int i = 0; i < 2000; i++)
+        {
+            if (live.Count > 0 && random.Next(2) == 0)
+            {
+                int victim = random.Next(live.Count);
+                Assert.Equal(FreeStatus.Freed, Blocks.Free(live[victim]));
+                live.RemoveAt(victim);
+            }
+            else
+            {
+                ulong block = Blocks.Allocate((ulong)random.Next(1, 2049));
+                if (block != 0)
+                {
+                    live.Add(block);
+                }
+            }
+        }
+
+        Assert.True(Blocks.Verify());
+    }
+
+    [Fact]
+    public void Verify_finds_a_free_list_link_written_through_a_dangling_pointer()
+    {
+        ulong kept = Blocks.Allocate(64);
+        ulong freed = Blocks.Allocate(64);
+        Assert.Equal(FreeStatus.Freed, Blocks.Free(freed));
+        Assert.True(Blocks.Verify());
+
+        // A write after free: the freed block's link now names the live block.
+        *(ushort*)freed = (ushort)(kept & MemConstants.PageMask);
+
+        Assert.False(Blocks.Verify());
+    }
 }

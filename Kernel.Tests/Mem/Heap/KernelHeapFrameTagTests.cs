@@ -208,6 +208,8 @@ public sealed unsafe class KernelHeapFrameTagTests : IDisposable
             _allowedTags = allowedTags;
         }
 
+        public MemoryLock Lock => _inner.Lock;
+
         public bool TryAllocateFrame(out ulong physical) => _inner.TryAllocateFrame(out physical);
 
         public void FreeFrame(ulong physical) => _inner.FreeFrame(physical);

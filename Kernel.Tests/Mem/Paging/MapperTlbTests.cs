@@ -145,6 +145,8 @@ public class MapperTlbTests : IDisposable
 
         public int FreesAfterInvalidation { get; private set; }
 
+        public MemoryLock Lock => _inner.Lock;
+
         public bool TryAllocateFrame(out ulong physical) => _inner.TryAllocateFrame(out physical);
 
         public void FreeFrame(ulong physical)

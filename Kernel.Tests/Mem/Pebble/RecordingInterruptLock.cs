@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
-using Kernel.Mem.Pebble;
+using Kernel.Mem;
 
 namespace Kernel.Tests.Mem.Pebble;
 
@@ -16,6 +16,8 @@ public readonly unsafe struct RecordingInterruptLock : IInterruptLock
     private readonly Log _log;
 
     public RecordingInterruptLock(Log log) => _log = log;
+
+    public ulong CurrentHolder => (ulong)Environment.CurrentManagedThreadId;
 
     public ulong Acquire(ref uint word) => _log.Acquire((ulong)Unsafe.AsPointer(ref word), ref word);
 
