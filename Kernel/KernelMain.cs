@@ -48,6 +48,7 @@ namespace Kernel
                 new KernelHeapSuite(),
                 new PebbleSuite(),
                 new UserSuite(),
+                new UserHeapSuite(),
             });
             Shell.Shell.Initialize(new ShellCommand[]
             {
@@ -61,6 +62,7 @@ namespace Kernel
                 new RunCommand(),
                 new PsCommand(),
                 new KillCommand(),
+                new UheapCommand(),
                 new DmaCommand(),
                 new CmdlineCommand(),
                 new CpuinfoCommand(),

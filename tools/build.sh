@@ -106,9 +106,11 @@ kernel() {
 }
 
 # The sources every user program is compiled with: the corlib (the kernel's own, Kernel/Runtime), the user
-# runtime, the system-call ABI, and the Kernel.Mem files the runtime shares with the kernel.
+# runtime, the system-call ABI, and the Kernel.Mem files the runtime shares with the kernel: the layout and the
+# heap (the very allocators kmalloc uses; only the kernel heap's frame and mapping side stays out).
 user_common_sources() {
     find "$ROOT/Kernel/Runtime" "$ROOT/User/Runtime" "$ROOT/User/Abi" -name '*.cs' -print0 | sort -z
+    find "$ROOT/Kernel.Mem/Heap" -name '*.cs' -not -name 'KernelHeap*.cs' -not -name 'HeapFrameTag.cs' -print0 | sort -z
     printf '%s\0' "$ROOT/Kernel.Mem/MemConstants.cs" "$ROOT/Kernel.Mem/User/UserLayout.cs"
 }
 

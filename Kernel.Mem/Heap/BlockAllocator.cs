@@ -60,7 +60,7 @@ public sealed unsafe class BlockAllocator<TBacking>
 
     /// <summary>
     /// Manages the <paramref name="pageCount"/> pages from <paramref name="start"/>. The caller must own
-    /// <see cref="MetadataBytes"/>(<paramref name="pageCount"/>) writable bytes at <paramref name="metadata"/>,
+    /// <see cref="MetadataBytes"/>(<paramref name="pageCount"/>) writable, zeroed bytes at <paramref name="metadata"/>,
     /// 8-byte aligned, for the allocator's lifetime; <paramref name="start"/> must be page-aligned and not 0,
     /// and every page that <paramref name="backing"/> commits must be readable and writable at its address.
     /// </summary>

@@ -36,6 +36,10 @@ internal unsafe struct HoleIndex
     private const uint ParentLink = 2;
 
     private uint* _links;
+
+    // The lowest page of each size, stored plus one so that zeroed metadata means "no hole of any size": the
+    // index needs no initialisation, and a user heap whose metadata is backed on first touch pays for it
+    // only where holes really are.
     private uint* _lowest;
     private uint _maximumSize;
     private SizeBitmap _sizes;
@@ -57,30 +61,32 @@ internal unsafe struct HoleIndex
         _links = (uint*)carver.Take(LinksPerPage * (ulong)pageCount * sizeof(uint));
         _lowest = (uint*)carver.Take(((ulong)pageCount + 1) * sizeof(uint));
         ulong* words = (ulong*)carver.Take(SizeBitmap.WordsNeeded((ulong)pageCount + 1) * sizeof(ulong));
-        for (ulong size = 0; size <= pageCount; size++)
-        {
-            _lowest[size] = None;
-        }
         _sizes.Initialize(words, (ulong)pageCount + 1);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint Lowest(ulong size) => _lowest[size] - 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void SetLowest(ulong size, uint page) => _lowest[size] = page + 1;
 
     /// <summary>The size of the largest hole, or 0 when there is none.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint Largest() => (uint)_sizes.Largest();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool HasSize(uint size) => _lowest[size] != None;
+    public bool HasSize(uint size) => Lowest(size) != None;
 
     /// <summary>Files the hole of <paramref name="size"/> pages at <paramref name="page"/>, which must not be filed already.</summary>
     public void Add(uint page, uint size)
     {
         *Left(page) = None;
         *Right(page) = None;
-        uint lowest = _lowest[size];
+        uint lowest = Lowest(size);
         if (lowest == None)
         {
             *Parent(page) = None;
-            _lowest[size] = page;
+            SetLowest(size, page);
             _sizes.Add(size);
             return;
         }
@@ -90,7 +96,7 @@ internal unsafe struct HoleIndex
         {
             parent = lowest;
             slot = Left(lowest);
-            _lowest[size] = page;
+            SetLowest(size, page);
         }
         else
         {
@@ -122,7 +128,7 @@ internal unsafe struct HoleIndex
     /// <summary>Takes the hole at <paramref name="page"/>, which must be filed under <paramref name="size"/>, out of the index.</summary>
     public void Remove(uint page, uint size)
     {
-        if (page == _lowest[size])
+        if (page == Lowest(size))
         {
             TakeLowest(size);
             return;
@@ -144,7 +150,7 @@ internal unsafe struct HoleIndex
     /// </summary>
     public uint TakeLowest(uint size)
     {
-        uint node = _lowest[size];
+        uint node = Lowest(size);
         uint right = *Right(node);
         uint next = *Parent(node);
         Splice(node, right);
@@ -157,7 +163,7 @@ internal unsafe struct HoleIndex
                 next = left;
             }
         }
-        _lowest[size] = next;
+        SetLowest(size, next);
         if (next == None)
         {
             _sizes.Remove(size);
@@ -193,7 +199,7 @@ internal unsafe struct HoleIndex
         uint largest = 0;
         for (uint size = 1; size <= _maximumSize; size++)
         {
-            uint lowest = _lowest[size];
+            uint lowest = Lowest(size);
             if ((lowest != None) != _sizes.Contains(size))
             {
                 return false;
@@ -225,7 +231,7 @@ internal unsafe struct HoleIndex
             }
             pages += (count - before) * size;
         }
-        return count == expectedCount && _lowest[0] == None && !_sizes.Contains(0) && Largest() == largest;
+        return count == expectedCount && Lowest(0) == None && !_sizes.Contains(0) && Largest() == largest;
     }
 
     /// <summary>
@@ -250,7 +256,7 @@ internal unsafe struct HoleIndex
     /// <summary>The root of the tree for <paramref name="size"/>, climbing at most <paramref name="steps"/> parents; None when empty or not reached.</summary>
     private uint Root(uint size, ulong steps)
     {
-        uint node = _lowest[size];
+        uint node = Lowest(size);
         if (node == None)
         {
             return None;

@@ -25,10 +25,10 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     where TMem : struct, IPhysicalMemory
     where TTlb : struct, ITlb
 {
-    public const ulong MaximumBlockSize = BlockAllocator<KernelHeapBacking<TMem, TTlb>>.MaximumBlockSize;
+    public const ulong MaximumBlockSize = HeapAllocator<KernelHeapBacking<TMem, TTlb>>.MaximumBlockSize;
 
     /// <summary>The block allocator's size classes: <see cref="GetClassStatistics"/> takes 0 up to this less one.</summary>
-    public const int BlockClassCount = BlockAllocator<KernelHeapBacking<TMem, TTlb>>.ClassCount;
+    public const int BlockClassCount = HeapAllocator<KernelHeapBacking<TMem, TTlb>>.BlockClassCount;
 
     /// <summary>Heap pages are data: kernel-only (no User bit), writable, never executable.</summary>
     public const PageFlags HeapPageFlags = PageFlags.Writable | PageFlags.NoExecute;
@@ -43,27 +43,18 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     private readonly IFrameSource _frames;
     private readonly MemoryLock _lock;
     private readonly KernelHeapLayout _layout;
-    private readonly BlockAllocator<KernelHeapBacking<TMem, TTlb>> _blocks;
-    private readonly PageAllocator<KernelHeapBacking<TMem, TTlb>> _pages;
+    private readonly HeapAllocator<KernelHeapBacking<TMem, TTlb>> _heap;
     private readonly uint* _frameOfPage;
     private readonly ulong _metadataBytes;
     private bool _scrub;
 
     private ulong _frameCount;
-    private ulong _allocations;
-    private ulong _frees;
-    private ulong _reallocations;
-    private ulong _failedAllocations;
-    private ulong _outsideHeapFrees;
-    private ulong _insideAllocationFrees;
-    private ulong _doubleFrees;
-    private ulong _misalignedFrees;
 
     /// <summary>
     /// Builds a heap over <paramref name="layout"/>, whose range must be unmapped in <paramref name="mapper"/>'s
     /// address space. The heap keeps its metadata in the <paramref name="metadataLength"/> bytes at
     /// <paramref name="metadata"/>, which the caller owns, writable, for the heap's lifetime: at least
-    /// <see cref="MetadataBytes"/>(<paramref name="layout"/>) of them, 8-byte aligned, outside the range. Any
+    /// <see cref="MetadataBytes"/>(<paramref name="layout"/>) of them, zeroed, 8-byte aligned, outside the range. Any
     /// other layout or metadata is refused with a status before a byte is written, and
     /// <paramref name="heap"/> is null. The heap tags every frame it maps with
     /// <see cref="IFrameSource.TrySetFrameTag"/>; a frame <paramref name="frames"/> will not tag, or whose
@@ -109,11 +100,10 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
         _lock = frames.Lock;
         _layout = layout;
         var backing = new KernelHeapBacking<TMem, TTlb>(this);
-        ulong blockBytes = BlockAllocator<KernelHeapBacking<TMem, TTlb>>.MetadataBytes(layout.BlockAreaPages);
-        ulong pageBytes = PageAllocator<KernelHeapBacking<TMem, TTlb>>.MetadataBytes(layout.PageAreaPages);
-        _blocks = new BlockAllocator<KernelHeapBacking<TMem, TTlb>>(backing, layout.BlockAreaStart, layout.BlockAreaPages, metadata, blockBytes);
-        _pages = new PageAllocator<KernelHeapBacking<TMem, TTlb>>(backing, layout.PageAreaStart, layout.PageAreaPages, metadata + blockBytes, pageBytes);
-        var carver = new MetadataCarver(metadata + blockBytes + pageBytes, metadataLength - blockBytes - pageBytes);
+        ulong allocatorBytes = HeapAllocator<KernelHeapBacking<TMem, TTlb>>.MetadataBytes(layout.BlockAreaPages, layout.PageAreaPages);
+        _heap = new HeapAllocator<KernelHeapBacking<TMem, TTlb>>(backing, layout.BlockAreaStart, layout.BlockAreaPages,
+            layout.PageAreaStart, layout.PageAreaPages, metadata, allocatorBytes);
+        var carver = new MetadataCarver(metadata + allocatorBytes, metadataLength - allocatorBytes);
         _frameOfPage = (uint*)carver.Take(layout.RangePages * sizeof(uint));
         _metadataBytes = (ulong)(carver.Used - metadata);
     }
@@ -124,8 +114,7 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// Nothing grows with RAM: physical to virtual goes through the frame tags.
     /// </summary>
     public static ulong MetadataBytes(KernelHeapLayout layout) =>
-        BlockAllocator<KernelHeapBacking<TMem, TTlb>>.MetadataBytes(layout.BlockAreaPages)
-        + PageAllocator<KernelHeapBacking<TMem, TTlb>>.MetadataBytes(layout.PageAreaPages)
+        HeapAllocator<KernelHeapBacking<TMem, TTlb>>.MetadataBytes(layout.BlockAreaPages, layout.PageAreaPages)
         + MetadataCarver.Round(layout.RangePages * sizeof(uint));
 
     public KernelHeapLayout Layout => _layout;
@@ -139,9 +128,8 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     public void ReleaseObjects(delegate*<object, FreeStatus> free)
     {
         ulong state = _lock.Enter();
-        _blocks.ReleaseObjects(free);
-        free(_blocks);
-        free(_pages);
+        _heap.ReleaseObjects(free);
+        free(_heap);
         _lock.Exit(state);
     }
 
@@ -156,17 +144,17 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
         {
             ulong state = _lock.Enter();
             _scrub = value;
-            _blocks.ScrubOnFree = value;
+            _heap.Scrub = value;
             _lock.Exit(state);
         }
     }
 
     /// <summary>The verdict of the last bad free or reallocation, and its address, for the kernel's report.</summary>
-    public FreeStatus LastBadFree { get; private set; }
+    public FreeStatus LastBadFree => _heap.LastBadFree;
 
-    public ulong LastBadFreeAddress { get; private set; }
+    public ulong LastBadFreeAddress => _heap.LastBadFreeAddress;
 
-    public ulong BadFrees => _outsideHeapFrees + _insideAllocationFrees + _doubleFrees + _misalignedFrees;
+    public ulong BadFrees => _heap.BadFrees;
 
     /// <summary>
     /// kmalloc: returns at least <paramref name="size"/> bytes, 8-byte aligned (blocks are aligned to their
@@ -176,55 +164,16 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     public void* Allocate(ulong size)
     {
         ulong state = _lock.Enter();
-        void* memory = AllocateLocked(size, out _);
+        void* memory = _heap.Allocate(size);
         _lock.Exit(state);
         return memory;
-    }
-
-    /// <summary>As <see cref="Allocate(ulong)"/> with the lock held, also giving the bytes usable at the result (0 when it is null).</summary>
-    private void* AllocateLocked(ulong size, out ulong usableBytes)
-    {
-        usableBytes = 0;
-        _allocations++;
-        if (size == 0)
-        {
-            return null;
-        }
-        ulong address;
-        ulong usable;
-        if (size <= MaximumBlockSize)
-        {
-            address = _blocks.Allocate(size, out usable);
-        }
-        else if (size <= _layout.PageAreaSize)
-        {
-            ulong pageCount = PageAllocator<KernelHeapBacking<TMem, TTlb>>.PagesFor(size);
-            address = _pages.Allocate(pageCount);
-            usable = pageCount << MemConstants.PageShift;
-        }
-        else
-        {
-            address = 0;
-            usable = 0;
-        }
-        if (address == 0)
-        {
-            _failedAllocations++;
-            return null;
-        }
-        if (_scrub)
-        {
-            HeapMemory.Fill((byte*)address, usable, HeapScrub.OnAllocation);
-        }
-        usableBytes = usable;
-        return (void*)address;
     }
 
     /// <summary>As <see cref="Allocate(ulong)"/>, with the memory cleared (what the runtime needs for new objects).</summary>
     public void* AllocateZeroed(ulong size)
     {
         ulong state = _lock.Enter();
-        void* memory = AllocateLocked(size, out ulong usable);
+        void* memory = _heap.Allocate(size, out ulong usable);
         _lock.Exit(state);
         // The memory is the caller's alone from here: clear it outside the lock.
         if (memory != null)
@@ -234,47 +183,12 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
         return memory;
     }
 
-    /// <summary>
-    /// kfree: releases the allocation that starts at <paramref name="address"/>; null is accepted and does
-    /// nothing. Any other address that does not start a live allocation changes nothing: it is counted,
-    /// remembered in <see cref="LastBadFree"/>, and its verdict returned for the kernel to panic or warn.
-    /// </summary>
+    /// <summary>kfree; see <see cref="HeapAllocator{TBacking}.Free"/>.</summary>
     public FreeStatus Free(void* address)
     {
         ulong state = _lock.Enter();
-        FreeStatus status = FreeLocked(address);
+        FreeStatus status = _heap.Free(address);
         _lock.Exit(state);
-        return status;
-    }
-
-    private FreeStatus FreeLocked(void* address)
-    {
-        ulong at = (ulong)address;
-        if (at == 0)
-        {
-            return FreeStatus.NullPointer;
-        }
-        FreeStatus status;
-        if (_blocks.Contains(at))
-        {
-            status = _blocks.Free(at);
-        }
-        else if (_pages.Contains(at))
-        {
-            status = _pages.Free(at);
-        }
-        else
-        {
-            status = FreeStatus.OutsideHeap;
-        }
-        if (status == FreeStatus.Freed)
-        {
-            _frees++;
-        }
-        else
-        {
-            RecordBadFree(status, at);
-        }
         return status;
     }
 
@@ -282,7 +196,7 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     public FreeStatus Check(void* address)
     {
         ulong state = _lock.Enter();
-        FreeStatus status = Check((ulong)address, out _);
+        FreeStatus status = _heap.Check(address);
         _lock.Exit(state);
         return status;
     }
@@ -291,73 +205,18 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     public ulong UsableSize(void* address)
     {
         ulong state = _lock.Enter();
-        FreeStatus status = Check((ulong)address, out ulong usable);
+        ulong usable = _heap.UsableSize(address);
         _lock.Exit(state);
-        return status == FreeStatus.Freed ? usable : 0;
+        return usable;
     }
 
-    /// <summary>
-    /// krealloc: null allocates, size 0 frees (and returns null). Otherwise the allocation keeps its address
-    /// when its block is big enough, when it shrinks by pages, or when it grows into the hole (or the break)
-    /// right after it; else it moves to a new allocation with its contents, and the old one is freed. On
-    /// failure it returns null and the original allocation is untouched. A bad address is treated as by
-    /// <see cref="Free"/> and returns null.
-    /// </summary>
+    /// <summary>krealloc; see <see cref="HeapAllocator{TBacking}.Reallocate"/>.</summary>
     public void* Reallocate(void* address, ulong size)
     {
         ulong state = _lock.Enter();
-        void* result = ReallocateLocked(address, size);
+        void* memory = _heap.Reallocate(address, size);
         _lock.Exit(state);
-        return result;
-    }
-
-    private void* ReallocateLocked(void* address, ulong size)
-    {
-        _reallocations++;
-        if (address == null)
-        {
-            return AllocateLocked(size, out _);
-        }
-        if (size == 0)
-        {
-            FreeLocked(address);
-            return null;
-        }
-        ulong at = (ulong)address;
-        ulong oldSize;
-        FreeStatus status = Check(at, out oldSize);
-        if (status != FreeStatus.Freed)
-        {
-            RecordBadFree(status, at);
-            return null;
-        }
-        if (size <= oldSize)
-        {
-            if (_pages.Contains(at))
-            {
-                _pages.ShrinkInPlace(at, PageAllocator<KernelHeapBacking<TMem, TTlb>>.PagesFor(size));
-            }
-            return address;
-        }
-        ulong grownPages = PageAllocator<KernelHeapBacking<TMem, TTlb>>.PagesFor(size);
-        if (_pages.Contains(at)
-            && size <= _layout.PageAreaSize
-            && _pages.TryGrowInPlace(at, grownPages))
-        {
-            if (_scrub)
-            {
-                HeapMemory.Fill((byte*)at + oldSize, (grownPages << MemConstants.PageShift) - oldSize, HeapScrub.OnAllocation);
-            }
-            return address;
-        }
-        void* moved = AllocateLocked(size, out _);
-        if (moved == null)
-        {
-            return null;
-        }
-        HeapMemory.Copy((byte*)moved, (byte*)address, oldSize);
-        FreeLocked(address);
-        return moved;
+        return memory;
     }
 
     /// <summary>
@@ -427,36 +286,10 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     public HeapStatistics GetStatistics()
     {
         ulong state = _lock.Enter();
-        HeapStatistics statistics = GetStatisticsLocked();
-        _lock.Exit(state);
-        return statistics;
-    }
-
-    private HeapStatistics GetStatisticsLocked()
-    {
-        HeapStatistics statistics = default;
-        statistics.BlockBytesInUse = _blocks.BytesInUse;
-        statistics.BlockBytesFree = _blocks.BytesFree;
-        statistics.BlockPages = _blocks.PagesInUse;
-        statistics.BlockBorrows = _blocks.Borrows;
-        statistics.PageBytesInUse = _pages.BytesInUse;
-        statistics.PageBytesFree = _pages.BytesFree;
-        statistics.PagesInUse = _pages.PagesInUse;
-        statistics.HoleCount = _pages.HoleCount;
-        statistics.LargestHoleBytes = _pages.LargestHoleBytes;
-        statistics.Break = _pages.Break;
-        statistics.Limit = _pages.Limit;
+        HeapStatistics statistics = _heap.GetStatistics();
         statistics.Frames = _frameCount;
+        _lock.Exit(state);
         statistics.MetadataBytes = _metadataBytes;
-        statistics.Allocations = _allocations;
-        statistics.Frees = _frees;
-        statistics.Reallocations = _reallocations;
-        statistics.FailedAllocations = _failedAllocations;
-        statistics.BadFrees = BadFrees;
-        statistics.OutsideHeapFrees = _outsideHeapFrees;
-        statistics.InsideAllocationFrees = _insideAllocationFrees;
-        statistics.DoubleFrees = _doubleFrees;
-        statistics.MisalignedFrees = _misalignedFrees;
         return statistics;
     }
 
@@ -467,45 +300,38 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     public BlockClassStatistics GetClassStatistics(int classIndex)
     {
         ulong state = _lock.Enter();
-        BlockClassStatistics statistics = _blocks.GetClassStatistics(classIndex);
+        BlockClassStatistics statistics = _heap.GetClassStatistics(classIndex);
         _lock.Exit(state);
         return statistics;
     }
 
-    /// <summary>
-    /// One step of a walk over the page area's holes in address order: start <paramref name="cursor"/> at 0
-    /// and call until it returns false. The heap must not change during the walk. A whole walk is
-    /// O(page allocations + holes); see <see cref="PageAllocator{TBacking}.NextHole"/>.
-    /// </summary>
+    /// <summary>One step of a walk over the page area's holes in address order; see <see cref="HeapAllocator{TBacking}.NextHole"/>.</summary>
     public bool NextHole(ref ulong cursor, out ulong address, out ulong bytes)
     {
         ulong state = _lock.Enter();
-        bool found = _pages.NextHole(ref cursor, out address, out bytes);
+        bool found = _heap.NextHole(ref cursor, out address, out bytes);
         _lock.Exit(state);
         return found;
     }
 
-    /// <summary>
-    /// One step of a walk over the page area's live allocations (requests above <see cref="MaximumBlockSize"/>)
-    /// in address order, with their sizes in whole pages; as <see cref="NextHole"/>. Blocks are not included.
-    /// </summary>
+    /// <summary>One step of a walk over the page area's live allocations; see <see cref="HeapAllocator{TBacking}.NextPageAllocation"/>.</summary>
     public bool NextPageAllocation(ref ulong cursor, out ulong address, out ulong bytes)
     {
         ulong state = _lock.Enter();
-        bool found = _pages.NextAllocation(ref cursor, out address, out bytes);
+        bool found = _heap.NextPageAllocation(ref cursor, out address, out bytes);
         _lock.Exit(state);
         return found;
     }
 
     /// <summary>
-    /// Checks the invariants of both allocators (see <see cref="BlockAllocator{TBacking}.Verify"/> and
-    /// <see cref="PageAllocator{TBacking}.Verify"/>) and that the heap's frame count is the sum of their pages,
-    /// changing nothing. O(pages of the range): for tests and self-tests.
+    /// Checks the invariants of both allocators (see <see cref="HeapAllocator{TBacking}.Verify"/>) and that the
+    /// heap's frame count is the pages they hold, changing nothing. O(pages of the range): for tests and self-tests.
     /// </summary>
     public bool Verify()
     {
         ulong state = _lock.Enter();
-        bool valid = _blocks.Verify() && _pages.Verify() && _frameCount == _blocks.PagesInUse + _pages.PagesInUse;
+        HeapStatistics statistics = _heap.GetStatistics();
+        bool valid = _heap.Verify() && _frameCount == statistics.BlockPages + statistics.PagesInUse;
         _lock.Exit(state);
         return valid;
     }
@@ -568,51 +394,5 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
             _frames.FreeFrame(frame);
             _frameCount--;
         }
-    }
-
-    /// <summary>
-    /// Says what <see cref="Free"/> would make of <paramref name="address"/>; when it starts a live allocation,
-    /// also gives the bytes usable there (its block or its pages), else 0.
-    /// </summary>
-    private FreeStatus Check(ulong address, out ulong usableBytes)
-    {
-        usableBytes = 0;
-        if (address == 0)
-        {
-            return FreeStatus.NullPointer;
-        }
-        if (_blocks.Contains(address))
-        {
-            return _blocks.Check(address, out usableBytes);
-        }
-        if (_pages.Contains(address))
-        {
-            ulong pageCount;
-            FreeStatus status = _pages.Check(address, out pageCount);
-            usableBytes = pageCount << MemConstants.PageShift;
-            return status;
-        }
-        return FreeStatus.OutsideHeap;
-    }
-
-    private void RecordBadFree(FreeStatus status, ulong address)
-    {
-        switch (status)
-        {
-            case FreeStatus.OutsideHeap:
-                _outsideHeapFrees++;
-                break;
-            case FreeStatus.InsideAllocation:
-                _insideAllocationFrees++;
-                break;
-            case FreeStatus.DoubleFree:
-                _doubleFrees++;
-                break;
-            default:
-                _misalignedFrees++;
-                break;
-        }
-        LastBadFree = status;
-        LastBadFreeAddress = address;
     }
 }

@@ -12,7 +12,7 @@ internal unsafe struct MetadataCarver
     private byte* _next;
     private readonly byte* _end;
 
-    /// <summary>The caller must own <paramref name="length"/> writable bytes at <paramref name="memory"/>, 8-byte aligned.</summary>
+    /// <summary>The caller must own <paramref name="length"/> writable, zeroed bytes at <paramref name="memory"/>, 8-byte aligned.</summary>
     public MetadataCarver(byte* memory, ulong length)
     {
         _next = memory;
@@ -24,7 +24,11 @@ internal unsafe struct MetadataCarver
     /// <summary>The bytes a piece of <paramref name="bytes"/> occupies.</summary>
     public static ulong Round(ulong bytes) => MemConstants.AlignUp(bytes, Alignment);
 
-    /// <summary>Takes a zeroed piece; null when the memory is too short (the caller sized it wrongly).</summary>
+    /// <summary>
+    /// Takes a piece; null when the memory is too short (the caller sized it wrongly). Nothing is written: the
+    /// heap's metadata is handed over zeroed, and zero is every structure's empty state, so a metadata page that
+    /// is backed on first touch (a program's heap) costs a frame only once it is really used.
+    /// </summary>
     public byte* Take(ulong bytes)
     {
         ulong rounded = Round(bytes);
@@ -33,7 +37,6 @@ internal unsafe struct MetadataCarver
             return null;
         }
         byte* piece = _next;
-        HeapMemory.Fill(piece, rounded, 0);
         _next += rounded;
         return piece;
     }

@@ -51,7 +51,7 @@ public sealed unsafe class PageAllocator<TBacking>
     /// <summary>
     /// Manages the <paramref name="pageCount"/> (at most <see cref="MaximumPages"/>) pages from
     /// <paramref name="start"/>; the break starts at <paramref name="start"/> and the limit is the end.
-    /// The caller must own <see cref="MetadataBytes"/>(<paramref name="pageCount"/>) writable bytes at
+    /// The caller must own <see cref="MetadataBytes"/>(<paramref name="pageCount"/>) writable, zeroed bytes at
     /// <paramref name="metadata"/>, 8-byte aligned, for the allocator's lifetime; <paramref name="start"/>
     /// must be page-aligned and not 0. The allocator never touches the pages themselves.
     /// </summary>

@@ -575,6 +575,58 @@ public sealed unsafe class Mapper<TMem, TTlb>
     }
 
     /// <summary>
+    /// One step of a walk over the 4 KiB entries that hold something (a mapping or a reservation) in
+    /// [<paramref name="cursor"/>, <paramref name="end"/>), in address order, skipping whole tables that do not
+    /// exist: start with the cursor at the range's first page and call until it returns false. Each call
+    /// gives the page's address and its raw entry. A large page in the way is skipped. The tables must not
+    /// change during the walk.
+    /// </summary>
+    public bool NextEntry(ref ulong cursor, ulong end, out ulong page, out PageTableEntry entry)
+    {
+        while (cursor < end && VirtualAddressLayout.IsCanonical(cursor))
+        {
+            ulong* table = TableAt(_root);
+            int level = RootLevel;
+            for (; level > LeafTableLevel; level--)
+            {
+                ulong next = table[VirtualAddressLayout.TableIndex(cursor, (PageTableLevel)level)];
+                if ((next & PageTableEntry.PresentBit) == 0 || IsLeaf(next, level))
+                {
+                    break;
+                }
+                table = TableAt(next & PageTableEntry.AddressMask);
+            }
+            if (level > LeafTableLevel)
+            {
+                // Nothing below this entry: go to the start of the next region it covers.
+                ulong span = 1UL << VirtualAddressLayout.LevelShift((PageTableLevel)level);
+                ulong following = MemConstants.AlignDown(cursor, span) + span;
+                if (following <= cursor)
+                {
+                    break;
+                }
+                cursor = following;
+                continue;
+            }
+            for (int index = VirtualAddressLayout.TableIndex(cursor, PageTableLevel.PageTable); index < VirtualAddressLayout.EntriesPerTable && cursor < end; index++)
+            {
+                ulong value = table[index];
+                ulong at = cursor;
+                cursor += MemConstants.PageSize;
+                if (value != 0)
+                {
+                    page = at;
+                    entry = new PageTableEntry(value);
+                    return true;
+                }
+            }
+        }
+        page = 0;
+        entry = default;
+        return false;
+    }
+
+    /// <summary>
     /// Tears down the lower half (user space) of this address space: every present 4 KiB leaf's frame goes to
     /// <paramref name="leafFrames"/>, every page table below the root to this mapper's frame source, and
     /// every lower-half root entry is cleared; reservations simply vanish with their tables. The upper half

@@ -33,6 +33,8 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
     private Mapper<TMem, TTlb> _mapper;
     private ulong _tableFrames;
     private ulong _residentPages;
+    private ulong _heapReservedPages;
+    private ulong _heapResidentPages;
 
     private UserAddressSpace(TMem memory, IFrameSource frames)
     {
@@ -51,6 +53,12 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
 
     /// <summary>Frames holding this address space's own page tables, the PML4 included.</summary>
     public ulong TableFrames => _tableFrames;
+
+    /// <summary>Pages of the user heap reserved through <see cref="ReserveHeap"/> and not released, backed or not.</summary>
+    public ulong HeapReservedPages => _heapReservedPages;
+
+    /// <summary>Pages of the user heap that have been touched and so hold a frame (a part of <see cref="ResidentPages"/>).</summary>
+    public ulong HeapResidentPages => _heapResidentPages;
 
     /// <summary>
     /// Makes an empty address space whose upper half is shared with the one at <paramref name="kernelRoot"/>.
@@ -202,6 +210,124 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
     }
 
     /// <summary>
+    /// FOS's allocate_user_mem: reserves the <paramref name="size"/> bytes of user heap at
+    /// <paramref name="address"/> (both page-aligned, not empty, inside the heap, none of the pages reserved or
+    /// mapped yet). Each page's entry gets the user-heap mark (UHPAGE) and the page tables they need are made,
+    /// but no frame is taken for the pages: a first touch backs them (<see cref="BackReservedPage"/>). All or
+    /// nothing.
+    /// </summary>
+    public UserMemoryStatus ReserveHeap(ulong address, ulong size)
+    {
+        UserMemoryStatus status = CheckHeapRange(address, size);
+        if (status != UserMemoryStatus.Ok)
+        {
+            return status;
+        }
+        ulong pages = size / MemConstants.PageSize;
+        switch (_mapper.ReserveRange(address, pages, PageFlags.UserHeapReserved))
+        {
+            case PagingStatus.Success:
+                _heapReservedPages += pages;
+                return UserMemoryStatus.Ok;
+            case PagingStatus.AlreadyReserved:
+            case PagingStatus.AlreadyMapped:
+            case PagingStatus.PageSizeConflict:
+                return UserMemoryStatus.AlreadyReserved;
+            default:
+                return UserMemoryStatus.OutOfMemory;
+        }
+    }
+
+    /// <summary>
+    /// FOS's free_user_mem: releases the user-heap pages of [<paramref name="address"/>, + <paramref name="size"/>)
+    /// (checked as by <see cref="ReserveHeap"/>): a page that was touched gives its frame back, every reserved
+    /// page loses its mark, page tables left empty are released, and pages of the range that were never
+    /// reserved are left alone. <paramref name="framesFreed"/> counts the frames given back.
+    /// </summary>
+    public UserMemoryStatus FreeHeap(ulong address, ulong size, out ulong framesFreed)
+    {
+        framesFreed = 0;
+        UserMemoryStatus status = CheckHeapRange(address, size);
+        if (status != UserMemoryStatus.Ok)
+        {
+            return status;
+        }
+        for (ulong page = address; page < address + size; page += MemConstants.PageSize)
+        {
+            if (_mapper.Translate(page, out Translation mapped) == PagingStatus.Success)
+            {
+                if ((mapped.Flags & PageFlags.UserHeapReserved) == 0 || mapped.Size != PageSize.Size4KiB)
+                {
+                    continue;
+                }
+                _mapper.Unmap(page, PageSize.Size4KiB, out ulong frame);
+                _frames.FreeFrame(frame);
+                _residentPages--;
+                _heapResidentPages--;
+                framesFreed++;
+            }
+            if (_mapper.TryGetReservation(page, out PageFlags marks) && (marks & PageFlags.UserHeapReserved) != 0)
+            {
+                _mapper.Unreserve(page);
+                _heapReservedPages--;
+            }
+        }
+        return UserMemoryStatus.Ok;
+    }
+
+    /// <summary>
+    /// Reserves the runtime's region (<see cref="UserLayout.RuntimeRegionBase"/>) the way heap pages are
+    /// reserved: a program's early objects and its heap's metadata live there, backed page by page on first
+    /// touch. Done once, at spawn.
+    /// </summary>
+    public UserMemoryStatus ReserveRuntimeRegion()
+    {
+        PagingStatus status = _mapper.ReserveRange(UserLayout.RuntimeRegionBase, UserLayout.RuntimeRegionSize / MemConstants.PageSize, PageFlags.UserHeapReserved);
+        return status == PagingStatus.Success ? UserMemoryStatus.Ok : UserMemoryStatus.OutOfMemory;
+    }
+
+    /// <summary>
+    /// The lazy half of the user heap: when the page holding <paramref name="address"/> is reserved (UHPAGE) and
+    /// not present, backs it with a zeroed frame, user-accessible, writable and no-execute, keeping its mark.
+    /// <see cref="UserMemoryStatus.NotReserved"/> for any other page, <see cref="UserMemoryStatus.OutOfMemory"/>
+    /// when no frame is left (nothing changes then).
+    /// </summary>
+    public UserMemoryStatus BackReservedPage(ulong address)
+    {
+        ulong page = MemConstants.AlignDown(address, MemConstants.PageSize);
+        if (page >= UserLayout.End || !_mapper.TryGetReservation(page, out PageFlags marks) || (marks & PageFlags.UserHeapReserved) == 0)
+        {
+            return UserMemoryStatus.NotReserved;
+        }
+        if (!TryTakeZeroedFrame(out ulong frame))
+        {
+            return UserMemoryStatus.OutOfMemory;
+        }
+        if (MapFrame(page, frame, PageFlags.User | PageFlags.Writable | PageFlags.NoExecute) != PagingStatus.Success)
+        {
+            return UserMemoryStatus.OutOfMemory;
+        }
+        if (UserLayout.IsHeapRange(page, MemConstants.PageSize))
+        {
+            _heapResidentPages++;
+        }
+        return UserMemoryStatus.Ok;
+    }
+
+    private static UserMemoryStatus CheckHeapRange(ulong address, ulong size)
+    {
+        if (size == 0)
+        {
+            return UserMemoryStatus.Empty;
+        }
+        if (!MemConstants.IsAligned(address, MemConstants.PageSize) || !MemConstants.IsAligned(size, MemConstants.PageSize))
+        {
+            return UserMemoryStatus.Misaligned;
+        }
+        return UserLayout.IsHeapRange(address, size) ? UserMemoryStatus.Ok : UserMemoryStatus.OutsideHeap;
+    }
+
+    /// <summary>
     /// Copies <paramref name="length"/> bytes from <paramref name="source"/> to the mapped user pages at
     /// <paramref name="address"/>, through the frames (this address space need not be the running one).
     /// Returns false, having copied a prefix, when a page on the way is not mapped.
@@ -236,6 +362,8 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
         }
         _mapper.ReleaseLowerHalf(_frames, out ulong leaves, out _, out _);
         _residentPages -= leaves;
+        _heapReservedPages = 0;
+        _heapResidentPages = 0;
         ReleaseTableFrame(_mapper.RootTable);
         _mapper = null;
     }

@@ -42,8 +42,12 @@ public static class UserPageFault
             {
                 return UserPageFaultKind.WriteToReadOnly;
             }
+            return UserPageFaultKind.NotMapped;
         }
-        return UserPageFaultKind.NotMapped;
+        // A reserved heap page never gets here: its first touch is backed. What is left is a page nobody reserved.
+        return UserLayout.IsHeapRange(MemConstants.AlignDown(address, MemConstants.PageSize), MemConstants.PageSize)
+            ? UserPageFaultKind.HeapNotReserved
+            : UserPageFaultKind.NotMapped;
     }
 
     /// <summary>"read of", "write to" or "execute of", from the error code.</summary>
@@ -74,6 +78,8 @@ public static class UserPageFault
                 return "write to a read-only page";
             case UserPageFaultKind.ExecuteNoExecute:
                 return "execute of a no-execute page";
+            case UserPageFaultKind.HeapNotReserved:
+                return (errorCode & ErrorWrite) != 0 ? "write to a heap page that is not reserved (freed or never allocated)" : "read of a heap page that is not reserved (freed or never allocated)";
             case UserPageFaultKind.NotMapped:
                 return (errorCode & ErrorInstructionFetch) != 0 ? "execute of an unmapped address" : (errorCode & ErrorWrite) != 0 ? "write to an unmapped address" : "read of an unmapped address";
             default:

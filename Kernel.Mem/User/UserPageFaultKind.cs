@@ -18,6 +18,9 @@ public enum UserPageFaultKind
     /// <summary>An instruction fetch from a present no-execute page (stack, heap, data).</summary>
     ExecuteNoExecute,
 
+    /// <summary>An access to a user-heap page that is not reserved: freed, or never allocated.</summary>
+    HeapNotReserved,
+
     /// <summary>An access to a user address where nothing is mapped or reserved.</summary>
     NotMapped,
 

@@ -12,7 +12,7 @@ namespace Kernel.Tests.Boot;
 public sealed class MemoryBootTests
 {
     [Theory]
-    [InlineData("19M")] // the documented minimum (MemoryManager.MinimumRamMiB)
+    [InlineData("20M")] // the documented minimum (MemoryManager.MinimumRamMiB)
     [InlineData("32M")]
     [InlineData("512M")]
     [InlineData("5G")]
@@ -84,7 +84,7 @@ public sealed class MemoryBootTests
 
     [Theory]
     [InlineData("16M")]
-    [InlineData("18M")] // the largest refused: 1 MiB below the documented minimum
+    [InlineData("19M")] // the largest refused: 1 MiB below the documented minimum
     public void Below_the_minimum_RAM_the_kernel_says_so_and_exits_instead_of_crashing(string memory)
     {
         using QemuSession qemu = QemuSession.Start(KernelImage.Iso(MenuEntry.Selftest, "panic=exit"), memory);
@@ -93,7 +93,7 @@ public sealed class MemoryBootTests
 
         Assert.Contains("memory: not enough RAM to run.", output);
         Assert.Matches(@"this kernel needs at least 16 MiB usable, \d+ KiB more", output);
-        Assert.Contains("Give the machine at least 19 MiB of RAM (QEMU: -m 19M or more).", output);
+        Assert.Contains("Give the machine at least 20 MiB of RAM (QEMU: -m 20M or more).", output);
         Assert.DoesNotContain("KERNEL PANIC", output);
         Assert.DoesNotContain("[PASS]", output);
         Assert.True(status == QemuSession.Failure, $"QEMU exit status {status}, expected {QemuSession.Failure}. Output:\n{output}");

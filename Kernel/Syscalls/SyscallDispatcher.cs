@@ -47,6 +47,10 @@ namespace Kernel.Syscalls
                     return MemoryCalls.Counters(a0);
                 case SyscallNumber.Abort:
                     return ProcessCalls.Abort(a0, a1, a2);
+                case SyscallNumber.AllocateUserMemory:
+                    return MemoryCalls.AllocateUserMemory(a0, a1);
+                case SyscallNumber.FreeUserMemory:
+                    return MemoryCalls.FreeUserMemory(a0, a1);
                 default:
                     return -Errno.ENOSYS;
             }

@@ -101,7 +101,7 @@ namespace Kernel.Tasks
             {
                 return -Errno.ENOMEM;
             }
-            if (space.MapZeroed(UserLayout.HeapBase, UserLayout.BootstrapHeapSize / MemConstants.PageSize) != PagingStatus.Success)
+            if (space.ReserveRuntimeRegion() != UserMemoryStatus.Ok)
             {
                 return -Errno.ENOMEM;
             }
@@ -276,7 +276,7 @@ namespace Kernel.Tasks
             ElfSymbolTable symbols = ElfSymbolTable.Find(process.Image, process.ImageSize);
             if (symbols.TryFindFunction(address, out byte* name, out int length, out ulong offset))
             {
-                reason.Text(" (").Symbol(name, length).Text("+0x").ShortHex(offset).Text(")");
+                reason.Text(" (").Symbol(name, length, process.Name).Text("+0x").ShortHex(offset).Text(")");
             }
         }
 
@@ -288,7 +288,7 @@ namespace Kernel.Tasks
             {
                 return false;
             }
-            reason.Symbol(name, length);
+            reason.Symbol(name, length, process.Name);
             return true;
         }
 

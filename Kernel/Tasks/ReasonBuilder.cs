@@ -71,11 +71,12 @@ namespace Kernel.Tasks
         }
 
         /// <summary>
-        /// Appends " (Type.Method+0x1a)" for a code address, or the type's name for a MethodTable, from the
-        /// program's own symbols; nothing when the symbols do not name it. ilc names a method
-        /// MODULE_Namespace_Type__Method and a MethodTable _ZTV&lt;length&gt;MODULE_Namespace_Type.
+        /// Appends a symbol of the program as C# names it: ilc names a method MODULE_Namespace_Type__Method and a
+        /// MethodTable _ZTV&lt;length&gt;MODULE_Namespace_Type, where MODULE is the program's name
+        /// (<paramref name="module"/>): "Namespace.Type.Method", "Namespace.Type". Other symbols (assembly
+        /// labels) are written as they are.
         /// </summary>
-        public unsafe ReasonBuilder Symbol(byte* name, int length)
+        public unsafe ReasonBuilder Symbol(byte* name, int length, string module)
         {
             int start = 0;
             if (length > 4 && name[0] == '_' && name[1] == 'Z' && name[2] == 'T' && name[3] == 'V')
@@ -86,14 +87,9 @@ namespace Kernel.Tasks
                     start++;
                 }
             }
-            int module = start;
-            while (module < length && name[module] != '_')
+            if (HasPrefix(name + start, length - start, module))
             {
-                module++;
-            }
-            if (module < length - 1)
-            {
-                start = module + 1;
+                start += module.Length + 1;
             }
             for (int i = start; _process != null && i < length; i++)
             {
@@ -111,6 +107,22 @@ namespace Kernel.Tasks
                 }
             }
             return this;
+        }
+
+        private static unsafe bool HasPrefix(byte* name, int length, string module)
+        {
+            if (module == null || length <= module.Length || name[module.Length] != '_')
+            {
+                return false;
+            }
+            for (int i = 0; i < module.Length; i++)
+            {
+                if (name[i] != module[i])
+                {
+                    return false;
+                }
+            }
+            return true;
         }
 
         public unsafe ReasonBuilder Bytes(byte* text, int length)

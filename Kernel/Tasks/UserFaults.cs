@@ -1,5 +1,6 @@
 using Kernel.Abi;
 using Kernel.Arch;
+using Kernel.Mem;
 using Kernel.Mem.User;
 using Kernel.Memory;
 
@@ -27,9 +28,14 @@ namespace Kernel.Tasks
             if (vector == ExceptionVector.PageFault)
             {
                 current.PageFaults++;
+                if (TryBack(current, faultAddress, frame->ErrorCode, frame->Rip))
+                {
+                    return;
+                }
             }
             if (!ProcessManager.RequestKill(current, SignalFor(vector), out ReasonBuilder reason))
             {
+                // Already asked to end (an out-of-memory first touch, a kill): that reason stands.
                 ProcessManager.ExitKilled(current.Signal);
                 return;
             }
@@ -38,10 +44,47 @@ namespace Kernel.Tasks
         }
 
         /// <summary>
-        /// The hook Arch calls when a system call's copy faulted on a user address: true when the page was made
-        /// accessible and the copy may retry. Nothing is backed lazily yet, so the copy fails with -EFAULT.
+        /// The hook Arch calls when a system call's copy faulted on a user address: true when the page was a
+        /// reserved heap page and is now backed, so the copy retries; false makes the copy fail with -EFAULT.
         /// </summary>
-        public static bool OnKernelAccess(ulong address, ulong errorCode) => false;
+        public static bool OnKernelAccess(ulong address, ulong errorCode)
+        {
+            Process current = ProcessManager.Current;
+            if (current == null || current.AddressSpace == null)
+            {
+                return false;
+            }
+            current.PageFaults++;
+            return TryBack(current, address, errorCode, 0);
+        }
+
+        /// <summary>
+        /// Backs a reserved, not-present user-heap page on its first touch (FOS's placement). When no frame is
+        /// left, the process is marked to end with "out of memory" (it ends on its way back to ring 3, giving
+        /// every frame back) and false is returned, as for any page that is not a reserved one.
+        /// </summary>
+        private static bool TryBack(Process process, ulong address, ulong errorCode, ulong rip)
+        {
+            if ((errorCode & UserPageFault.ErrorPresent) != 0 || address >= UserLayout.End || process.AddressSpace == null)
+            {
+                return false;
+            }
+            UserMemoryStatus status = process.AddressSpace.BackReservedPage(address);
+            if (status == UserMemoryStatus.Ok)
+            {
+                return true;
+            }
+            if (status == UserMemoryStatus.OutOfMemory && ProcessManager.RequestKill(process, Signal.SIGKILL, out ReasonBuilder reason))
+            {
+                reason.Text("out of memory: no frame left for heap page ").Hex(MemConstants.AlignDown(address, MemConstants.PageSize));
+                if (rip != 0)
+                {
+                    reason.Text(" at rip ").Hex(rip);
+                    ProcessManager.AppendCodeSymbol(reason, process, rip);
+                }
+            }
+            return false;
+        }
 
         private static int SignalFor(ExceptionVector vector)
         {

@@ -13,9 +13,12 @@ namespace Kernel.Abi
         public ulong PageTableFrames;
 
         /// <summary>Heap pages reserved through allocate_user_mem and not freed (backed or not).</summary>
-        public ulong ReservedPages;
+        public ulong HeapReservedPages;
 
-        /// <summary>Page faults taken in ring 3 that the kernel resolved (lazy backing) or that killed.</summary>
+        /// <summary>Heap pages that were touched and so hold a frame (counted in <see cref="ResidentFrames"/> too).</summary>
+        public ulong HeapResidentPages;
+
+        /// <summary>Page faults the process caused: resolved by backing a reserved page, or fatal.</summary>
         public ulong PageFaults;
 
         /// <summary>Timer ticks (milliseconds) the process has run.</summary>

@@ -9,7 +9,7 @@ namespace Internal.Runtime
     /// </summary>
     internal static unsafe class RuntimeHost
     {
-        public static void* AllocateZeroed(nuint size) => Heap.AllocateZeroed(size);
+        public static void* AllocateZeroed(nuint size) => Heap.AllocateObject(size);
 
         public static void Free(object obj) => Heap.Free(obj);
 

@@ -4,8 +4,8 @@ using Internal.Runtime;
 namespace UserRuntime
 {
     /// <summary>
-    /// Where start.asm hands a new process to C#: bring the module to life (statics, class constructors),
-    /// turn argv into strings, run the program's <c>Program.Main</c>, and exit with what it returned.
+    /// Where start.asm hands a new process to C#: bring the module to life (statics, class constructors), set
+    /// the heap up, turn argv into strings, run the program's <c>Program.Main</c>, and exit with what it returned.
     /// </summary>
     internal static unsafe class UserStart
     {
@@ -13,6 +13,7 @@ namespace UserRuntime
         private static void Start(long argc, byte** argv)
         {
             StartupCodeHelpers.InitializeModules();
+            Heap.Initialize();
             string[] arguments = new string[argc];
             for (long i = 0; i < argc; i++)
             {

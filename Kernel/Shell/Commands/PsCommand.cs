@@ -3,12 +3,15 @@ using Kernel.Tasks;
 
 namespace Kernel.Shell.Commands
 {
-    /// <summary>Lists every process: pid, name, state, the frames its pages and page tables hold, page faults, ticks run.</summary>
+    /// <summary>
+    /// Lists every process: pid, name, state, the frames its user pages hold, its page-table frames, its
+    /// reserved heap pages (backed or not), its page faults and the ticks it ran.
+    /// </summary>
     internal sealed class PsCommand : ShellCommand
     {
         public override string Name => "ps";
 
-        public override string Summary => "list processes with their frames, page tables, faults and ticks";
+        public override string Summary => "list processes: frames, page tables, reserved heap pages, faults, ticks";
 
         public override void Execute(CommandLine line)
         {
@@ -17,7 +20,7 @@ namespace Kernel.Shell.Commands
                 PrintUsage();
                 return;
             }
-            Console.WriteLine("  PID  NAME          STATE     FRAMES  TABLES  FAULTS     TICKS");
+            Console.WriteLine("  PID  NAME          STATE     FRAMES  TABLES  RESERVED  FAULTS     TICKS");
             for (Process p = ProcessTable.First; p != null; p = p.NextInTable)
             {
                 Console.WriteDecimal((ulong)p.Pid, 5);
@@ -29,10 +32,11 @@ namespace Kernel.Shell.Commands
                 {
                     Console.WriteDecimal(p.AddressSpace.ResidentPages, 8);
                     Console.WriteDecimal(p.AddressSpace.TableFrames, 8);
+                    Console.WriteDecimal(p.AddressSpace.HeapReservedPages, 10);
                 }
                 else
                 {
-                    Console.Write("       -       -");
+                    Console.Write("       -       -         -");
                 }
                 Console.WriteDecimal(p.PageFaults, 8);
                 Console.WriteDecimal(p.CurrentTicks, 10);

@@ -3,21 +3,23 @@ using Kernel.Abi;
 using UserRuntime;
 
 /// <summary>
-/// Burns CPU without ever yielding: forever, or for SECONDS of its own CPU time; with a LABEL it prints
-/// "LABEL N" every 100 ms of CPU, so two of them show how the scheduler interleaves them.
+/// Burns CPU without ever yielding: forever, or for SECONDS (or, as "200ms", milliseconds) of its own CPU
+/// time; with a LABEL it prints "LABEL N" every 100 ms of CPU, so two of them show how the scheduler
+/// interleaves them.
 /// </summary>
 internal static unsafe class Program
 {
     internal static int Main(string[] args)
     {
-        long seconds = args.Length > 1 ? Parse(args[1]) : -1;
+        bool milliseconds = args.Length > 1 && args[1].Length > 2 && args[1].EndsWithMilliseconds();
+        long amount = args.Length > 1 ? Parse(milliseconds ? args[1].Substring(0, args[1].Length - 2) : args[1]) : -1;
         string label = args.Length > 2 ? args[2] : null;
-        if (seconds < -1)
+        if (amount < -1)
         {
-            Console.WriteLine("usage: spin [SECONDS [LABEL]]");
+            Console.WriteLine("usage: spin [SECONDS|MILLISECONDSms [LABEL]]");
             return 2;
         }
-        ulong limit = seconds < 0 ? ulong.MaxValue : (ulong)seconds * 1000;
+        ulong limit = amount < 0 ? ulong.MaxValue : (ulong)amount * (milliseconds ? 1UL : 1000UL);
         ulong nextReport = 100;
         int reports = 0;
         MemoryCounters counters;
@@ -45,6 +47,8 @@ internal static unsafe class Program
         }
         return 0;
     }
+
+    private static bool EndsWithMilliseconds(this string text) => text[text.Length - 2] == 'm' && text[text.Length - 1] == 's';
 
     private static long Parse(string text)
     {
