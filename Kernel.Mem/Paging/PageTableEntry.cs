@@ -18,9 +18,12 @@ namespace Kernel.Mem.Paging;
 ///   (29..13) are reserved and must be 0 (Tables 4-16, 4-18).
 /// - D (6) and G (8) exist only in entries that map a page; in entries that reference a table they are ignored.
 /// - Frame address: bits 12..51 (MAXPHYADDR is at most 52); bits above MAXPHYADDR are reserved.
-/// - Bits 62..59 are the protection key when CR4.PKE is set, and this kernel leaves them 0.
-/// - Available to software: 11..9 and 58..52 in every entry. This kernel names 9, 10 and 11; 58..52 are
-///   left free (<see cref="HighAvailableMask"/>) for future use and no operation sets them.
+/// - Bits 62..59 are the protection key when CR4.PKE is set, and this kernel leaves them 0. Keys apply only to
+///   the entry that maps a page: in an entry that references a table, all of 62..52 are ignored (Tables 4-15,
+///   4-17, 4-19; AMD's manual calls them available).
+/// - Available to software: 11..9 and 58..52 in every entry, 62..52 in an entry that references a table. This
+///   kernel names 9, 10 and 11 (marks on 4 KiB PTEs), and keeps in 61..52 of an entry that references a table
+///   how many entries of that table are non-zero (<see cref="EntryCountMask"/>).
 /// </summary>
 public readonly struct PageTableEntry
 {
@@ -52,8 +55,17 @@ public readonly struct PageTableEntry
     /// <summary>Software bit 11: a present page the page-replacement policy must not choose as a victim.</summary>
     public const ulong PinnedBit = 1UL << 11;
 
-    /// <summary>Bits 52..58, available to software and unused so far.</summary>
-    public const ulong HighAvailableMask = 0x7FUL << 52;
+    /// <summary>
+    /// Bits 52..61 of an entry that references a table: the number of non-zero entries (mappings, reservations,
+    /// tables) in that table, 0 to 512, so the mapper knows in O(1) when a table empties. Ignored by the CPU
+    /// there, and the walk to any entry of the table passes through this one anyway.
+    /// </summary>
+    public const ulong EntryCountMask = 0x3FFUL << EntryCountShift;
+
+    /// <summary>One more entry in the referenced table: the unit of <see cref="EntryCountMask"/>.</summary>
+    public const ulong EntryCountOne = 1UL << EntryCountShift;
+
+    private const int EntryCountShift = 52;
 
     /// <summary>The marks a non-present entry may carry; they survive an unmap.</summary>
     public const ulong ReservationMask = UserHeapReservedBit | GuardBit;
@@ -119,8 +131,8 @@ public readonly struct PageTableEntry
     /// <summary>The software marks (bits 9..11) as flags.</summary>
     public PageFlags Marks => (PageFlags)(Value & SoftwareMask);
 
-    /// <summary>Bits 52..58, shifted down.</summary>
-    public uint HighAvailable => (uint)((Value & HighAvailableMask) >> 52);
+    /// <summary>In an entry that references a table: how many entries of that table are non-zero.</summary>
+    public uint EntryCount => (uint)((Value & EntryCountMask) >> EntryCountShift);
 
     /// <summary>Bits 12..51: the next-level table of a non-leaf entry, or the frame of a 4 KiB PTE.</summary>
     public ulong Address => Value & AddressMask;
@@ -163,9 +175,12 @@ public readonly struct PageTableEntry
     /// writable and never no-execute, so that access rights are decided by the leaf alone (the CPU
     /// combines the rights of every level: 4.6); it carries U/S when a user page may lie below it.
     /// </summary>
-    public static PageTableEntry Table(ulong table, bool user)
+    public static PageTableEntry Table(ulong table, bool user) => Table(table, user, 0);
+
+    /// <summary>As <see cref="Table(ulong, bool)"/>, for a table holding <paramref name="entries"/> non-zero entries.</summary>
+    public static PageTableEntry Table(ulong table, bool user, uint entries)
     {
-        return new PageTableEntry(table | PresentBit | WritableBit | (user ? UserBit : 0));
+        return new PageTableEntry(table | PresentBit | WritableBit | (user ? UserBit : 0) | ((ulong)entries << EntryCountShift));
     }
 
     /// <summary>A non-present entry carrying only software marks (a subset of <see cref="ReservationMask"/>).</summary>

@@ -81,14 +81,26 @@ public class PageTableEntryTests
     public void The_software_bits_lie_in_the_bits_the_CPU_ignores()
     {
         const ulong AvailableLow = 0x7UL << 9;
-        const ulong AvailableHigh = 0x7FUL << 52;
+        // Ignored in an entry that references a table (no protection key there): 62..52.
+        const ulong IgnoredInTableEntries = 0x7FFUL << 52;
 
         Assert.Equal(1UL << 9, PageTableEntry.UserHeapReservedBit);
         Assert.Equal(1UL << 10, PageTableEntry.GuardBit);
         Assert.Equal(1UL << 11, PageTableEntry.PinnedBit);
         Assert.Equal(PageTableEntry.SoftwareMask, PageTableEntry.SoftwareMask & AvailableLow);
-        Assert.Equal(AvailableHigh, PageTableEntry.HighAvailableMask);
-        Assert.Equal(0UL, PageTableEntry.SoftwareMask & (PageTableEntry.AddressMask | PageTableEntry.HighAvailableMask));
+        Assert.Equal(PageTableEntry.EntryCountMask, PageTableEntry.EntryCountMask & IgnoredInTableEntries);
+        Assert.Equal(0UL, PageTableEntry.SoftwareMask & (PageTableEntry.AddressMask | PageTableEntry.EntryCountMask));
+    }
+
+    [Fact]
+    public void A_table_entry_counts_up_to_every_entry_of_its_table()
+    {
+        PageTableEntry full = PageTableEntry.Table(0x7000, user: true, VirtualAddressLayout.EntriesPerTable);
+
+        Assert.Equal((uint)VirtualAddressLayout.EntriesPerTable, full.EntryCount);
+        Assert.Equal(0x7000UL, full.Address);
+        Assert.True(full.IsUser && full.IsWritable && full.IsPresent && !full.IsNoExecute);
+        Assert.Equal(1U, new PageTableEntry(full.Value + PageTableEntry.EntryCountOne).EntryCount - VirtualAddressLayout.EntriesPerTable);
     }
 
     [Fact]
@@ -133,7 +145,7 @@ public class PageTableEntryTests
         Assert.Equal(0x000F_FFFF_FFFF_F000UL, entry.Address);
         Assert.Equal(0x000F_FFFF_FFE0_0000UL, entry.FrameAddress(PageSize.Size2MiB));
         Assert.Equal(0x000F_FFFF_C000_0000UL, entry.FrameAddress(PageSize.Size1GiB));
-        Assert.Equal(0x7FU, entry.HighAvailable);
+        Assert.Equal(0x3FFU, entry.EntryCount);
         Assert.Equal(PageTableEntry.PhysicalAddressLimit - MemConstants.PageSize, entry.Address);
     }
 }
