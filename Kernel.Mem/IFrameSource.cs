@@ -10,7 +10,7 @@ namespace Kernel.Mem;
 /// Every method is safe to call from any task: an implementation serialises its own work with <see cref="Lock"/>,
 /// and so does everyone who builds on the source (mappers, heaps), so that they and the source share one lock.
 /// </remarks>
-public interface IFrameSource
+public unsafe interface IFrameSource
 {
     /// <summary>
     /// The memory manager's lock that guards this source and everything sharing it: the frame allocator's own
@@ -23,6 +23,17 @@ public interface IFrameSource
 
     /// <summary>Returns a frame obtained from <see cref="TryAllocateFrame"/>; its tag is erased.</summary>
     void FreeFrame(ulong physical);
+
+    /// <summary>
+    /// Allocates <paramref name="count"/> frames, not necessarily contiguous, into <paramref name="frames"/>[0] to
+    /// [count - 1], frame i tagged <paramref name="tags"/>[i] when <paramref name="tags"/> is not null (each at
+    /// most <see cref="FrameTag.Mask"/>). All or nothing: on false no frame is held and the list means nothing.
+    /// One call for a run of pages where single frames would take an allocation and a tag call per page.
+    /// </summary>
+    bool TryAllocateFrames(ulong* frames, ulong count, ulong* tags);
+
+    /// <summary>Returns every frame listed in <paramref name="frames"/>[0] to [count - 1] but zeros, as <see cref="FreeFrame"/> would.</summary>
+    void FreeFrames(ulong* frames, ulong count);
 
     /// <summary>
     /// Records <paramref name="tag"/> (at most <see cref="FrameTag.Mask"/>) for the allocated frame that

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Kernel.Mem;
 
 /// <summary>
@@ -67,24 +69,33 @@ public sealed class MemoryLock<TLock> : MemoryLock
 
     public MemoryLock(TLock interrupts) => _interrupts = interrupts;
 
+    // The nested case, which the holders' calls into each other take, is small enough to inline wherever the
+    // call is devirtualized (the kernel has one implementation); the acquire and release are not inlined.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public override ulong Enter()
     {
         ulong caller = _interrupts.CurrentHolder;
-        if (_holder == caller)
+        return _holder == caller ? Nested : Acquire(caller);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public override void Exit(ulong state)
+    {
+        if (state != Nested)
         {
-            return Nested;
+            Release(state);
         }
+    }
+
+    private ulong Acquire(ulong caller)
+    {
         ulong state = _interrupts.Acquire(ref _word);
         _holder = caller;
         return state;
     }
 
-    public override void Exit(ulong state)
+    private void Release(ulong state)
     {
-        if (state == Nested)
-        {
-            return;
-        }
         _holder = 0;
         _interrupts.Release(ref _word, state);
     }

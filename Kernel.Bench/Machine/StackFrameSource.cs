@@ -12,7 +12,7 @@ namespace Kernel.Bench.Machine;
 /// mem_map, with the allocator's rule that an allocated frame starts untagged; only allocated frames are
 /// tracked, and a tag is refused for a frame outside the window or not handed out.
 /// </summary>
-internal sealed class StackFrameSource : IFrameSource
+internal sealed unsafe class StackFrameSource : IFrameSource
 {
     private const ulong Untracked = ulong.MaxValue;
 
@@ -60,6 +60,53 @@ internal sealed class StackFrameSource : IFrameSource
         _tags[IndexOf(physical)] = FrameTag.None;
         Outstanding++;
         return true;
+    }
+
+    public bool TryAllocateFrames(ulong* frames, ulong count, ulong* tags)
+    {
+        ulong fresh = (_end - _next) >> MemConstants.PageShift;
+        if (count > (ulong)_returnedCount + fresh)
+        {
+            return false;
+        }
+        for (ulong i = 0; i < count; i++)
+        {
+            ulong frame;
+            if (_returnedCount != 0)
+            {
+                frame = _returned[--_returnedCount];
+            }
+            else
+            {
+                frame = _next;
+                _next += MemConstants.PageSize;
+            }
+            frames[i] = frame;
+            ulong tag = tags != null ? tags[i] : FrameTag.None;
+            _tags[IndexOf(frame)] = tag <= FrameTag.Mask ? tag : FrameTag.None;
+        }
+        Outstanding += count;
+        return true;
+    }
+
+    public void FreeFrames(ulong* frames, ulong count)
+    {
+        if ((ulong)_returnedCount + count > (ulong)_returned.Length)
+        {
+            throw new InvalidOperationException("more frames returned than handed out");
+        }
+        ulong freed = 0;
+        for (ulong i = 0; i < count; i++)
+        {
+            ulong frame = frames[i];
+            if (frame != 0)
+            {
+                _returned[_returnedCount++] = frame;
+                _tags[IndexOf(frame)] = Untracked;
+                freed++;
+            }
+        }
+        Outstanding -= freed;
     }
 
     public void FreeFrame(ulong physical)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Kernel.Mem.Heap;
 
 /// <summary>
@@ -24,6 +26,7 @@ public static class HeapFrameTag
     private const int CanonicalShift = 64 - 48;
 
     /// <summary>The tag of the frame that backs the heap page at <paramref name="pageAddress"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Of(ulong pageAddress) => Marker | ((pageAddress >> MemConstants.PageShift) & PageNumberMask);
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System;
+using System.Runtime.CompilerServices;
 using Kernel.Mem.Paging;
 
 namespace Kernel.Mem.Heap;
@@ -38,6 +40,9 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
 
     /// <summary>Frames at or above this number do not fit the translation array and are refused as if exhausted (16 TiB).</summary>
     private const ulong FrameNumberLimit = uint.MaxValue;
+
+    /// <summary>Pages committed or decommitted per frame-source and mapper call (their frame lists live on the stack).</summary>
+    private const int CommitBatch = 64;
 
     private readonly Mapper<TMem, TTlb> _mapper;
     private readonly IFrameSource _frames;
@@ -338,61 +343,94 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
 
     /// <summary>
     /// With the lock held (the allocators call it from inside an operation): backs the pages
-    /// [<paramref name="virtualAddress"/>, + <paramref name="pageCount"/> pages) of the range
-    /// with fresh frames, each tagged with its page, all or nothing: when a frame, its tag or a page table
-    /// cannot be had, the pages mapped so far are unmapped and their frames returned (the mapper releases
-    /// tables it created for them).
+    /// [<paramref name="virtualAddress"/>, + <paramref name="pageCount"/> pages) of the range with fresh frames,
+    /// each tagged with its page, all or nothing: when frames, their tags or a page table cannot be had, the
+    /// pages backed so far are unmapped and their frames returned (the mapper releases tables it made for
+    /// them). Batches of up to <see cref="CommitBatch"/> pages take their frames and tags in one frame-source
+    /// call and their mappings in one mapper call, which walks once per page table.
     /// </summary>
+    // The frame lists are written before they are read: clearing 1 KiB of stack per call would cost more than the call's work.
+    [SkipLocalsInit]
     internal bool CommitPages(ulong virtualAddress, ulong pageCount)
     {
-        for (ulong i = 0; i < pageCount; i++)
+        ulong* frames = stackalloc ulong[CommitBatch];
+        ulong* tags = stackalloc ulong[CommitBatch];
+        ulong done = 0;
+        while (done < pageCount)
         {
-            ulong page = virtualAddress + (i << MemConstants.PageShift);
-            ulong frame;
-            if (!_frames.TryAllocateFrame(out frame))
+            ulong batch = pageCount - done < CommitBatch ? pageCount - done : CommitBatch;
+            ulong first = virtualAddress + (done << MemConstants.PageShift);
+            for (ulong i = 0; i < batch; i++)
             {
-                DecommitPages(virtualAddress, i);
+                tags[i] = HeapFrameTag.Of(first + (i << MemConstants.PageShift));
+            }
+            if (!_frames.TryAllocateFrames(frames, batch, tags))
+            {
+                DecommitPages(virtualAddress, done);
                 return false;
             }
-            if ((frame >> MemConstants.PageShift) >= FrameNumberLimit
-                || !_frames.TrySetFrameTag(frame, HeapFrameTag.Of(page))
-                || _mapper.Map(page, frame, HeapPageFlags, PageSize.Size4KiB) != PagingStatus.Success)
+            if (_mapper.MapPages(first, frames, batch, HeapPageFlags) != PagingStatus.Success)
             {
-                // Freeing the frame erases any tag it got.
-                _frames.FreeFrame(frame);
-                DecommitPages(virtualAddress, i);
+                // Freeing the frames erases their tags.
+                _frames.FreeFrames(frames, batch);
+                DecommitPages(virtualAddress, done);
                 return false;
             }
-            ulong pageIndex = (page - _layout.Start) >> MemConstants.PageShift;
-            _frameOfPage[pageIndex] = (uint)(frame >> MemConstants.PageShift) + 1;
-            _frameCount++;
+            uint* record = _frameOfPage + ((first - _layout.Start) >> MemConstants.PageShift);
+            ulong highest = 0;
+            for (ulong i = 0; i < batch; i++)
+            {
+                ulong frameNumber = frames[i] >> MemConstants.PageShift;
+                highest = frameNumber > highest ? frameNumber : highest;
+                record[i] = (uint)frameNumber + 1;
+            }
+            if (highest >= FrameNumberLimit)
+            {
+                // Only past 16 TiB of RAM: the record cannot name this batch's frames, so they go back by the list.
+                _mapper.UnmapPages(first, batch, null);
+                _frames.FreeFrames(frames, batch);
+                new Span<uint>(record, (int)batch).Fill(NoEntry);
+                DecommitPages(virtualAddress, done);
+                return false;
+            }
+            _frameCount += batch;
+            done += batch;
         }
         return true;
     }
 
-    /// <summary>With the lock held: unmaps pages backed by <see cref="CommitPages"/> and returns their frames, scrubbing them first when asked.</summary>
+    /// <summary>
+    /// With the lock held: unmaps pages backed by <see cref="CommitPages"/> and returns their frames, scrubbing
+    /// them first when asked; in batches, each one mapper call and one frame-source call.
+    /// </summary>
+    [SkipLocalsInit]
     internal void DecommitPages(ulong virtualAddress, ulong pageCount)
     {
         if (_scrub && pageCount != 0)
         {
             HeapMemory.Fill((byte*)virtualAddress, pageCount << MemConstants.PageShift, HeapScrub.OnFree);
         }
-        for (ulong i = 0; i < pageCount; i++)
+        ulong* frames = stackalloc ulong[CommitBatch];
+        ulong done = 0;
+        while (done < pageCount)
         {
-            ulong page = virtualAddress + (i << MemConstants.PageShift);
-            ulong pageIndex = (page - _layout.Start) >> MemConstants.PageShift;
-            uint entry = _frameOfPage[pageIndex];
-            // The heap's own record names the frame: it mapped every page it decommits.
-            _mapper.Unmap(page, PageSize.Size4KiB, out _);
-            if (entry == NoEntry)
+            ulong batch = pageCount - done < CommitBatch ? pageCount - done : CommitBatch;
+            ulong first = virtualAddress + (done << MemConstants.PageShift);
+            _mapper.UnmapPages(first, batch, null);
+            // The heap's own record names each frame (what every translation believed), so the tables need not.
+            uint* record = _frameOfPage + ((first - _layout.Start) >> MemConstants.PageShift);
+            ulong backed = 0;
+            for (ulong i = 0; i < batch; i++)
             {
-                continue;
+                uint entry = record[i];
+                frames[i] = entry == NoEntry ? 0 : (ulong)(entry - 1) << MemConstants.PageShift;
+                backed += entry == NoEntry ? 0UL : 1UL;
+                record[i] = NoEntry;
             }
-            ulong frame = (ulong)(entry - 1) << MemConstants.PageShift;
-            _frameOfPage[pageIndex] = NoEntry;
-            // The free erases the frame's tag: a stale tag cannot name this heap's page to a later owner.
-            _frames.FreeFrame(frame);
-            _frameCount--;
+            _frameCount -= backed;
+            // The free erases each frame's tag: a stale tag cannot name this heap's page to a later owner.
+            _frames.FreeFrames(frames, batch);
+            done += batch;
         }
     }
 }

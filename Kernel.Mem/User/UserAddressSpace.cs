@@ -383,6 +383,27 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
 
     void IFrameSource.FreeFrame(ulong physical) => ReleaseTableFrame(physical);
 
+    bool IFrameSource.TryAllocateFrames(ulong* frames, ulong count, ulong* tags)
+    {
+        if (!_frames.TryAllocateFrames(frames, count, tags))
+        {
+            return false;
+        }
+        _tableFrames += count;
+        return true;
+    }
+
+    void IFrameSource.FreeFrames(ulong* frames, ulong count)
+    {
+        for (ulong i = 0; i < count; i++)
+        {
+            if (frames[i] != 0)
+            {
+                ReleaseTableFrame(frames[i]);
+            }
+        }
+    }
+
     bool IFrameSource.TrySetFrameTag(ulong physical, ulong tag) => _frames.TrySetFrameTag(physical, tag);
 
     bool IFrameSource.TryGetFrameTag(ulong physical, out ulong tag) => _frames.TryGetFrameTag(physical, out tag);

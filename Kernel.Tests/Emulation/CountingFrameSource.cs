@@ -87,6 +87,53 @@ public sealed unsafe class CountingFrameSource : IFrameSource
         }
     }
 
+    public bool TryAllocateFrames(ulong* frames, ulong count, ulong* tags)
+    {
+        ulong state = Lock.Enter();
+        try
+        {
+            for (ulong i = 0; i < count; i++)
+            {
+                if (!TryAllocateFrameLocked(out frames[i]) || (tags != null && !TrySetFrameTagLocked(frames[i], tags[i])))
+                {
+                    // The frame just taken (if any) and every one before go back.
+                    for (ulong j = 0; j <= i; j++)
+                    {
+                        if (j < i || _outstanding.Contains(frames[j]))
+                        {
+                            FreeFrameLocked(frames[j]);
+                        }
+                    }
+                    return false;
+                }
+            }
+            return true;
+        }
+        finally
+        {
+            Lock.Exit(state);
+        }
+    }
+
+    public void FreeFrames(ulong* frames, ulong count)
+    {
+        ulong state = Lock.Enter();
+        try
+        {
+            for (ulong i = 0; i < count; i++)
+            {
+                if (frames[i] != 0)
+                {
+                    FreeFrameLocked(frames[i]);
+                }
+            }
+        }
+        finally
+        {
+            Lock.Exit(state);
+        }
+    }
+
     public bool TrySetFrameTag(ulong physical, ulong tag)
     {
         ulong state = Lock.Enter();

@@ -156,6 +156,18 @@ public sealed unsafe class MemoryLockTests
             _inner.FreeFrame(physical);
         }
 
+        public bool TryAllocateFrames(ulong* frames, ulong count, ulong* tags)
+        {
+            Record("allocate run");
+            return _inner.TryAllocateFrames(frames, count, tags);
+        }
+
+        public void FreeFrames(ulong* frames, ulong count)
+        {
+            Record("free run");
+            _inner.FreeFrames(frames, count);
+        }
+
         public bool TrySetFrameTag(ulong physical, ulong tag)
         {
             Record("tag");

@@ -216,6 +216,18 @@ public sealed unsafe class KernelHeapFrameTagTests : IDisposable
 
         public bool TrySetFrameTag(ulong physical, ulong tag) => _allowedTags-- > 0 && _inner.TrySetFrameTag(physical, tag);
 
+        public unsafe bool TryAllocateFrames(ulong* frames, ulong count, ulong* tags)
+        {
+            if (tags != null && (ulong)_allowedTags < count)
+            {
+                return false;
+            }
+            _allowedTags -= tags != null ? (int)count : 0;
+            return _inner.TryAllocateFrames(frames, count, tags);
+        }
+
+        public unsafe void FreeFrames(ulong* frames, ulong count) => _inner.FreeFrames(frames, count);
+
         public bool TryGetFrameTag(ulong physical, out ulong tag) => _inner.TryGetFrameTag(physical, out tag);
     }
 }

@@ -149,6 +149,15 @@ public class MapperTlbTests : IDisposable
 
         public bool TryAllocateFrame(out ulong physical) => _inner.TryAllocateFrame(out physical);
 
+        public unsafe bool TryAllocateFrames(ulong* frames, ulong count, ulong* tags) => _inner.TryAllocateFrames(frames, count, tags);
+
+        public unsafe void FreeFrames(ulong* frames, ulong count)
+        {
+            Assert.NotEmpty(_tlb.Pages);
+            FreesAfterInvalidation++;
+            _inner.FreeFrames(frames, count);
+        }
+
         public void FreeFrame(ulong physical)
         {
             Assert.NotEmpty(_tlb.Pages);
