@@ -26,11 +26,13 @@ public unsafe interface IFrameSource
 
     /// <summary>
     /// Allocates <paramref name="count"/> frames, not necessarily contiguous, into <paramref name="frames"/>[0] to
-    /// [count - 1], frame i tagged <paramref name="tags"/>[i] when <paramref name="tags"/> is not null (each at
-    /// most <see cref="FrameTag.Mask"/>). All or nothing: on false no frame is held and the list means nothing.
-    /// One call for a run of pages where single frames would take an allocation and a tag call per page.
+    /// [count - 1]. Unless <paramref name="firstTag"/> is <see cref="FrameTag.None"/>, frame i is tagged
+    /// <paramref name="firstTag"/> + i: the tags of a run of consecutive pages, for an owner whose tags number its
+    /// pages (the last at most <see cref="FrameTag.Mask"/>). All or nothing: on false no frame is held and the
+    /// list means nothing. One call for a run of pages where single frames would take an allocation and a tag
+    /// call per page.
     /// </summary>
-    bool TryAllocateFrames(ulong* frames, ulong count, ulong* tags);
+    bool TryAllocateFrames(ulong* frames, ulong count, ulong firstTag);
 
     /// <summary>Returns every frame listed in <paramref name="frames"/>[0] to [count - 1] but zeros, as <see cref="FreeFrame"/> would.</summary>
     void FreeFrames(ulong* frames, ulong count);

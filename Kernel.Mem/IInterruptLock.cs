@@ -8,10 +8,11 @@ namespace Kernel.Mem;
 /// host it is an Interlocked spin. Used through a struct-constrained generic, so the kernel pays no dispatch.
 /// </summary>
 /// <remarks>
-/// A release may be handed a state other than the one its own acquire returned: when the pebble allocator
-/// passes from its heap lock to a bucket lock it releases the heap lock with the bucket acquire's state
-/// (interrupts still disabled) and the bucket lock with the heap acquire's state (the caller's original
-/// flags), so interrupts stay off for as long as either lock is held.
+/// A lock taken while another is held, interrupts already off, needs only the spin: <see cref="AcquireNested"/>
+/// and <see cref="ReleaseNested"/> (inline atomics on the machine, no call). That also lets a holder pass from
+/// one lock to the other: the pebble allocator takes a bucket lock nested inside its heap lock, releases the
+/// heap lock nested, and releases the bucket lock with the heap acquire's state, so interrupts stay off for
+/// as long as either lock is held.
 /// </remarks>
 public interface IInterruptLock
 {
@@ -31,4 +32,10 @@ public interface IInterruptLock
 
     /// <summary>Frees the lock held in <paramref name="word"/>, then restores the interrupt state <paramref name="state"/>.</summary>
     void Release(ref uint word, ulong state);
+
+    /// <summary>Takes the lock held in <paramref name="word"/> with interrupts already disabled (by another lock the caller holds): the spin alone.</summary>
+    void AcquireNested(ref uint word);
+
+    /// <summary>Frees the lock held in <paramref name="word"/> and leaves interrupts disabled (the caller holds, or is passing to, another lock).</summary>
+    void ReleaseNested(ref uint word);
 }

@@ -1,6 +1,5 @@
 using System;
 using Kernel.Mem;
-using Kernel.Tests.Emulation;
 
 namespace Kernel.Bench.Machine;
 
@@ -35,8 +34,8 @@ internal sealed unsafe class StackFrameSource : IFrameSource
         Array.Fill(_tags, Untracked);
     }
 
-    /// <summary>The heap's lock, so the benchmark pays what the kernel pays (host lock calls instead of cli).</summary>
-    public MemoryLock Lock { get; } = new MemoryLock<HostInterruptLock>();
+    /// <summary>The heap's lock, so the benchmark pays for taking it as the kernel does (see <see cref="BenchInterruptLock"/>).</summary>
+    public MemoryLock Lock { get; } = new MemoryLock<BenchInterruptLock>();
 
     /// <summary>Frames handed out and not returned.</summary>
     public ulong Outstanding { get; private set; }
@@ -62,7 +61,7 @@ internal sealed unsafe class StackFrameSource : IFrameSource
         return true;
     }
 
-    public bool TryAllocateFrames(ulong* frames, ulong count, ulong* tags)
+    public bool TryAllocateFrames(ulong* frames, ulong count, ulong firstTag)
     {
         ulong fresh = (_end - _next) >> MemConstants.PageShift;
         if (count > (ulong)_returnedCount + fresh)
@@ -82,8 +81,7 @@ internal sealed unsafe class StackFrameSource : IFrameSource
                 _next += MemConstants.PageSize;
             }
             frames[i] = frame;
-            ulong tag = tags != null ? tags[i] : FrameTag.None;
-            _tags[IndexOf(frame)] = tag <= FrameTag.Mask ? tag : FrameTag.None;
+            _tags[IndexOf(frame)] = firstTag == FrameTag.None ? FrameTag.None : firstTag + i;
         }
         Outstanding += count;
         return true;

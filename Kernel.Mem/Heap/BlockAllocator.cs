@@ -50,11 +50,7 @@ public sealed unsafe class BlockAllocator<TBacking>
     private uint _break;
     private uint _returnedHead;
 
-    private ulong _bytesInUse;
-    private ulong _bytesFree;
     private uint _pagesInUse;
-    private ulong _allocations;
-    private ulong _frees;
     private ulong _failedAllocations;
     private ulong _borrows;
 
@@ -100,19 +96,28 @@ public sealed unsafe class BlockAllocator<TBacking>
     public ulong End => _start + ((ulong)_pageCount << MemConstants.PageShift);
     public ulong MetadataBytesUsed => _metadataBytes;
 
-    /// <summary>Bytes of the blocks handed out (block sizes, not requested sizes).</summary>
-    public ulong BytesInUse => _bytesInUse;
+    /// <summary>Bytes of the blocks handed out (block sizes, not requested sizes): summed over the classes, O(classes).</summary>
+    public ulong BytesInUse
+    {
+        get
+        {
+            ulong bytes = 0;
+            for (int sizeClass = 0; sizeClass < ClassCount; sizeClass++)
+            {
+                bytes += ((ulong)_classPages[sizeClass] * BlocksPerPage(sizeClass) - _classFreeBlocks[sizeClass]) * BlockSizeOf(sizeClass);
+            }
+            return bytes;
+        }
+    }
 
-    /// <summary>Bytes of free blocks on backed pages.</summary>
-    public ulong BytesFree => _bytesFree;
+    /// <summary>Bytes of free blocks on backed pages: the backed pages less the blocks in use.</summary>
+    public ulong BytesFree => ((ulong)_pagesInUse << MemConstants.PageShift) - BytesInUse;
 
     public uint PagesInUse => _pagesInUse;
 
     /// <summary>The address one past the highest page the area has ever used.</summary>
     public ulong Break => _start + ((ulong)_break << MemConstants.PageShift);
 
-    public ulong Allocations => _allocations;
-    public ulong Frees => _frees;
     public ulong FailedAllocations => _failedAllocations;
 
     /// <summary>Allocations served from a larger class because no fresh page could be had.</summary>
@@ -154,8 +159,29 @@ public sealed unsafe class BlockAllocator<TBacking>
     /// <summary>Returns a block of at least <paramref name="size"/> (1..2048) bytes, or 0 when none can be had.</summary>
     public ulong Allocate(ulong size) => Allocate(size, out _);
 
-    /// <summary>As <see cref="Allocate(ulong)"/>, also giving the size of the block it used (0 on failure).</summary>
+    /// <summary>
+    /// As <see cref="Allocate(ulong)"/>, also giving the size of the block it used (0 on failure). The fast path,
+    /// a class with a page that has a free block, is inlined into the caller: a pop from the page's list and a
+    /// bitmap bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ulong Allocate(ulong size, out ulong blockSize)
+    {
+        if (size - 1 < MaximumBlockSize)
+        {
+            int sizeClass = ClassOf(size);
+            uint page = _classHeads[sizeClass];
+            if (page != NoPage)
+            {
+                blockSize = BlockSizeOf(sizeClass);
+                return PopBlock(page, sizeClass);
+            }
+        }
+        return AllocateSlow(size, out blockSize);
+    }
+
+    /// <summary>The rest of <see cref="Allocate(ulong, out ulong)"/>: a bad size, a fresh page, a borrow, a failure.</summary>
+    private ulong AllocateSlow(ulong size, out ulong blockSize)
     {
         blockSize = 0;
         if (size == 0 || size > MaximumBlockSize)
@@ -240,41 +266,58 @@ public sealed unsafe class BlockAllocator<TBacking>
 
     /// <summary>
     /// Frees the block at <paramref name="address"/>. Anything but the start of a live block is reported
-    /// and changes nothing. Returns the page to the backing when this was its last live block.
+    /// and changes nothing. Returns the page to the backing when this was its last live block. The checks and
+    /// the free share one look at the page's record and bitmap word; the common case is inlined into the caller.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public FreeStatus Free(ulong address)
     {
-        uint page;
-        ushort offset;
-        ulong size;
-        FreeStatus status = Check(address, out page, out offset, out size);
-        if (status != FreeStatus.Freed)
+        ulong relative = address - _start;
+        if (relative >= ((ulong)_pageCount << MemConstants.PageShift))
         {
-            return status;
+            return FreeStatus.OutsideHeap;
         }
+        uint page = (uint)(relative >> MemConstants.PageShift);
         ref BlockPage record = ref _pages[page];
+        uint offset = (uint)(relative & MemConstants.PageMask);
+        int sizeClass = record.Class;
+        uint granule = offset >> GranuleShift;
+        ulong* word = _allocated + page * BitmapWordsPerPage + (granule / BitsPerWord);
+        ulong bit = 1UL << (int)(granule % BitsPerWord);
+        if (record.State != BlockPageState.Carved || (offset & ((uint)BlockSizeOf(sizeClass) - 1)) != 0 || (*word & bit) == 0)
+        {
+            // Not the start of a live block: say which (Check knows the verdicts), change nothing.
+            return Check(address, out _);
+        }
+        *word &= ~bit;
         if (ScrubOnFree)
         {
-            HeapMemory.Fill((byte*)address, size, HeapScrub.OnFree);
+            HeapMemory.Fill((byte*)address, BlockSizeOf(sizeClass), HeapScrub.OnFree);
         }
         *(ushort*)address = record.FreeHead;
-        record.FreeHead = offset;
-        ClearAllocated(page, offset);
+        record.FreeHead = (ushort)offset;
         record.FreeBlocks++;
-        _classFreeBlocks[record.Class]++;
-        _bytesInUse -= size;
-        _bytesFree += size;
-        _frees++;
-        if (record.FreeBlocks == 1)
+        _classFreeBlocks[sizeClass]++;
+        if (record.FreeBlocks == 1 || record.FreeBlocks == BlocksPerPage(sizeClass))
         {
-            PushClass(page, record.Class);
-        }
-        if (record.FreeBlocks == BlocksPerPage(record.Class))
-        {
-            UnlinkClass(page, record.Class);
-            ReturnPage(page);
+            OnPageFreed(page, sizeClass);
         }
         return FreeStatus.Freed;
+    }
+
+    /// <summary>After a free left the page's first free block (it joins its class list) or no block in use (it goes back).</summary>
+    private void OnPageFreed(uint page, int sizeClass)
+    {
+        ref BlockPage record = ref _pages[page];
+        if (record.FreeBlocks == 1)
+        {
+            PushClass(page, sizeClass);
+        }
+        if (record.FreeBlocks == BlocksPerPage(sizeClass))
+        {
+            UnlinkClass(page, sizeClass);
+            ReturnPage(page);
+        }
     }
 
     /// <summary>
@@ -352,7 +395,7 @@ public sealed unsafe class BlockAllocator<TBacking>
                 return false;
             }
         }
-        return stacked == returned && pagesInUse == _pagesInUse && bytesInUse == _bytesInUse && bytesFree == _bytesFree;
+        return stacked == returned && pagesInUse == _pagesInUse && bytesInUse == BytesInUse && bytesFree == BytesFree;
     }
 
     /// <summary>The in-page part of <see cref="Verify"/> for a carved page of <paramref name="sizeClass"/>.</summary>
@@ -392,6 +435,7 @@ public sealed unsafe class BlockAllocator<TBacking>
 
     private static uint BlocksPerPage(int sizeClass) => (uint)(MemConstants.PageSize >> (MinimumBlockShift + sizeClass));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong PopBlock(uint page, int sizeClass)
     {
         ref BlockPage record = ref _pages[page];
@@ -413,10 +457,6 @@ public sealed unsafe class BlockAllocator<TBacking>
         {
             UnlinkClass(page, sizeClass);
         }
-        ulong size = BlockSizeOf(sizeClass);
-        _bytesInUse += size;
-        _bytesFree -= size;
-        _allocations++;
         return pageAddress + offset;
     }
 
@@ -457,7 +497,6 @@ public sealed unsafe class BlockAllocator<TBacking>
         _classPages[sizeClass]++;
         _classFreeBlocks[sizeClass] += BlocksPerPage(sizeClass);
         _pagesInUse++;
-        _bytesFree += MemConstants.PageSize;
         PushClass(page, sizeClass);
         return page;
     }
@@ -473,7 +512,6 @@ public sealed unsafe class BlockAllocator<TBacking>
         record.Next = _returnedHead;
         _returnedHead = page;
         _pagesInUse--;
-        _bytesFree -= MemConstants.PageSize;
     }
 
     private void PushClass(uint page, int sizeClass)

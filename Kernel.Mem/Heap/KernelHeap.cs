@@ -354,17 +354,13 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     internal bool CommitPages(ulong virtualAddress, ulong pageCount)
     {
         ulong* frames = stackalloc ulong[CommitBatch];
-        ulong* tags = stackalloc ulong[CommitBatch];
         ulong done = 0;
         while (done < pageCount)
         {
             ulong batch = pageCount - done < CommitBatch ? pageCount - done : CommitBatch;
             ulong first = virtualAddress + (done << MemConstants.PageShift);
-            for (ulong i = 0; i < batch; i++)
-            {
-                tags[i] = HeapFrameTag.Of(first + (i << MemConstants.PageShift));
-            }
-            if (!_frames.TryAllocateFrames(frames, batch, tags))
+            // The tags of consecutive heap pages are consecutive page numbers (HeapFrameTag).
+            if (!_frames.TryAllocateFrames(frames, batch, HeapFrameTag.Of(first)))
             {
                 DecommitPages(virtualAddress, done);
                 return false;
@@ -401,7 +397,8 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
 
     /// <summary>
     /// With the lock held: unmaps pages backed by <see cref="CommitPages"/> and returns their frames, scrubbing
-    /// them first when asked; in batches, each one mapper call and one frame-source call.
+    /// them first when asked; in batches, each one mapper call (which gives back the frames it unmapped) and one
+    /// frame-source call. Every page of such a range is backed: commits are all or nothing.
     /// </summary>
     [SkipLocalsInit]
     internal void DecommitPages(ulong virtualAddress, ulong pageCount)
@@ -416,18 +413,9 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
         {
             ulong batch = pageCount - done < CommitBatch ? pageCount - done : CommitBatch;
             ulong first = virtualAddress + (done << MemConstants.PageShift);
-            _mapper.UnmapPages(first, batch, null);
-            // The heap's own record names each frame (what every translation believed), so the tables need not.
-            uint* record = _frameOfPage + ((first - _layout.Start) >> MemConstants.PageShift);
-            ulong backed = 0;
-            for (ulong i = 0; i < batch; i++)
-            {
-                uint entry = record[i];
-                frames[i] = entry == NoEntry ? 0 : (ulong)(entry - 1) << MemConstants.PageShift;
-                backed += entry == NoEntry ? 0UL : 1UL;
-                record[i] = NoEntry;
-            }
-            _frameCount -= backed;
+            _mapper.UnmapPages(first, batch, frames);
+            new Span<uint>(_frameOfPage + ((first - _layout.Start) >> MemConstants.PageShift), (int)batch).Fill(NoEntry);
+            _frameCount -= batch;
             // The free erases each frame's tag: a stale tag cannot name this heap's page to a later owner.
             _frames.FreeFrames(frames, batch);
             done += batch;

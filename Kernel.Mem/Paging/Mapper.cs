@@ -203,16 +203,7 @@ public sealed unsafe class Mapper<TMem, TTlb>
         {
             return status;
         }
-        // Every frame 4 KiB aligned and below the physical limit: no bit outside the address field.
-        ulong stray = 0;
-        for (ulong i = 0; i < count; i++)
-        {
-            stray |= frames[i] & ~PageTableEntry.AddressMask;
-        }
-        if (stray != 0)
-        {
-            return (stray & MemConstants.PageMask) != 0 ? PagingStatus.MisalignedPhysicalAddress : PagingStatus.PhysicalAddressOutOfRange;
-        }
+        // Each frame is checked as its entry is written (WriteMappings), which undoes the run on a bad one.
         return MapRun(virtualAddress, LeafTableLevel, count, frames, 0, flags);
     }
 
@@ -988,7 +979,8 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// <summary>
     /// After <paramref name="cleared"/> entries of the table at <paramref name="leafLevel"/> that holds
     /// slots[<paramref name="leafLevel"/>] went from non-zero to zero: takes them off its count, releases the
-    /// table if that leaves it empty, then its parent, and so on, never the root nor an upper-half PDPT.
+    /// table if that leaves it empty (0 cleared releases a table that was left empty), then its parent, and so
+    /// on, never the root nor an upper-half PDPT.
     /// Reports the invalidation (always when <paramref name="mustInvalidate"/>) before the frames go back.
     /// </summary>
     private void ReleaseEmptyTables(ulong virtualAddress, int leafLevel, ulong** slots, ulong cleared, bool mustInvalidate)
@@ -997,7 +989,7 @@ public sealed unsafe class Mapper<TMem, TTlb>
         int count = 0;
         ulong removed = cleared;
         // Uncounted tables (the upper-half PDPTs, shared by every address space) are kept.
-        for (int level = leafLevel; removed != 0 && IsCounted(level, virtualAddress); level++)
+        for (int level = leafLevel; IsCounted(level, virtualAddress); level++)
         {
             ulong* parent = slots[level + 1];
             ulong entry = *parent - removed * PageTableEntry.EntryCountOne;
@@ -1043,11 +1035,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
             if (status == PagingStatus.Success)
             {
                 status = WriteMappings(slots[leaf], leaf, run, frames != null ? frames + done : null, firstFrame + (done << shift), bits, out added);
+                if (status != PagingStatus.Success)
+                {
+                    // The table is as it was; if this run made it, it is empty and goes again.
+                    ReleaseEmptyTables(page, leaf, slots, 0, mustInvalidate: false);
+                }
             }
             if (status != PagingStatus.Success)
             {
-                // A table made for this run is empty, so the run failed on an existing table and left it as it
-                // was: only the runs before need undoing.
                 UnmapRun(virtualAddress, leaf, done, null);
                 return status;
             }
@@ -1131,8 +1126,9 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// entry i mapping <paramref name="frames"/>[i], or <paramref name="firstFrame"/> + i pages when
     /// <paramref name="frames"/> is null, with <paramref name="bits"/>; <paramref name="added"/> is how many were
     /// zero. A user-heap reservation keeps its mark under the mapping, as <see cref="Map"/> keeps it. An entry that
-    /// is present or a guard stops the run and the entries written are put back as they were (each was zero or a
-    /// UHPAGE reservation, and kept that mark), so the table is unchanged on failure.
+    /// is present or a guard, or a listed frame that is not a 4 KiB frame below the physical limit, stops the run
+    /// and the entries written are put back as they were (each was zero or a UHPAGE reservation, and kept that
+    /// mark), so the table is unchanged on failure.
     /// </summary>
     private static PagingStatus WriteMappings(ulong* entries, int leaf, ulong run, ulong* frames, ulong firstFrame, ulong bits, out ulong added)
     {
@@ -1141,20 +1137,26 @@ public sealed unsafe class Mapper<TMem, TTlb>
         for (ulong i = 0; i < run; i++)
         {
             ulong previous = entries[i];
-            if ((previous & (PageTableEntry.PresentBit | PageTableEntry.GuardBit)) != 0)
+            ulong frame = frames != null ? frames[i] : firstFrame + (i << shift);
+            // A listed frame must have no bit outside a 4 KiB frame address (range runs were checked whole).
+            ulong stray = frames != null ? frame & ~PageTableEntry.AddressMask : 0;
+            if (((previous & (PageTableEntry.PresentBit | PageTableEntry.GuardBit)) | stray) != 0)
             {
                 for (ulong j = 0; j < i; j++)
                 {
                     entries[j] &= PageTableEntry.UserHeapReservedBit;
                 }
                 added = 0;
+                if (stray != 0)
+                {
+                    return (stray & MemConstants.PageMask) != 0 ? PagingStatus.MisalignedPhysicalAddress : PagingStatus.PhysicalAddressOutOfRange;
+                }
                 if ((previous & PageTableEntry.PresentBit) == 0)
                 {
                     return PagingStatus.AlreadyReserved;
                 }
                 return IsLeaf(previous, leaf) ? PagingStatus.AlreadyMapped : PagingStatus.PageSizeConflict;
             }
-            ulong frame = frames != null ? frames[i] : firstFrame + (i << shift);
             entries[i] = frame | bits | (previous & PageTableEntry.UserHeapReservedBit);
             added += previous == 0 ? 1UL : 0UL;
         }

@@ -541,28 +541,22 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
 
     /// <summary>
     /// Allocates <paramref name="count"/> single frames from <paramref name="highestZone"/> or below into
-    /// <paramref name="frames"/>, tagged from <paramref name="tags"/> when it is not null, under one lock; all
-    /// or nothing (see <see cref="IFrameSource.TryAllocateFrames"/>).
+    /// <paramref name="frames"/>, tagged <paramref name="firstTag"/> + i unless it is <see cref="FrameTag.None"/>,
+    /// under one lock; all or nothing (see <see cref="IFrameSource.TryAllocateFrames"/>).
     /// </summary>
-    public bool AllocateFrames(ZoneId highestZone, ulong* frames, ulong count, ulong* tags)
+    public bool AllocateFrames(ZoneId highestZone, ulong* frames, ulong count, ulong firstTag)
     {
-        if (tags != null)
+        if (count != 0 && firstTag != FrameTag.None && (firstTag > FrameTag.Mask || count - 1 > FrameTag.Mask - firstTag))
         {
-            for (ulong i = 0; i < count; i++)
-            {
-                if (tags[i] > FrameTag.Mask)
-                {
-                    return false;
-                }
-            }
+            return false;
         }
         ulong state = _lock.Enter();
         ulong taken = 0;
         while (taken < count && AllocateCachedLocked(highestZone, out frames[taken]))
         {
-            if (tags != null)
+            if (firstTag != FrameTag.None)
             {
-                *EntryAt(IndexOf(frames[taken])) = FrameEntry.Allocated(tags[taken]);
+                *EntryAt(IndexOf(frames[taken])) = FrameEntry.Allocated(firstTag + taken);
             }
             taken++;
         }
@@ -605,7 +599,7 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     }
 
     /// <inheritdoc/>
-    public bool TryAllocateFrames(ulong* frames, ulong count, ulong* tags) => AllocateFrames(ZoneId.Normal, frames, count, tags);
+    public bool TryAllocateFrames(ulong* frames, ulong count, ulong firstTag) => AllocateFrames(ZoneId.Normal, frames, count, firstTag);
 
     /// <inheritdoc/>
     /// <remarks>Refusals show in <see cref="RejectedFrees"/>; <see cref="FreeFrameList"/> counts them.</remarks>

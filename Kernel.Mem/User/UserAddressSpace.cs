@@ -383,9 +383,9 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
 
     void IFrameSource.FreeFrame(ulong physical) => ReleaseTableFrame(physical);
 
-    bool IFrameSource.TryAllocateFrames(ulong* frames, ulong count, ulong* tags)
+    bool IFrameSource.TryAllocateFrames(ulong* frames, ulong count, ulong firstTag)
     {
-        if (!_frames.TryAllocateFrames(frames, count, tags))
+        if (!_frames.TryAllocateFrames(frames, count, firstTag))
         {
             return false;
         }

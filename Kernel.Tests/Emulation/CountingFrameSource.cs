@@ -87,14 +87,14 @@ public sealed unsafe class CountingFrameSource : IFrameSource
         }
     }
 
-    public bool TryAllocateFrames(ulong* frames, ulong count, ulong* tags)
+    public bool TryAllocateFrames(ulong* frames, ulong count, ulong firstTag)
     {
         ulong state = Lock.Enter();
         try
         {
             for (ulong i = 0; i < count; i++)
             {
-                if (!TryAllocateFrameLocked(out frames[i]) || (tags != null && !TrySetFrameTagLocked(frames[i], tags[i])))
+                if (!TryAllocateFrameLocked(out frames[i]) || (firstTag != FrameTag.None && !TrySetFrameTagLocked(frames[i], firstTag + i)))
                 {
                     // The frame just taken (if any) and every one before go back.
                     for (ulong j = 0; j <= i; j++)

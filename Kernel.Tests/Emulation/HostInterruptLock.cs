@@ -36,4 +36,19 @@ public readonly struct HostInterruptLock : IInterruptLock
         Volatile.Write(ref word, 0);
         t_interruptsDisabled = state == 0;
     }
+
+    public void AcquireNested(ref uint word)
+    {
+        if (!t_interruptsDisabled)
+        {
+            throw new InvalidOperationException("a nested acquire with interrupts enabled");
+        }
+        var spinner = new SpinWait();
+        while (Interlocked.CompareExchange(ref word, 1, 0) != 0)
+        {
+            spinner.SpinOnce();
+        }
+    }
+
+    public void ReleaseNested(ref uint word) => Volatile.Write(ref word, 0);
 }

@@ -26,12 +26,12 @@ namespace Kernel.Memory
         public unsafe bool TryAllocateFrame(out ulong physical)
         {
             ulong frame;
-            bool allocated = _frames.AllocateFrames(HighestZone, &frame, 1, null);
+            bool allocated = _frames.AllocateFrames(HighestZone, &frame, 1, FrameTag.None);
             physical = allocated ? frame : 0;
             return allocated;
         }
 
-        public unsafe bool TryAllocateFrames(ulong* frames, ulong count, ulong* tags) => _frames.AllocateFrames(HighestZone, frames, count, tags);
+        public unsafe bool TryAllocateFrames(ulong* frames, ulong count, ulong firstTag) => _frames.AllocateFrames(HighestZone, frames, count, firstTag);
 
         public unsafe void FreeFrames(ulong* frames, ulong count)
         {

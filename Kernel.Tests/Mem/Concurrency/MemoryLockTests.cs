@@ -156,10 +156,10 @@ public sealed unsafe class MemoryLockTests
             _inner.FreeFrame(physical);
         }
 
-        public bool TryAllocateFrames(ulong* frames, ulong count, ulong* tags)
+        public bool TryAllocateFrames(ulong* frames, ulong count, ulong firstTag)
         {
             Record("allocate run");
-            return _inner.TryAllocateFrames(frames, count, tags);
+            return _inner.TryAllocateFrames(frames, count, firstTag);
         }
 
         public void FreeFrames(ulong* frames, ulong count)

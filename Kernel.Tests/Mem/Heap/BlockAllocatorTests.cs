@@ -231,14 +231,13 @@ public sealed unsafe class BlockAllocatorTests : BlockAllocatorFixture
     }
 
     [Fact]
-    public void Allocation_and_free_counts_and_bytes_add_up()
+    public void Bytes_in_use_and_free_add_up_to_the_backed_pages()
     {
+        // Call counts are the heap front end's (HeapAllocator); the block allocator keeps only what it must.
         ulong a = Blocks.Allocate(100);
         ulong b = Blocks.Allocate(3);
         Blocks.Free(a);
 
-        Assert.Equal(2UL, Blocks.Allocations);
-        Assert.Equal(1UL, Blocks.Frees);
         Assert.Equal(8UL, Blocks.BytesInUse);
         Assert.Equal(Blocks.PagesInUse * PageSize, Blocks.BytesInUse + Blocks.BytesFree);
         Assert.Equal(8UL, Blocks.UsableSize(b));

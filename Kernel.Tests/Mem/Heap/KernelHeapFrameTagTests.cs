@@ -216,14 +216,15 @@ public sealed unsafe class KernelHeapFrameTagTests : IDisposable
 
         public bool TrySetFrameTag(ulong physical, ulong tag) => _allowedTags-- > 0 && _inner.TrySetFrameTag(physical, tag);
 
-        public unsafe bool TryAllocateFrames(ulong* frames, ulong count, ulong* tags)
+        public unsafe bool TryAllocateFrames(ulong* frames, ulong count, ulong firstTag)
         {
-            if (tags != null && (ulong)_allowedTags < count)
+            bool tagged = firstTag != FrameTag.None;
+            if (tagged && (ulong)_allowedTags < count)
             {
                 return false;
             }
-            _allowedTags -= tags != null ? (int)count : 0;
-            return _inner.TryAllocateFrames(frames, count, tags);
+            _allowedTags -= tagged ? (int)count : 0;
+            return _inner.TryAllocateFrames(frames, count, firstTag);
         }
 
         public unsafe void FreeFrames(ulong* frames, ulong count) => _inner.FreeFrames(frames, count);

@@ -132,6 +132,24 @@ public class MapperRangeTests : IDisposable
     }
 
     [Fact]
+    public unsafe void A_frame_beyond_the_physical_limit_in_a_later_table_undoes_the_tables_before()
+    {
+        string before = _machine.Snapshot();
+        int outstanding = _machine.Frames.Outstanding;
+        ulong* frames = stackalloc ulong[600];
+        for (int i = 0; i < 600; i++)
+        {
+            frames[i] = Frame(i);
+        }
+        frames[550] = PageTableEntry.PhysicalAddressLimit;
+
+        Assert.Equal(PagingStatus.PhysicalAddressOutOfRange, _machine.Mapper.MapPages(UserBase, frames, 600, PageFlags.Writable));
+
+        Assert.Equal(before, _machine.Snapshot());
+        Assert.Equal(outstanding, _machine.Frames.Outstanding);
+    }
+
+    [Fact]
     public unsafe void Unmapping_pages_gives_back_their_frames_keeps_reservations_and_releases_emptied_tables()
     {
         _machine.Mapper.ReserveRange(UserBase + 2 * MemConstants.PageSize, 2, PageFlags.UserHeapReserved);

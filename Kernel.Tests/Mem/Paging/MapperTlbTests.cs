@@ -149,7 +149,7 @@ public class MapperTlbTests : IDisposable
 
         public bool TryAllocateFrame(out ulong physical) => _inner.TryAllocateFrame(out physical);
 
-        public unsafe bool TryAllocateFrames(ulong* frames, ulong count, ulong* tags) => _inner.TryAllocateFrames(frames, count, tags);
+        public unsafe bool TryAllocateFrames(ulong* frames, ulong count, ulong firstTag) => _inner.TryAllocateFrames(frames, count, firstTag);
 
         public unsafe void FreeFrames(ulong* frames, ulong count)
         {

@@ -41,7 +41,7 @@ public sealed unsafe class FrameCacheTests
         var frames = machine.Frames;
         const ulong Count = FrameAllocator<Kernel.Tests.Emulation.EmulatedRam.Accessor>.CacheCapacity + 36;
         ulong* list = stackalloc ulong[(int)Count];
-        Assert.True(frames.TryAllocateFrames(list, Count, null));
+        Assert.True(frames.TryAllocateFrames(list, Count, FrameTag.None));
 
         ((IFrameSource)frames).FreeFrames(list, Count);
 
@@ -57,7 +57,7 @@ public sealed unsafe class FrameCacheTests
         using PhysicalMachine machine = PhysicalMachine.OneBlock();
         var frames = machine.Frames;
         ulong* list = stackalloc ulong[1024];
-        Assert.True(frames.TryAllocateFrames(list, 1024, null));
+        Assert.True(frames.TryAllocateFrames(list, 1024, FrameTag.None));
         ((IFrameSource)frames).FreeFrames(list, 1024);
         Assert.NotEqual(0UL, frames.CachedFrames);
 
@@ -88,22 +88,20 @@ public sealed unsafe class FrameCacheTests
     }
 
     [Fact]
-    public void Frames_taken_in_one_call_carry_their_tags_and_a_refused_tag_takes_none()
+    public void Frames_taken_in_one_call_carry_consecutive_tags_and_tags_past_the_mask_take_none()
     {
         using PhysicalMachine machine = PhysicalMachine.OneBlock();
         var frames = machine.Frames;
         ulong* list = stackalloc ulong[3];
-        ulong* tags = stackalloc ulong[] { 7, 8, 9 };
 
-        Assert.True(frames.TryAllocateFrames(list, 3, tags));
+        Assert.True(frames.TryAllocateFrames(list, 3, 7));
         for (int i = 0; i < 3; i++)
         {
             Assert.True(frames.TryGetFrameTag(list[i], out ulong tag));
-            Assert.Equal(tags[i], tag);
+            Assert.Equal(7UL + (ulong)i, tag);
         }
-        tags[1] = FrameTag.Mask + 1;
         ulong free = frames.FreeFrames;
-        Assert.False(frames.TryAllocateFrames(list, 3, tags));
+        Assert.False(frames.TryAllocateFrames(list, 3, FrameTag.Mask - 1));
         Assert.Equal(free, frames.FreeFrames);
     }
 }

@@ -14,7 +14,8 @@ namespace Kernel.Shell.Commands
     /// </summary>
     internal sealed unsafe class MembenchCommand : ShellCommand
     {
-        private const int Rounds = 7;
+        // Many short rounds: on a shared host the least disturbed one is the figure, and it takes a few dozen to find it.
+        private const int Rounds = 31;
         private const int Iterations = 2000;
         private const ulong SmallSize = 64;
         private const ulong LargeSize = 4 * MemConstants.PageSize;
