@@ -1,7 +1,7 @@
 # Thin wrapper: every verb is implemented once, in tools/build.sh (build.ps1 calls the same script).
 BUILD := bash tools/build.sh
 
-.PHONY: all run test iso kernel bench debug setup clean
+.PHONY: all run test iso kernel bench debug bochs bochs-selftest setup clean
 
 all: iso
 
@@ -22,6 +22,12 @@ bench:
 
 debug:
 	@$(BUILD) debug
+
+bochs:
+	@$(BUILD) bochs
+
+bochs-selftest:
+	@$(BUILD) bochs selftest
 
 setup:
 	@$(BUILD) setup

@@ -63,10 +63,12 @@ namespace Kernel
                 new PsCommand(),
                 new KillCommand(),
                 new UheapCommand(),
+                new VmstatCommand(),
                 new DmaCommand(),
                 new CmdlineCommand(),
                 new CpuinfoCommand(),
                 new UptimeCommand(),
+                new EchoCommand(),
                 new PciCommand(),
                 new FdCommand(),
                 new IdeCommand(),
@@ -86,6 +88,12 @@ namespace Kernel
                 else
                 {
                     QemuExit.Fail();
+                }
+                if (Multiboot.HasOption("poweroff"))
+                {
+                    // Emulators without isa-debug-exit (Bochs) end on ACPI power-off; the result is the
+                    // "selftest:" line on COM1.
+                    Power.Shutdown();
                 }
                 Console.WriteLine("selftest: not running under QEMU's debug-exit device; continuing to the shell");
             }

@@ -6,6 +6,9 @@
 #   iso     kernel + programs + GRUB image -> iso/kernel.iso
 #   run     iso, then boot it in QEMU (window when there is a display, else the serial line on this terminal)
 #   debug   iso, then QEMU halted, waiting for gdb on :1234 (symbols: build/kernel.elf)
+#   bochs   iso, then boot it in Bochs (tools/bochs/bochsrc.txt) with COM1 on this terminal;
+#           "bochs selftest": the selftest entry headless, prints COM1 (build/bochs/serial.log) and fails
+#           unless every test passed
 #   test    kernel, then every test (host and boot; the boot tests make their own ISOs under build/test-isos);
 #           ends with "N passed, N failed"
 #   bench   the allocator benchmarks (BenchmarkDotNet)
@@ -33,6 +36,11 @@ missing_tools() {
     [ -d /usr/lib/grub/i386-pc ] || missing+=(grub-pc-bin)
     command -v mformat >/dev/null || missing+=(mtools)
     command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+    # Bochs, its BIOS images and the terminal display library (also the headless one: Debian's build has no nogui).
+    command -v bochs >/dev/null || missing+=(bochs)
+    [ -f /usr/share/bochs/BIOS-bochs-latest ] || missing+=(bochsbios)
+    [ -f /usr/share/vgabios/vgabios.bin ] || missing+=(vgabios)
+    ls /usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_term_gui.so* >/dev/null 2>&1 || missing+=(bochs-term)
     ls /usr/lib/x86_64-linux-gnu/libmimalloc.so* >/dev/null 2>&1 || missing+=(libmimalloc2.0)
     # QEMU's window (GTK) is a separate package; only worth installing where there is a display.
     if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && ! ls /usr/lib/x86_64-linux-gnu/qemu/ui-gtk.so >/dev/null 2>&1; then
@@ -106,11 +114,13 @@ kernel() {
 }
 
 # The sources every user program is compiled with: the corlib (the kernel's own, Kernel/Runtime), the user
-# runtime, the system-call ABI, and the Kernel.Mem files the runtime shares with the kernel: the layout and the
-# heap (the very allocators kmalloc uses; only the kernel heap's frame and mapping side stays out).
+# runtime, the system-call ABI, and the Kernel.Mem files the runtime shares with the kernel: the layout, the
+# heap (the very allocators kmalloc uses; only the kernel heap's frame and mapping side stays out) and the
+# replacement policies with their model (a test program checks the kernel against it).
 user_common_sources() {
     find "$ROOT/Kernel/Runtime" "$ROOT/User/Runtime" "$ROOT/User/Abi" -name '*.cs' -print0 | sort -z
     find "$ROOT/Kernel.Mem/Heap" -name '*.cs' -not -name 'KernelHeap*.cs' -not -name 'HeapFrameTag.cs' -print0 | sort -z
+    find "$ROOT/Kernel.Mem/Replacement" -name '*.cs' -print0 | sort -z
     printf '%s\0' "$ROOT/Kernel.Mem/MemConstants.cs" "$ROOT/Kernel.Mem/User/UserLayout.cs"
 }
 
@@ -205,6 +215,32 @@ debug() {
     exec qemu-system-x86_64 $(qemu_args) -display none -serial mon:stdio -s -S
 }
 
+# bochs [selftest]
+bochs_run() {
+    local out="$BUILD/bochs"
+    mkdir -p "$out"
+    export BOCHS_CPU="${BOCHS_CPU:-corei7_skylake_x}" BOCHS_DISPLAY=term
+    export BOCHS_LOG="$out/bochs.log"
+    local bochs=(bochs -q -f "$ROOT/tools/bochs/bochsrc.txt" -rc "$ROOT/tools/bochs/continue.rc")
+    if [ "${1:-}" = selftest ]; then
+        # The selftest entry, then ACPI power-off (kernel option poweroff): Bochs has no isa-debug-exit,
+        # so the result is the "selftest:" line on COM1.
+        export BOCHS_ISO="$out/selftest.iso" BOCHS_SERIAL_MODE=file BOCHS_SERIAL="$out/serial.log"
+        iso 1 0 poweroff "$BOCHS_ISO"
+        rm -f "$BOCHS_SERIAL"
+        log "bochs: selftest on $BOCHS_CPU (COM1: $BOCHS_SERIAL)"
+        TERM=dumb "${bochs[@]}" </dev/null >"$out/screen.txt" 2>&1 || true
+        cat "$BOCHS_SERIAL"
+        grep -aq 'selftest: [0-9]* passed, 0 failed' "$BOCHS_SERIAL"
+    else
+        iso
+        export BOCHS_ISO="$ISO" BOCHS_SERIAL_MODE=term BOCHS_SERIAL=/dev/tty
+        log "bochs: the console is this terminal over COM1 (leave with the shell's shutdown); Bochs names the"
+        log "pseudo-terminal that shows the VGA screen (screen /dev/pts/N to watch it)"
+        exec "${bochs[@]}"
+    fi
+}
+
 test_all() {
     kernel
     programs
@@ -246,8 +282,9 @@ case "$verb" in
     iso) iso "$@" ;;
     run) run ;;
     debug) debug ;;
+    bochs) setup; bochs_run "$@" ;;
     test) test_all ;;
     bench) bench "$@" ;;
     clean) clean ;;
-    *) log "usage: tools/build.sh setup|kernel|programs|iso|run|debug|test|bench|clean"; exit 2 ;;
+    *) log "usage: tools/build.sh setup|kernel|programs|iso|run|debug|bochs [selftest]|test|bench|clean"; exit 2 ;;
 esac

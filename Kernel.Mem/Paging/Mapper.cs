@@ -641,6 +641,204 @@ public sealed unsafe class Mapper<TMem, TTlb>
     }
 
     /// <summary>
+    /// Unmaps the 4 KiB page at <paramref name="virtualAddress"/> as <see cref="Unmap"/> does (a reservation mark
+    /// survives), also giving the flags its entry had, the CPU's accessed and dirty bits among them: what an
+    /// eviction must know before it decides whether the page needs writing out.
+    /// </summary>
+    public PagingStatus Unmap(ulong virtualAddress, out ulong physicalAddress, out PageFlags flags)
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = UnmapLocked(virtualAddress, out physicalAddress, out flags);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus UnmapLocked(ulong virtualAddress, out ulong physicalAddress, out PageFlags flags)
+    {
+        flags = PageFlags.None;
+        physicalAddress = 0;
+        PagingStatus status = CheckPage(virtualAddress, PageSize.Size4KiB);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        ulong** slots = stackalloc ulong*[RootLevel + 1];
+        status = FindLeaf(virtualAddress, LeafTableLevel, slots);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        PageTableEntry entry = new PageTableEntry(*slots[LeafTableLevel]);
+        flags = entry.LeafFlags(PageSize.Size4KiB);
+        return UnmapLocked(virtualAddress, PageSize.Size4KiB, out physicalAddress);
+    }
+
+    /// <summary>
+    /// Records that the evicted user-heap page at <paramref name="virtualAddress"/> is in page-file slot
+    /// <paramref name="slot"/>: its entry must be a non-present UHPAGE reservation (what <see cref="Unmap"/>
+    /// leaves), and becomes a swapped entry holding the slot. Nothing the CPU caches changes.
+    /// </summary>
+    public PagingStatus MarkSwapped(ulong virtualAddress, ulong slot)
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = MarkSwappedLocked(virtualAddress, slot);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus MarkSwappedLocked(ulong virtualAddress, ulong slot)
+    {
+        if (slot > PageTableEntry.MaximumSwapSlot)
+        {
+            return PagingStatus.InvalidRange;
+        }
+        ulong* entry;
+        PagingStatus status = FindReservation(virtualAddress, out entry);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        *entry = PageTableEntry.Swapped(slot).Value;
+        return PagingStatus.Success;
+    }
+
+    /// <summary>True when the page at <paramref name="virtualAddress"/> is swapped out; then <paramref name="slot"/> is its page-file slot.</summary>
+    public bool TryGetSwapSlot(ulong virtualAddress, out ulong slot)
+    {
+        ulong state = _lock.Enter();
+        bool result = TryGetSwapSlotLocked(virtualAddress, out slot);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private bool TryGetSwapSlotLocked(ulong virtualAddress, out ulong slot)
+    {
+        slot = 0;
+        if (FindReservation(virtualAddress, out ulong* entry) != PagingStatus.Success)
+        {
+            return false;
+        }
+        PageTableEntry value = new PageTableEntry(*entry);
+        if (!value.IsSwapped)
+        {
+            return false;
+        }
+        slot = value.SwapSlot;
+        return true;
+    }
+
+    /// <summary>
+    /// Reads and clears the accessed bit of the present 4 KiB page at <paramref name="virtualAddress"/> (false
+    /// when it is not mapped). Clearing it drops the page's cached translation, since the CPU sets the bit only
+    /// when it walks the tables (SDM Vol. 3A, 4.8): the next access walks again and sets it.
+    /// </summary>
+    public bool TestAndClearAccessed(ulong virtualAddress)
+    {
+        ulong state = _lock.Enter();
+        bool result = TestAndClearAccessedLocked(virtualAddress);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private bool TestAndClearAccessedLocked(ulong virtualAddress)
+    {
+        ulong** slots = stackalloc ulong*[RootLevel + 1];
+        if (!VirtualAddressLayout.IsCanonical(virtualAddress) || FindLeaf(virtualAddress, LeafTableLevel, slots) != PagingStatus.Success)
+        {
+            return false;
+        }
+        ulong current = *slots[LeafTableLevel];
+        if ((current & PageTableEntry.AccessedBit) == 0)
+        {
+            return false;
+        }
+        *slots[LeafTableLevel] = current & ~PageTableEntry.AccessedBit;
+        _tlb.Invalidate(_root, virtualAddress);
+        return true;
+    }
+
+    /// <summary>The accessed and dirty bits of the present 4 KiB page at <paramref name="virtualAddress"/>, as flags (None when not mapped).</summary>
+    public PageFlags ReferenceBits(ulong virtualAddress)
+    {
+        ulong state = _lock.Enter();
+        PageFlags result = ReferenceBitsLocked(virtualAddress);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PageFlags ReferenceBitsLocked(ulong virtualAddress)
+    {
+        ulong** slots = stackalloc ulong*[RootLevel + 1];
+        if (!VirtualAddressLayout.IsCanonical(virtualAddress) || FindLeaf(virtualAddress, LeafTableLevel, slots) != PagingStatus.Success)
+        {
+            return PageFlags.None;
+        }
+        return (PageFlags)(*slots[LeafTableLevel] & (PageTableEntry.AccessedBit | PageTableEntry.DirtyBit));
+    }
+
+    /// <summary>
+    /// Sets or clears the Pinned mark of the present 4 KiB page at <paramref name="virtualAddress"/>: a page the
+    /// replacement policy must never evict. The CPU ignores the bit, so no TLB work.
+    /// </summary>
+    public PagingStatus SetPinned(ulong virtualAddress, bool pinned)
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = SetPinnedLocked(virtualAddress, pinned);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus SetPinnedLocked(ulong virtualAddress, bool pinned)
+    {
+        ulong** slots = stackalloc ulong*[RootLevel + 1];
+        PagingStatus status = CheckPage(virtualAddress, PageSize.Size4KiB);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        status = FindLeaf(virtualAddress, LeafTableLevel, slots);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        ulong current = *slots[LeafTableLevel];
+        *slots[LeafTableLevel] = pinned ? current | PageTableEntry.PinnedBit : current & ~PageTableEntry.PinnedBit;
+        return PagingStatus.Success;
+    }
+
+    /// <summary>Finds the non-present 4 KiB entry of <paramref name="virtualAddress"/> that carries the UHPAGE mark.</summary>
+    private PagingStatus FindReservation(ulong virtualAddress, out ulong* entry)
+    {
+        entry = null;
+        PagingStatus status = CheckPage(virtualAddress, PageSize.Size4KiB);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        ulong** slots = stackalloc ulong*[RootLevel + 1];
+        status = Descend(virtualAddress, LeafTableLevel, slots, out int missingLevel);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        if (missingLevel != 0)
+        {
+            return PagingStatus.NotReserved;
+        }
+        ulong current = *slots[LeafTableLevel];
+        if ((current & PageTableEntry.PresentBit) != 0)
+        {
+            return PagingStatus.AlreadyMapped;
+        }
+        if ((current & PageTableEntry.UserHeapReservedBit) == 0)
+        {
+            return PagingStatus.NotReserved;
+        }
+        entry = slots[LeafTableLevel];
+        return PagingStatus.Success;
+    }
+
+    /// <summary>
     /// One step of a walk over the 4 KiB entries that hold something (a mapping or a reservation) in
     /// [<paramref name="cursor"/>, <paramref name="end"/>), in address order, skipping whole tables that do not
     /// exist: start with the cursor at the range's first page and call until it returns false. Each call

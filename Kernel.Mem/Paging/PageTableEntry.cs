@@ -22,8 +22,9 @@ namespace Kernel.Mem.Paging;
 ///   the entry that maps a page: in an entry that references a table, all of 62..52 are ignored (Tables 4-15,
 ///   4-17, 4-19; AMD's manual calls them available).
 /// - Available to software: 11..9 and 58..52 in every entry, 62..52 in an entry that references a table. This
-///   kernel names 9, 10 and 11 (marks on 4 KiB PTEs), and keeps in 61..52 of an entry that references a table
-///   how many entries of that table are non-zero (<see cref="EntryCountMask"/>).
+///   kernel names 9, 10 and 11 (marks on 4 KiB PTEs); bit 52 of a non-present user-heap PTE marks a page that is
+///   in the page file (<see cref="SwappedBit"/>); bits 61..52 of an entry that references a table count that
+///   table's non-zero entries (<see cref="EntryCountMask"/>).
 /// </summary>
 public readonly struct PageTableEntry
 {
@@ -66,6 +67,14 @@ public readonly struct PageTableEntry
     public const ulong EntryCountOne = 1UL << EntryCountShift;
 
     private const int EntryCountShift = 52;
+
+    /// <summary>
+    /// Software bit 52 of a non-present user-heap entry: the page's contents are in the page file, in the slot
+    /// whose number bits 12..51 hold (where a present entry holds its frame). The UHPAGE mark stays with it.
+    /// (In an entry that references a table the same bit is part of <see cref="EntryCountMask"/>: a leaf and a
+    /// table-referencing entry never share a slot.)
+    /// </summary>
+    public const ulong SwappedBit = 1UL << 52;
 
     /// <summary>The marks a non-present entry may carry; they survive an unmap.</summary>
     public const ulong ReservationMask = UserHeapReservedBit | GuardBit;
@@ -125,6 +134,12 @@ public readonly struct PageTableEntry
     public bool IsGuard => (Value & GuardBit) != 0;
     public bool IsPinned => (Value & PinnedBit) != 0;
 
+    /// <summary>A non-present user-heap entry whose page lives in the page file (see <see cref="SwappedBit"/>).</summary>
+    public bool IsSwapped => !IsPresent && (Value & SwappedBit) != 0;
+
+    /// <summary>The page-file slot of a swapped entry.</summary>
+    public ulong SwapSlot => (Value & AddressMask) >> 12;
+
     /// <summary>A non-present entry that carries a reservation mark (UHPAGE or guard).</summary>
     public bool IsReservation => !IsPresent && (Value & ReservationMask) != 0;
 
@@ -182,6 +197,12 @@ public readonly struct PageTableEntry
     {
         return new PageTableEntry(table | PresentBit | WritableBit | (user ? UserBit : 0) | ((ulong)entries << EntryCountShift));
     }
+
+    /// <summary>The largest slot number a swapped entry can hold (40 bits).</summary>
+    public const ulong MaximumSwapSlot = AddressMask >> 12;
+
+    /// <summary>A non-present user-heap entry whose page is in page-file slot <paramref name="slot"/> (at most <see cref="MaximumSwapSlot"/>).</summary>
+    public static PageTableEntry Swapped(ulong slot) => new PageTableEntry(UserHeapReservedBit | SwappedBit | ((slot << 12) & AddressMask));
 
     /// <summary>A non-present entry carrying only software marks (a subset of <see cref="ReservationMask"/>).</summary>
     public static PageTableEntry Reservation(PageFlags marks) => new PageTableEntry((ulong)marks & ReservationMask);

@@ -97,6 +97,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
     private ulong _doubleFrees;
     private ulong _foreignPointers;
     private ulong _invalidPointers;
+    private ulong _notOwner;
     private ulong _corruptions;
 
     /// <summary>
@@ -144,19 +145,20 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
 
     /// <summary>
     /// mfree: releases the pebble that <paramref name="pointer"/> starts, merging it with free neighbours, and
-    /// releases its bucket if that became empty and is not persistent. Null is accepted
+    /// releases its bucket if that became empty and is not persistent. Only the pebble's owner may free it: a
+    /// driver's buffer stays in use whatever another owner (the shell, a task) passes here. Null is accepted
     /// (<see cref="PebbleStatus.NullPointer"/>). A pointer outside every bucket, into the middle of a pebble, into
-    /// free memory (including a pebble merged away by an earlier free) or at a damaged header changes nothing
-    /// and is counted.
+    /// free memory (including a pebble merged away by an earlier free), at a damaged header or at another
+    /// owner's pebble changes nothing and is counted.
     /// </summary>
-    public PebbleStatus Free(void* pointer)
+    public PebbleStatus Free(void* pointer, uint owner)
     {
         if (pointer == null)
         {
             return PebbleStatus.NullPointer;
         }
         ulong heapState = _lock.Acquire(ref _heapLock);
-        PebbleStatus status = Locate((ulong)pointer, out Bucket* bucket, out uint header);
+        PebbleStatus status = LocateOwned((ulong)pointer, owner, out Bucket* bucket, out uint header);
         if (status != PebbleStatus.Ok)
         {
             CountRejection(status);
@@ -178,26 +180,26 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
     }
 
     /// <summary>
-    /// realloc: null allocates (default type, owner 0); size 0 frees and returns null. A size within the
-    /// pebble's capacity shrinks (or grows) it in place, giving a tail back when one fits; a larger size moves it:
-    /// a new pebble with the original request's flags, alignment, boundary, name and owner, the old contents
-    /// (its requested size) copied, then the old pebble freed. When that fails, or the pointer is bad, null is
-    /// returned and the original is left exactly as it was.
+    /// realloc for <paramref name="owner"/>: null allocates (default type) for it; size 0 frees and returns null.
+    /// A size within the pebble's capacity shrinks (or grows) it in place, giving a tail back when one fits; a
+    /// larger size moves it: a new pebble with the original request's flags, alignment, boundary, name and owner,
+    /// the old contents (its requested size) copied, then the old pebble freed. When that fails, or the pointer is
+    /// bad or another owner's (see <see cref="Free"/>), null is returned and the original is left exactly as it was.
     /// </summary>
-    public void* Reallocate(void* pointer, ulong size)
+    public void* Reallocate(void* pointer, ulong size, uint owner)
     {
         if (pointer == null)
         {
-            return Allocate(size, 0, 0, PebbleFlags.None, "realloc", 0);
+            return Allocate(size, 0, 0, PebbleFlags.None, "realloc", owner);
         }
         if (size == 0)
         {
-            Free(pointer);
+            Free(pointer, owner);
             return null;
         }
         ulong heapState = _lock.Acquire(ref _heapLock);
         _reallocations++;
-        PebbleStatus status = Locate((ulong)pointer, out Bucket* bucket, out uint header);
+        PebbleStatus status = LocateOwned((ulong)pointer, owner, out Bucket* bucket, out uint header);
         if (status != PebbleStatus.Ok)
         {
             CountRejection(status);
@@ -225,7 +227,6 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
         // alignment, boundary, name and owner. A boundary smaller than the new size makes it invalid: fail.
         PebbleFlags flags = pebble->RequestFlags;
         ulong alignment = pebble->Alignment;
-        uint owner = pebble->Owner;
         ulong name0 = pebble->Name0;
         ulong name1 = pebble->Name1;
         _lock.ReleaseNested(ref bucket->Lock);
@@ -236,7 +237,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
         }
         // Only what the old pebble held: its requested size, never the new size.
         HeapMemory.Copy((byte*)moved, (byte*)pointer, oldRequested < size ? oldRequested : size);
-        Free(pointer);
+        Free(pointer, owner);
         return moved;
     }
 
@@ -360,6 +361,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
             DoubleFrees = _doubleFrees,
             ForeignPointers = _foreignPointers,
             InvalidPointers = _invalidPointers,
+            NotOwner = _notOwner,
             Corruptions = _corruptions,
         };
         _lock.Release(ref _heapLock, heapState);
@@ -871,6 +873,21 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
     }
 
     /// <summary>
+    /// <see cref="Locate"/>, then <see cref="PebbleStatus.NotOwner"/> (no bucket lock held) when the pebble is
+    /// not <paramref name="owner"/>'s.
+    /// </summary>
+    private PebbleStatus LocateOwned(ulong address, uint owner, out Bucket* bucket, out uint header)
+    {
+        PebbleStatus status = Locate(address, out bucket, out header);
+        if (status == PebbleStatus.Ok && At(bucket, header)->Owner != owner)
+        {
+            _lock.ReleaseNested(ref bucket->Lock);
+            return PebbleStatus.NotOwner;
+        }
+        return status;
+    }
+
+    /// <summary>
     /// With the bucket's lock held: whether <paramref name="dataOffset"/> starts an in-use pebble. The fast
     /// check trusts a header only if its magic, bucket and both neighbours' links agree; anything else is judged
     /// by walking the list to the pebble that holds the offset, so a pointer into free memory is a double free
@@ -1320,6 +1337,9 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
                 break;
             case PebbleStatus.InvalidPointer:
                 _invalidPointers++;
+                break;
+            case PebbleStatus.NotOwner:
+                _notOwner++;
                 break;
             default:
                 _corruptions++;

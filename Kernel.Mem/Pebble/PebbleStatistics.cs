@@ -45,5 +45,8 @@ public readonly struct PebbleStatistics
 
     public ulong InvalidPointers { get; init; }
 
+    /// <summary>Frees and reallocs refused because the pebble belongs to another owner.</summary>
+    public ulong NotOwner { get; init; }
+
     public ulong Corruptions { get; init; }
 }

@@ -29,6 +29,12 @@ public enum PebbleStatus
     /// </summary>
     DoubleFree,
 
+    /// <summary>
+    /// The pointer starts a pebble in use by another owner: only the owner frees (or reallocates) it, so a
+    /// driver's buffer cannot be taken away from under the device.
+    /// </summary>
+    NotOwner,
+
     /// <summary>A bucket or pebble header failed its consistency checks: memory was overwritten.</summary>
     Corrupted,
 }

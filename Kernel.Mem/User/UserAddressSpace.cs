@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Kernel.Mem.Paging;
+using Kernel.Mem.Replacement;
 
 namespace Kernel.Mem.User;
 
@@ -35,6 +36,13 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
     private ulong _residentPages;
     private ulong _heapReservedPages;
     private ulong _heapResidentPages;
+    private WorkingSet _workingSet;
+    private ulong _pageIns;
+    private ulong _pageOuts;
+    private ulong _writesAvoided;
+    private ulong _swappedPages;
+    private ulong _slotsHeld;
+    private ulong _pinnedPages;
 
     private UserAddressSpace(TMem memory, IFrameSource frames)
     {
@@ -59,6 +67,34 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
 
     /// <summary>Pages of the user heap that have been touched and so hold a frame (a part of <see cref="ResidentPages"/>).</summary>
     public ulong HeapResidentPages => _heapResidentPages;
+
+    /// <summary>The resident pages that may be replaced; null when the process has no working set (no page file).</summary>
+    public WorkingSet WorkingSet => _workingSet;
+
+    /// <summary>Faults served by reading the page back from the page file.</summary>
+    public ulong PageIns => _pageIns;
+
+    /// <summary>Evictions that wrote the page to the page file.</summary>
+    public ulong PageOuts => _pageOuts;
+
+    /// <summary>Evictions of clean pages whose copy in the page file was still good: no write.</summary>
+    public ulong WritesAvoided => _writesAvoided;
+
+    /// <summary>Pages that are in the page file and not resident.</summary>
+    public ulong SwappedPages => _swappedPages;
+
+    /// <summary>Page-file slots this address space holds (swapped pages, and resident pages with a clean copy).</summary>
+    public ulong SlotsHeld => _slotsHeld;
+
+    /// <summary>Resident pages taken out of the working set for good (mlockall).</summary>
+    public ulong PinnedPages => _pinnedPages;
+
+    /// <summary>
+    /// Gives the address space a working set: from now on every page backed on a fault joins it, and when it is
+    /// full (or no frame is left) a victim is evicted to the page store to make room. Call before the process
+    /// runs; the set is released with the address space.
+    /// </summary>
+    public void UseWorkingSet(WorkingSet set) => _workingSet = set;
 
     /// <summary>
     /// Makes an empty address space whose upper half is shared with the one at <paramref name="kernelRoot"/>.
@@ -150,8 +186,9 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
     }
 
     /// <summary>
-    /// Maps the stack (<see cref="UserLayout.StackSize"/> below <see cref="UserLayout.StackTop"/>, rw- NX) and
-    /// reserves the guard page under it, then writes the arguments the way a Linux x86-64 process finds them
+    /// Reserves the stack (<see cref="UserLayout.StackSize"/> below <see cref="UserLayout.StackTop"/>, backed
+    /// rw- NX on first touch) and the guard page under it, backs the top pages, then writes the arguments the
+    /// way a Linux x86-64 process finds them
     /// at entry: <paramref name="stackPointer"/> (16-byte aligned) points at argc, then argv[0..argc-1], a
     /// null pointer, an empty environment (null) and an auxiliary vector of AT_NULL; the strings, each
     /// NUL-terminated, lie above. Argument <c>i</c> is the <paramref name="lengths"/>[i] bytes at
@@ -184,10 +221,20 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
         {
             return status;
         }
-        status = MapZeroed(UserLayout.StackBottom, UserLayout.StackSize / MemConstants.PageSize);
+        // The stack is reserved like heap pages: backed on first touch and, with a working set, replaceable.
+        // Only the pages the arguments go to are backed now.
+        status = _mapper.ReserveRange(UserLayout.StackBottom, UserLayout.StackSize / MemConstants.PageSize, PageFlags.UserHeapReserved);
         if (status != PagingStatus.Success)
         {
             return status;
+        }
+        ulong lowest = MemConstants.AlignDown(UserLayout.StackTop - stringBytes - pointerBytes - 16, MemConstants.PageSize);
+        for (ulong page = lowest; page < UserLayout.StackTop; page += MemConstants.PageSize)
+        {
+            if (BackReservedPage(page) != UserMemoryStatus.Ok)
+            {
+                return PagingStatus.OutOfFrames;
+            }
         }
 
         ulong stringsStart = UserLayout.StackTop - stringBytes;
@@ -238,13 +285,22 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
         }
     }
 
+    /// <summary>FOS's free_user_mem on a machine without a page file; see <see cref="FreeHeap{TStore}"/>.</summary>
+    public UserMemoryStatus FreeHeap(ulong address, ulong size, out ulong framesFreed)
+    {
+        NoPageStore none = default;
+        return FreeHeap(address, size, ref none, out framesFreed);
+    }
+
     /// <summary>
     /// FOS's free_user_mem: releases the user-heap pages of [<paramref name="address"/>, + <paramref name="size"/>)
-    /// (checked as by <see cref="ReserveHeap"/>): a page that was touched gives its frame back, every reserved
-    /// page loses its mark, page tables left empty are released, and pages of the range that were never
-    /// reserved are left alone. <paramref name="framesFreed"/> counts the frames given back.
+    /// (checked as by <see cref="ReserveHeap"/>): a page that was touched gives its frame back, a page in the page
+    /// file its slot, every reserved page loses its mark and leaves the working set, page tables left empty are
+    /// released, and pages of the range that were never reserved are left alone. <paramref name="framesFreed"/>
+    /// counts the frames given back.
     /// </summary>
-    public UserMemoryStatus FreeHeap(ulong address, ulong size, out ulong framesFreed)
+    public UserMemoryStatus FreeHeap<TStore>(ulong address, ulong size, ref TStore store, out ulong framesFreed)
+        where TStore : struct, IPageStore
     {
         framesFreed = 0;
         UserMemoryStatus status = CheckHeapRange(address, size);
@@ -252,6 +308,7 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
         {
             return status;
         }
+        ForgetWorkingSetRange(address, address + size, ref store);
         for (ulong page = address; page < address + size; page += MemConstants.PageSize)
         {
             if (_mapper.Translate(page, out Translation mapped) == PagingStatus.Success)
@@ -260,11 +317,21 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
                 {
                     continue;
                 }
+                if ((mapped.Flags & PageFlags.Pinned) != 0)
+                {
+                    _pinnedPages--;
+                }
                 _mapper.Unmap(page, PageSize.Size4KiB, out ulong frame);
                 _frames.FreeFrame(frame);
                 _residentPages--;
                 _heapResidentPages--;
                 framesFreed++;
+            }
+            else if (_mapper.TryGetSwapSlot(page, out ulong slot))
+            {
+                store.FreeSlot(slot);
+                _slotsHeld--;
+                _swappedPages--;
             }
             if (_mapper.TryGetReservation(page, out PageFlags marks) && (marks & PageFlags.UserHeapReserved) != 0)
             {
@@ -273,6 +340,25 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
             }
         }
         return UserMemoryStatus.Ok;
+    }
+
+    /// <summary>Takes the pages of [<paramref name="start"/>, <paramref name="end"/>) out of the working set, giving back their copies' slots.</summary>
+    private void ForgetWorkingSetRange<TStore>(ulong start, ulong end, ref TStore store)
+        where TStore : struct, IPageStore
+    {
+        if (_workingSet == null)
+        {
+            return;
+        }
+        int cursor = 0;
+        while (_workingSet.TryRemoveNextInRange(start, end, ref cursor, out _, out ulong slot))
+        {
+            if (slot != WorkingSet.NoSlot)
+            {
+                store.FreeSlot(slot);
+                _slotsHeld--;
+            }
+        }
     }
 
     /// <summary>
@@ -287,29 +373,206 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
     }
 
     /// <summary>
-    /// The lazy half of the user heap: when the page holding <paramref name="address"/> is reserved (UHPAGE) and
-    /// not present, backs it with a zeroed frame, user-accessible, writable and no-execute, keeping its mark.
-    /// <see cref="UserMemoryStatus.NotReserved"/> for any other page, <see cref="UserMemoryStatus.OutOfMemory"/>
-    /// when no frame is left (nothing changes then).
+    /// The lazy half of the user heap, without a page file: see <see cref="BackPage{TStore}"/>.
     /// </summary>
     public UserMemoryStatus BackReservedPage(ulong address)
+    {
+        NoPageStore none = default;
+        return BackPage(address, ref none);
+    }
+
+    /// <summary>
+    /// Serves a fault on the reserved (UHPAGE) page holding <paramref name="address"/>: a page never touched gets
+    /// a zeroed frame (FOS's placement), a page in the page file is read back from its slot (which it keeps as a
+    /// clean copy); either way it is mapped user-accessible, writable and no-execute, keeping its mark, and joins
+    /// the working set. The frame is a free one, or, when the working set is full or no frame is left, the frame
+    /// of a victim the policy chose, evicted first: written to the page file when it is dirty or has no copy
+    /// there, else simply dropped. <see cref="UserMemoryStatus.NotReserved"/> for any other page;
+    /// <see cref="UserMemoryStatus.OutOfMemory"/>, <see cref="UserMemoryStatus.PageFileFull"/> or
+    /// <see cref="UserMemoryStatus.PageFileError"/> when the page cannot be had (the caller ends the process; what
+    /// the address space holds stays consistent and is freed by <see cref="Destroy{TStore}"/>).
+    /// </summary>
+    public UserMemoryStatus BackPage<TStore>(ulong address, ref TStore store)
+        where TStore : struct, IPageStore
     {
         ulong page = MemConstants.AlignDown(address, MemConstants.PageSize);
         if (page >= UserLayout.End || !_mapper.TryGetReservation(page, out PageFlags marks) || (marks & PageFlags.UserHeapReserved) == 0)
         {
             return UserMemoryStatus.NotReserved;
         }
-        if (!TryTakeZeroedFrame(out ulong frame))
+        bool swapped = _mapper.TryGetSwapSlot(page, out ulong slot);
+        UserMemoryStatus status = TakeFrame(ref store, out ulong frame, out int entry);
+        if (status != UserMemoryStatus.Ok)
         {
-            return UserMemoryStatus.OutOfMemory;
+            return status;
+        }
+        if (swapped)
+        {
+            if (store.Read(slot, frame) != PageStoreStatus.Ok)
+            {
+                ReleaseTakenFrame(frame, entry);
+                return UserMemoryStatus.PageFileError;
+            }
+            _pageIns++;
+            _swappedPages--;
+        }
+        else
+        {
+            Unsafe.InitBlock(_memory.Access(frame), 0, (uint)MemConstants.PageSize);
         }
         if (MapFrame(page, frame, PageFlags.User | PageFlags.Writable | PageFlags.NoExecute) != PagingStatus.Success)
         {
+            // Only a missing page table could fail, and a reserved page has its tables already.
+            if (entry >= 0)
+            {
+                _workingSet.RemoveAt(entry);
+            }
             return UserMemoryStatus.OutOfMemory;
         }
         if (UserLayout.IsHeapRange(page, MemConstants.PageSize))
         {
             _heapResidentPages++;
+        }
+        if (_workingSet != null)
+        {
+            ulong kept = swapped ? slot : WorkingSet.NoSlot;
+            if (entry >= 0)
+            {
+                _workingSet.Replace(entry, page, kept);
+            }
+            else
+            {
+                _workingSet.Add(page, kept);
+            }
+        }
+        else if (swapped)
+        {
+            // Without a working set nothing is evicted again: the copy is of no further use.
+            store.FreeSlot(slot);
+            _slotsHeld--;
+        }
+        return UserMemoryStatus.Ok;
+    }
+
+    /// <summary>
+    /// One aging step of the working set (LRU approximation): every counter shifts right and takes the page's
+    /// accessed bit, which is cleared. The kernel calls it at each tick the process runs.
+    /// </summary>
+    public void AgeWorkingSet()
+    {
+        if (_workingSet != null && _workingSet.Policy == ReplacementPolicy.LruAging)
+        {
+            var bits = new MapperReferenceBits<TMem, TTlb>(_mapper);
+            _workingSet.Age(ref bits);
+        }
+    }
+
+    /// <summary>
+    /// mlockall(MCL_CURRENT): every resident page of the working set is pinned (marked, and taken out of the set
+    /// for good, so it is never evicted); a copy it had in the page file is given back.
+    /// </summary>
+    public void PinResidentPages<TStore>(ref TStore store)
+        where TStore : struct, IPageStore
+    {
+        if (_workingSet == null)
+        {
+            return;
+        }
+        int cursor = 0;
+        while (_workingSet.TryRemoveNextInRange(0, UserLayout.End, ref cursor, out ulong page, out ulong slot))
+        {
+            _mapper.SetPinned(page, true);
+            _pinnedPages++;
+            if (slot != WorkingSet.NoSlot)
+            {
+                store.FreeSlot(slot);
+                _slotsHeld--;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A frame for a page about to be backed: a free one while the working set has room, else the frame of an
+    /// evicted victim, whose entry <paramref name="entry"/> the new page is to take (-1 for a free frame).
+    /// </summary>
+    private UserMemoryStatus TakeFrame<TStore>(ref TStore store, out ulong frame, out int entry)
+        where TStore : struct, IPageStore
+    {
+        entry = -1;
+        bool replaces = _workingSet != null && store.IsPresent;
+        if (replaces && _workingSet.IsFull)
+        {
+            return Evict(ref store, out frame, out entry);
+        }
+        if (_frames.TryAllocateFrame(out frame))
+        {
+            return UserMemoryStatus.Ok;
+        }
+        if (replaces && _workingSet.Count > 0)
+        {
+            return Evict(ref store, out frame, out entry);
+        }
+        return UserMemoryStatus.OutOfMemory;
+    }
+
+    private void ReleaseTakenFrame(ulong frame, int entry)
+    {
+        _frames.FreeFrame(frame);
+        if (entry >= 0)
+        {
+            _workingSet.RemoveAt(entry);
+        }
+    }
+
+    /// <summary>
+    /// Evicts the page the policy chooses and hands its frame over. The page is written to the page file while it
+    /// is still mapped (its process is the one faulting, so nothing changes it meanwhile), when it is dirty or
+    /// has no copy there yet; then it is unmapped and its entry records the slot. Nothing changes on failure.
+    /// </summary>
+    private UserMemoryStatus Evict<TStore>(ref TStore store, out ulong frame, out int entry)
+        where TStore : struct, IPageStore
+    {
+        frame = 0;
+        var bits = new MapperReferenceBits<TMem, TTlb>(_mapper);
+        entry = _workingSet.ChooseVictim(ref bits);
+        ulong victim = _workingSet.PageAt(entry);
+        ulong slot = _workingSet.SlotAt(entry);
+        bool dirty = (_mapper.ReferenceBits(victim) & PageFlags.Dirty) != 0;
+        if (dirty || slot == WorkingSet.NoSlot)
+        {
+            bool newSlot = slot == WorkingSet.NoSlot;
+            if (newSlot && !store.TryAllocateSlot(out slot))
+            {
+                entry = -1;
+                return UserMemoryStatus.PageFileFull;
+            }
+            _mapper.Translate(victim, out Translation translation);
+            if (store.Write(slot, translation.PhysicalAddress) != PageStoreStatus.Ok)
+            {
+                if (newSlot)
+                {
+                    store.FreeSlot(slot);
+                }
+                entry = -1;
+                return UserMemoryStatus.PageFileError;
+            }
+            if (newSlot)
+            {
+                _slotsHeld++;
+            }
+            _pageOuts++;
+        }
+        else
+        {
+            _writesAvoided++;
+        }
+        _mapper.Unmap(victim, PageSize.Size4KiB, out frame);
+        _mapper.MarkSwapped(victim, slot);
+        _residentPages--;
+        _swappedPages++;
+        if (UserLayout.IsHeapRange(victim, MemConstants.PageSize))
+        {
+            _heapResidentPages--;
         }
         return UserMemoryStatus.Ok;
     }
@@ -350,20 +613,44 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
         return true;
     }
 
-    /// <summary>
-    /// Gives back every frame: the user pages to the frame source, then the page tables and the PML4. The
-    /// caller makes sure the CPU does not run on this address space. Idempotent.
-    /// </summary>
+    /// <summary>Gives back every frame, on a machine without a page file; see <see cref="Destroy{TStore}"/>.</summary>
     public void Destroy()
+    {
+        NoPageStore none = default;
+        Destroy(ref none);
+    }
+
+    /// <summary>
+    /// Gives back everything: the page-file slots of swapped pages and of resident copies, the user pages to the
+    /// frame source, then the page tables and the PML4. The caller makes sure the CPU does not run on this
+    /// address space, and frees the working set's objects. Idempotent.
+    /// </summary>
+    public void Destroy<TStore>(ref TStore store)
+        where TStore : struct, IPageStore
     {
         if (_mapper == null)
         {
             return;
         }
+        ForgetWorkingSetRange(0, UserLayout.End, ref store);
+        if (_swappedPages != 0)
+        {
+            ulong cursor = UserLayout.LowestAddress;
+            while (_mapper.NextEntry(ref cursor, UserLayout.End, out _, out PageTableEntry entry))
+            {
+                if (entry.IsSwapped)
+                {
+                    store.FreeSlot(entry.SwapSlot);
+                    _slotsHeld--;
+                    _swappedPages--;
+                }
+            }
+        }
         _mapper.ReleaseLowerHalf(_frames, out ulong leaves, out _, out _);
         _residentPages -= leaves;
         _heapReservedPages = 0;
         _heapResidentPages = 0;
+        _pinnedPages = 0;
         ReleaseTableFrame(_mapper.RootTable);
         _mapper = null;
     }

@@ -22,4 +22,10 @@ public enum UserMemoryStatus
 
     /// <summary>A first touch of a page that carries no user-heap reservation.</summary>
     NotReserved,
+
+    /// <summary>A page had to be evicted and written out, but the page file has no free slot.</summary>
+    PageFileFull,
+
+    /// <summary>The page file's disk failed a transfer (writing a victim out or reading a page back).</summary>
+    PageFileError,
 }

@@ -125,6 +125,45 @@ public sealed class DmaBootTests : IClassFixture<DmaTestImages>
         Assert.Contains($"fnv1a 0x{afterReset:x8}", qemu.Run("ide read 1000 256"));
     }
 
+    /// <summary>The virtual address of the pebble named <paramref name="name"/> in a <c>dma</c> listing.</summary>
+    private static string PebbleNamed(string dma, string name)
+    {
+        Match m = Regex.Match(dma, @"^  used 0x([0-9a-f]{16}) .* '" + Regex.Escape(name) + "'$", RegexOptions.Multiline);
+        Assert.True(m.Success, $"no pebble '{name}' in dma:\n{dma}");
+        return m.Groups[1].Value;
+    }
+
+    [Fact]
+    public void The_shell_cannot_free_the_IDE_drivers_buffers_and_reads_stay_correct()
+    {
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), "5G", extraArguments: _images.QemuDrives);
+        uint expected = DmaTestImages.Fnv1a(_images.Disk, 0, 8 * DmaTestImages.SectorSize);
+        Assert.Contains($"fnv1a 0x{expected:x8}", qemu.Run("ide read 0 8"));
+        string before = qemu.Run("dma");
+
+        foreach (string name in new[] { "ide buffer", "ide prd table" })
+        {
+            string address = PebbleNamed(before, name);
+            string reply = qemu.Run("dma free 0x" + address);
+            Assert.Contains($"dma free 0x{address}: refused: owned by #0 '{name}', not by the shell", reply);
+            Assert.DoesNotContain(": ok", reply);
+        }
+
+        // The driver's memory is untouched: the next reads return the disk's bytes, through the same buffers.
+        Assert.Contains($"fnv1a 0x{expected:x8}", qemu.Run("ide read 0 8"));
+        uint further = DmaTestImages.Fnv1a(_images.Disk, 4096L * DmaTestImages.SectorSize, 256 * DmaTestImages.SectorSize);
+        Assert.Contains($"fnv1a 0x{further:x8}", qemu.Run("ide read 4096 256"));
+        string after = qemu.Run("dma");
+        Assert.Equal(PebbleNamed(before, "ide buffer"), PebbleNamed(after, "ide buffer"));
+        Assert.Equal(PebbleNamed(before, "ide prd table"), PebbleNamed(after, "ide prd table"));
+        Assert.Equal(PebbleFigures(before), PebbleFigures(after));
+
+        // What the shell allocated, the shell may free.
+        Match mine = Regex.Match(qemu.Run("dma alloc 4096 low4g,physical"), @"virtual 0x([0-9a-f]{16})");
+        Assert.True(mine.Success, "dma alloc printed no address");
+        Assert.Contains($"dma free 0x{mine.Groups[1].Value}: ok", qemu.Run("dma free 0x" + mine.Groups[1].Value));
+    }
+
     /// <summary>The first line of <c>dma</c>: buckets, their KiB, pebbles in use and the bytes they requested.</summary>
     private static (ulong Buckets, ulong BucketKiB, ulong InUse, ulong Requested) PebbleFigures(string dma)
     {

@@ -26,6 +26,7 @@ public sealed class QemuSession : IDisposable
     private static readonly TimeSpan s_hardLimit = TimeSpan.FromSeconds(120);
 
     private readonly Process _process;
+    private readonly List<Thread> _readers = new List<Thread>();
     private readonly StringBuilder _raw = new StringBuilder();
     private readonly object _lock = new object();
     // The cleaned text, rebuilt from _raw only when it is read after new output arrived (under _lock).
@@ -134,6 +135,7 @@ public sealed class QemuSession : IDisposable
             }
         })
         { IsBackground = true };
+        _readers.Add(thread);
         thread.Start();
     }
 
@@ -226,6 +228,12 @@ public sealed class QemuSession : IDisposable
             throw new TimeoutException($"QEMU still running after {seconds} s. Output:\n{Output}");
         }
         _process.WaitForExit();
+        // The process is gone but its last output may still sit in the pipes: read them to the end, so that
+        // Output holds everything QEMU printed (a loaded machine showed the final panic line missing).
+        foreach (Thread reader in _readers)
+        {
+            reader.Join(TimeSpan.FromSeconds(10));
+        }
         return _process.ExitCode;
     }
 

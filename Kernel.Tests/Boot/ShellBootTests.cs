@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Text.RegularExpressions;
 using Xunit;
 
@@ -43,7 +44,54 @@ public sealed class ShellBootTests
         Assert.Contains("no suite named nosuch", qemu.Run("selftest nosuch"));
         Assert.Contains("up 0:00:", qemu.Run("uptime"));
         Assert.Contains("features:", qemu.Run("cpuinfo"));
-        Assert.Contains("selftest: ", qemu.Run("selftest runtime"));
+        string runtime = qemu.Run("selftest runtime");
+        Assert.Matches(@"\nselftest: \d+ passed, 0 failed\n", runtime);
+        Assert.Contains("[PASS] runtime.no_leak\n", runtime);
+        Assert.DoesNotMatch(@"\[(PASS|FAIL)\] (arch|frames|paging|kheap|pebble)\.", runtime);
+    }
+
+    [Fact]
+    public void A_script_of_thirty_commands_pasted_in_one_write_runs_every_command_in_order()
+    {
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel));
+        const int Commands = 30;
+        var script = new System.Text.StringBuilder();
+        for (int i = 0; i < Commands; i++)
+        {
+            // Every fifth command prints many lines, so input keeps arriving while the shell is busy writing.
+            script.Append(i % 5 == 4 ? "help\r" : $"echo pasted-line-{i:D2} of the script, arriving at full speed\r");
+        }
+        qemu.Type(script.ToString() + "echo end-of-script\r");
+
+        string output = qemu.WaitFor("\nend-of-script\n", 60) + qemu.WaitFor(QemuSession.Prompt);
+        var ran = new System.Collections.Generic.List<string>();
+        foreach (Match m in Regex.Matches(output, @"^pasted-line-(\d\d) of the script, arriving at full speed$", RegexOptions.Multiline))
+        {
+            ran.Add(m.Groups[1].Value);
+        }
+        var expected = new System.Collections.Generic.List<string>();
+        for (int i = 0; i < Commands; i++)
+        {
+            if (i % 5 != 4)
+            {
+                expected.Add(i.ToString("D2"));
+            }
+        }
+        Assert.True(expected.SequenceEqual(ran), $"echoes ran: {string.Join(' ', ran)}\n{output}");
+        Assert.Equal(Commands / 5, Regex.Matches(output, @"^  help\b", RegexOptions.Multiline).Count);
+        Assert.DoesNotContain("unknown command", output);
+    }
+
+    [Fact]
+    public void Escape_then_enter_still_runs_the_line()
+    {
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel));
+
+        Assert.Contains("\nafter-escape\n", qemu.Run("echo after-escape\u001b"));
+        // An escape sequence (cursor up) is dropped whole, and the line goes on.
+        Assert.Contains("\nbefore after\n", qemu.Run("echo before\u001b[A after"));
+        // ESC alone, then Enter, on an empty line gives a fresh prompt.
+        Assert.Equal("\n", qemu.Run("\u001b"));
     }
 
     [Fact]

@@ -105,9 +105,9 @@ public sealed class UserBootTests
         Assert.True(started.Success);
         string pid = started.Groups[1].Value;
         string ps = qemu.Run("ps");
-        Assert.Matches(@"PID\s+NAME\s+STATE\s+FRAMES\s+TABLES\s+RESERVED\s+FAULTS\s+TICKS", ps);
+        Assert.Matches(@"PID\s+NAME\s+STATE\s+FRAMES\s+TABLES\s+RESERVED\s+WS\s+FAULTS\s+TICKS", ps);
         Assert.Matches(new Regex(@"^\s+1\s+shell\s+running", RegexOptions.Multiline), ps);
-        Assert.Matches(new Regex(@"^\s+" + pid + @"\s+spin\s+(ready|running)\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+$", RegexOptions.Multiline), ps);
+        Assert.Matches(new Regex(@"^\s+" + pid + @"\s+spin\s+(ready|running)\s+\d+\s+\d+\s+\d+\s+(\d+|-)\s+\d+\s+\d+$", RegexOptions.Multiline), ps);
 
         // The spinning program never yields, yet the shell answers, and two more programs share the CPU.
         qemu.Run("run spin 1 A &");

@@ -48,7 +48,7 @@ namespace Kernel.Arch
             Register(TimerIrq, &Pit.OnTick);
             Keyboard.Initialize();
             Register(KeyboardIrq, &Keyboard.OnInterrupt);
-            Register(SerialIrq, &OnSerialInterrupt);
+            Register(SerialIrq, &SerialPort.OnInterrupt);
             SerialPort.EnableReceiveInterrupt();
             Cpu.EnableInterrupts();
         }
@@ -138,14 +138,6 @@ namespace Kernel.Arch
             if (IsFromUser(frame) && s_returnToUser != null)
             {
                 s_returnToUser(frame);
-            }
-        }
-
-        private static void OnSerialInterrupt()
-        {
-            while (SerialPort.TryRead(out byte value))
-            {
-                InputQueue.Push((char)value);
             }
         }
 

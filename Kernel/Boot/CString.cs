@@ -56,5 +56,39 @@ namespace Kernel.Boot
             }
             return false;
         }
+
+        /// <summary>
+        /// The value of option NAME=VALUE in a space-separated command line: <paramref name="value"/> points at it
+        /// and <paramref name="valueLength"/> counts its bytes (up to the next space). False when absent.
+        /// </summary>
+        public static bool TryGetOption(byte* text, string name, out byte* value, out int valueLength)
+        {
+            value = null;
+            valueLength = 0;
+            int length = Length(text);
+            for (int start = 0; start + name.Length < length; start++)
+            {
+                if ((start > 0 && text[start - 1] != ' ') || text[start + name.Length] != '=')
+                {
+                    continue;
+                }
+                bool match = true;
+                for (int i = 0; i < name.Length && match; i++)
+                {
+                    match = text[start + i] == name[i];
+                }
+                if (!match)
+                {
+                    continue;
+                }
+                value = text + start + name.Length + 1;
+                while (value[valueLength] != 0 && value[valueLength] != ' ')
+                {
+                    valueLength++;
+                }
+                return true;
+            }
+            return false;
+        }
     }
 }

@@ -4,15 +4,18 @@ namespace Kernel.Drivers
 {
     /// <summary>
     /// Characters typed on the PS/2 keyboard or received on COM1, in arrival order. Interrupt handlers
-    /// push; the shell pops with interrupts disabled around the index update. When full, new input is
-    /// dropped (and counted) rather than overwriting what the reader has not seen.
+    /// push; the shell pops with interrupts disabled around the index update. When full, the serial port
+    /// holds its input back (see <see cref="SerialPort.OnInterrupt"/>) until half the queue is read; a key
+    /// pressed then is dropped (and counted) rather than overwriting what the reader has not seen. Room for a
+    /// pasted script of a few KiB: the shell echoes it and runs its commands while the rest arrives.
     /// </summary>
     internal static unsafe class InputQueue
     {
-        private const int Capacity = 256;
+        private const int Capacity = 4096;
         private static char* s_buffer;
         private static int s_head;
         private static int s_tail;
+
         /// <summary>Ctrl-C: not queued, but raised as a flag the reader takes (it interrupts, it is not input).</summary>
         public const char Interrupt = '\u0003';
 
@@ -34,6 +37,10 @@ namespace Kernel.Drivers
             Cpu.RestoreInterrupts(flags);
             return pending;
         }
+
+        public static bool IsFull => (s_tail + 1) % Capacity == s_head;
+
+        private static int Count => (s_tail - s_head + Capacity) % Capacity;
 
         /// <summary>
         /// Makes the ring. Called once at boot before the keyboard and serial handlers are registered, so
@@ -75,20 +82,13 @@ namespace Kernel.Drivers
             if (available)
             {
                 s_head = (s_head + 1) % Capacity;
+                if (SerialPort.IsReceivePaused && Count <= Capacity / 2)
+                {
+                    SerialPort.ResumeReceive();
+                }
             }
             Cpu.RestoreInterrupts(flags);
             return available;
-        }
-
-        /// <summary>Blocks (halting between interrupts) until a character arrives.</summary>
-        public static char Read()
-        {
-            char c;
-            while (!TryPop(out c))
-            {
-                Cpu.WaitForInterrupt();
-            }
-            return c;
         }
     }
 }

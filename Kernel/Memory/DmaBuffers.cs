@@ -56,7 +56,7 @@ namespace Kernel.Memory
             {
                 return;
             }
-            PebbleStatus status = MemoryManager.Pebbles.Free(buffer.Virtual);
+            PebbleStatus status = MemoryManager.Pebbles.Free(buffer.Virtual, KernelOwner);
             if (status != PebbleStatus.Ok)
             {
                 Drivers.Console.Write("dma: rejected free of ");

@@ -1,7 +1,7 @@
 namespace Kernel.Memory
 {
     /// <summary>
-    /// The kernel's virtual address layout (shared ARCHITECTURE.md, "Address space"). User space owns the
+    /// The kernel's virtual address layout (README, "Memory in the running kernel"). User space owns the
     /// lower half; the kernel lives in the higher half:
     /// <code>
     /// 0xFFFF_8000_0000_0000  direct map of all physical memory (2 MiB pages, no-execute)

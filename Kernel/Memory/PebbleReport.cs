@@ -16,6 +16,7 @@ namespace Kernel.Memory
                 case PebbleStatus.ForeignPointer: return "rejected: not a pebble of this allocator";
                 case PebbleStatus.InvalidPointer: return "rejected: not the start of a pebble";
                 case PebbleStatus.DoubleFree: return "rejected: double free";
+                case PebbleStatus.NotOwner: return "rejected: another owner's pebble";
                 case PebbleStatus.Corrupted: return "rejected: corrupted header";
                 default: return "unknown status";
             }

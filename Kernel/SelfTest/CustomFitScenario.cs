@@ -8,7 +8,7 @@ using Kernel.Memory;
 namespace Kernel.SelfTest
 {
     /// <summary>
-    /// The FOS course's custom-fit scenario (shared SEEDS.md, section 1) on a second, private kernel heap
+    /// The FOS course's custom-fit scenario (docs/fos-memory.md) on a second, private kernel heap
     /// with real frames, the kernel's real mapper and the CPU's real page tables. The live kernel heap
     /// already holds allocations, so the scenario gets its own heap over
     /// <see cref="KernelLayout.SelfTestHeapBase"/>, its metadata mapped from fresh frames at

@@ -104,6 +104,7 @@ namespace Kernel.SelfTest
             {
                 address[i] = 0;
             }
+            HeapStatistics before = heap.GetStatistics();
             ulong state = ChurnSeed;
             ulong allocations = 0;
             ulong frees = 0;
@@ -149,7 +150,14 @@ namespace Kernel.SelfTest
                     frees++;
                 }
             }
-            test.Check(allocated && allocations + frees >= ChurnOperations, "churn.every_small_allocation_succeeds", "a block allocation returned null");
+            HeapStatistics after = heap.GetStatistics();
+            test.Check(allocated, "churn.every_small_allocation_succeeds", "a block allocation returned null");
+            // Every slot was emptied at the end, so frees equal allocations; the heap must have counted each
+            // call, and the fixed seed makes the churn at least a third allocations.
+            test.Check(frees == allocations && allocations >= ChurnOperations / 3
+                && after.Allocations - before.Allocations == allocations && after.Frees - before.Frees == frees
+                && after.FailedAllocations == before.FailedAllocations && after.BlockBytesInUse == before.BlockBytesInUse,
+                "churn.heap_counts_every_allocation_and_free", "the heap's call counts or bytes in use differ from the churn's");
             test.Check(placed, "churn.blocks_are_aligned_large_enough_and_in_the_block_area", "a block was misaligned, too small or outside the block area");
             test.Check(intact, "churn.every_allocation_keeps_its_contents", "an allocation's pattern was overwritten");
             test.Check(freed, "churn.every_allocation_frees", "a free was refused");

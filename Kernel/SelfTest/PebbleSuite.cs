@@ -67,10 +67,11 @@ namespace Kernel.SelfTest
             Reallocation(test, pebbles);
 
             byte* victim = (byte*)pebbles.Allocate(256, 0, 0, PebbleFlags.Hardware64, "selftest-victim", TestOwner);
-            test.Check(pebbles.Free(victim) == PebbleStatus.Ok, "free_returns_ok", "first free failed");
-            test.Check(pebbles.Free(victim) == PebbleStatus.DoubleFree, "double_free_is_detected_after_merge", "second free not reported as a double free");
+            test.Check(pebbles.Free(victim, TestOwner + 1) == PebbleStatus.NotOwner, "free_by_another_owner_is_refused", "another owner freed the pebble");
+            test.Check(pebbles.Free(victim, TestOwner) == PebbleStatus.Ok, "free_returns_ok", "first free failed");
+            test.Check(pebbles.Free(victim, TestOwner) == PebbleStatus.DoubleFree, "double_free_is_detected_after_merge", "second free not reported as a double free");
             ulong foreign = 0;
-            test.Check(pebbles.Free(&foreign) == PebbleStatus.ForeignPointer, "foreign_pointer_is_rejected", "a stack address was not rejected");
+            test.Check(pebbles.Free(&foreign, TestOwner) == PebbleStatus.ForeignPointer, "foreign_pointer_is_rejected", "a stack address was not rejected");
             test.Check(pebbles.Verify(), "allocator_invariants_hold", "Verify() found an inconsistency");
 
             int released = pebbles.FreeOwnedBy(TestOwner);
@@ -90,6 +91,7 @@ namespace Kernel.SelfTest
             test.CheckEqual(2, after.Reallocations - before.Reallocations, "statistics.reallocations_count_each_call");
             test.CheckEqual(1, after.DoubleFrees - before.DoubleFrees, "statistics.double_frees_counted_once");
             test.CheckEqual(1, after.ForeignPointers - before.ForeignPointers, "statistics.foreign_pointers_counted_once");
+            test.CheckEqual(1, after.NotOwner - before.NotOwner, "statistics.frees_by_another_owner_counted_once");
             test.Check(after.BucketsCreated > before.BucketsCreated
                 && after.BucketsCreated - before.BucketsCreated == after.BucketsReleased - before.BucketsReleased,
                 "statistics.every_bucket_created_was_released", "buckets created and released differ");
@@ -110,7 +112,7 @@ namespace Kernel.SelfTest
             }
             Fill(grow, GrowBytes);
             ulong grownBytes = home.VirtualEnd - home.VirtualStart + IsaBoundary;
-            byte* moved = (byte*)pebbles.Reallocate(grow, grownBytes);
+            byte* moved = (byte*)pebbles.Reallocate(grow, grownBytes, TestOwner);
             bool outside = moved != null && ((ulong)moved < home.VirtualStart || (ulong)moved >= home.VirtualEnd);
             test.Check(outside, "realloc.growing_past_its_bucket_moves_the_pebble", "null, or the pebble stayed in its old bucket");
             if (moved == null)
@@ -124,14 +126,14 @@ namespace Kernel.SelfTest
             ulong freeFrames = MemoryManager.Frames.FreeFrames;
             ulong physical = pebbles.PhysicalAddress(moved);
             ulong moreThanRam = (MemoryManager.Frames.TotalFrames << MemConstants.PageShift) + MemConstants.MiB;
-            void* refused = pebbles.Reallocate(moved, moreThanRam);
+            void* refused = pebbles.Reallocate(moved, moreThanRam, TestOwner);
             PebbleStatistics afterFailure = pebbles.GetStatistics();
             test.Check(refused == null, "realloc.larger_than_any_bucket_returns_null", "a realloc larger than RAM succeeded");
             test.Check(afterFailure.FailedAllocations == beforeFailure.FailedAllocations + 1 && afterFailure.PebblesInUse == beforeFailure.PebblesInUse
                 && afterFailure.Buckets == beforeFailure.Buckets && MemoryManager.Frames.FreeFrames == freeFrames,
                 "realloc.failure_changes_nothing_but_the_counters", "pebbles, buckets or frames changed, or the failure was not counted");
             test.Check(Holds(moved, GrowBytes) && pebbles.PhysicalAddress(moved) == physical, "realloc.failure_keeps_the_original_intact", "the original moved or lost contents");
-            test.Check(pebbles.Free(moved) == PebbleStatus.Ok, "realloc.original_frees_after_a_failure", "the original could not be freed");
+            test.Check(pebbles.Free(moved, TestOwner) == PebbleStatus.Ok, "realloc.original_frees_after_a_failure", "the original could not be freed");
         }
 
         private static bool TryFindBucket(PebbleAllocator<KernelPhysicalMemory, KernelTlb, KernelInterruptLock> pebbles, byte* pointer, out BucketInfo found)

@@ -16,6 +16,12 @@ namespace Kernel.Shell
         private const char ClearLine = '\u0015';
         private const char Escape = '\u001b';
 
+        // Bytes of a control sequence after ESC [: parameters and intermediates, then the final byte.
+        private const char SequenceParameterFirst = ' ';
+        private const char SequenceParameterLast = '?';
+        private const char SequenceFinalFirst = '@';
+        private const char SequenceFinalLast = '~';
+
         private static ShellCommand[] s_commands;
         private static CommandLine s_line;
         private static bool s_lastWasCarriageReturn;
@@ -123,11 +129,32 @@ namespace Kernel.Shell
             Console.WriteLine(" (type 'help' for the list of commands)");
         }
 
+        /// <summary>
+        /// Whether <paramref name="c"/> belongs to the terminal escape sequence in progress and is dropped: arrow
+        /// and function keys send ESC [ (or ESC O), parameter bytes, then one final byte (ECMA-48, 5.4). Anything
+        /// else ends the sequence and is read as typed, so ESC then Enter still ends the line.
+        /// </summary>
+        private static bool SkipsEscapeSequence(ref EscapeState escape, char c)
+        {
+            if (escape == EscapeState.Escape && (c == '[' || c == 'O'))
+            {
+                escape = EscapeState.Sequence;
+                return true;
+            }
+            if (escape == EscapeState.Sequence && c >= SequenceParameterFirst && c <= SequenceParameterLast)
+            {
+                return true;
+            }
+            bool final = escape == EscapeState.Sequence && c >= SequenceFinalFirst && c <= SequenceFinalLast;
+            escape = EscapeState.None;
+            return final;
+        }
+
         private static void ReadLine(CommandLine line)
         {
             char[] buffer = line.Buffer;
             int length = 0;
-            bool skipEscape = false;
+            EscapeState escape = EscapeState.None;
             while (true)
             {
                 char c = ReadInput();
@@ -156,10 +183,8 @@ namespace Kernel.Shell
                     // A terminal that sends CR LF for Enter: the CR already ended the line.
                     continue;
                 }
-                if (skipEscape)
+                if (escape != EscapeState.None && SkipsEscapeSequence(ref escape, c))
                 {
-                    // Drop the rest of a terminal escape sequence (arrow keys: ESC [ A).
-                    skipEscape = c == '[' || (c >= '0' && c <= '9') || c == ';';
                     continue;
                 }
                 switch (c)
@@ -189,7 +214,7 @@ namespace Kernel.Shell
                         }
                         break;
                     case Escape:
-                        skipEscape = true;
+                        escape = EscapeState.Escape;
                         break;
                     default:
                         if (c >= ' ' && c < Delete && length < CommandLine.MaxLength - 1)

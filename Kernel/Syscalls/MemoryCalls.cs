@@ -23,7 +23,25 @@ namespace Kernel.Syscalls
         public static long FreeUserMemory(ulong address, ulong size)
         {
             Process self = ProcessManager.Current;
-            return ToErrno(self.AddressSpace.FreeHeap(address, size, out _));
+            KernelPageStore store = default;
+            return ToErrno(self.AddressSpace.FreeHeap(address, size, ref store, out _));
+        }
+
+        /// <summary>
+        /// mlockall(flags): MCL_CURRENT (1) pins every page resident now, taking it out of the working set for
+        /// good (tests use it to keep their own stack and metadata out of a replacement experiment). MCL_FUTURE
+        /// is not offered: -EINVAL, as for any other flag.
+        /// </summary>
+        public static long LockAll(ulong flags)
+        {
+            const ulong LockCurrent = 1;
+            if (flags != LockCurrent)
+            {
+                return -Errno.EINVAL;
+            }
+            KernelPageStore store = default;
+            ProcessManager.Current.AddressSpace.PinResidentPages(ref store);
+            return 0;
         }
 
         private static long ToErrno(UserMemoryStatus status)
@@ -51,8 +69,19 @@ namespace Kernel.Syscalls
                 counters.PageTableFrames = self.AddressSpace.TableFrames;
                 counters.HeapReservedPages = self.AddressSpace.HeapReservedPages;
                 counters.HeapResidentPages = self.AddressSpace.HeapResidentPages;
+                counters.PageIns = self.AddressSpace.PageIns;
+                counters.PageOuts = self.AddressSpace.PageOuts;
+                counters.WritesAvoided = self.AddressSpace.WritesAvoided;
+                counters.SlotsHeld = self.AddressSpace.SlotsHeld;
+                if (self.AddressSpace.WorkingSet != null)
+                {
+                    counters.WorkingSetPages = (ulong)self.AddressSpace.WorkingSet.Count;
+                    counters.WorkingSetCapacity = (ulong)self.AddressSpace.WorkingSet.Capacity;
+                    counters.Policy = (ulong)self.AddressSpace.WorkingSet.Policy;
+                }
             }
             counters.PageFaults = self.PageFaults;
+            counters.AgingSteps = self.AgingSteps;
             counters.Ticks = self.CurrentTicks;
             counters.FreeFrames = MemoryManager.Frames.FreeFrames;
             return UserMemory.CopyTo(destination, &counters, (ulong)sizeof(MemoryCounters));

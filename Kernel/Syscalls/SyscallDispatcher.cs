@@ -51,6 +51,10 @@ namespace Kernel.Syscalls
                     return MemoryCalls.AllocateUserMemory(a0, a1);
                 case SyscallNumber.FreeUserMemory:
                     return MemoryCalls.FreeUserMemory(a0, a1);
+                case SyscallNumber.LockAll:
+                    return MemoryCalls.LockAll(a0);
+                case SyscallNumber.ClockGetTime:
+                    return TimeCalls.GetTime((long)a0, a1);
                 default:
                     return -Errno.ENOSYS;
             }

@@ -11,6 +11,23 @@ namespace Kernel.Syscalls
         private const long NanosecondsPerSecond = 1_000_000_000;
         private const long NanosecondsPerTick = NanosecondsPerSecond / Pit.TickHz;
 
+        /// <summary>
+        /// clock_gettime(clock, time): the time since boot from the PIT, in whole milliseconds, for CLOCK_REALTIME
+        /// (0, there is no calendar) and CLOCK_MONOTONIC (1); -EINVAL for other clocks, -EFAULT for a bad pointer.
+        /// </summary>
+        public static long GetTime(long clock, ulong destination)
+        {
+            if (clock != 0 && clock != 1)
+            {
+                return -Errno.EINVAL;
+            }
+            ulong ticks = Pit.Ticks;
+            TimeSpec time;
+            time.Seconds = (long)(ticks / Pit.TickHz);
+            time.Nanoseconds = (long)(ticks % Pit.TickHz) * NanosecondsPerTick;
+            return UserMemory.CopyTo(destination, &time, (ulong)sizeof(TimeSpec));
+        }
+
         public static long Yield()
         {
             Scheduler.Yield();

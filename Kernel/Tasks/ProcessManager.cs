@@ -2,6 +2,7 @@ using Kernel.Abi;
 using Kernel.Arch;
 using Kernel.Mem;
 using Kernel.Mem.Paging;
+using Kernel.Mem.Replacement;
 using Kernel.Mem.User;
 using Kernel.Memory;
 using Kernel.Tasks;
@@ -18,7 +19,14 @@ namespace Kernel.Tasks
     {
         private const ulong InitialFlags = Cpu.InterruptFlag | 0x2; // bit 1 of RFLAGS is always set
 
+        // The PIT's line 0, as the PIC delivers it.
+        private const ulong TimerVector = Idt.IrqBase;
+
         private static Process s_shell;
+        private static PagingCounters s_ended;
+
+        /// <summary>Paging figures of the processes that ended (their records may be gone); vmstat adds the live ones.</summary>
+        public static PagingCounters Ended => s_ended;
 
         /// <summary>The shell: parent of what it runs, and of orphans.</summary>
         public static Process Shell => s_shell;
@@ -29,12 +37,54 @@ namespace Kernel.Tasks
         /// <summary>Makes the running code the shell's process and thread, and starts the scheduler.</summary>
         public static void Initialize(ulong bootStackTop)
         {
+            ReadDefaults();
             var thread = new Thread("shell", bootStackTop);
             s_shell = new Process(ProcessTable.NextPid(), "shell", null) { IsKernelTask = true, Thread = thread };
             thread.Owner = s_shell;
             ProcessTable.Add(s_shell);
             Scheduler.Initialize(thread);
             Interrupts.SetUserHooks(&UserFaults.OnException, &OnReturnToUser, &UserFaults.OnKernelAccess);
+        }
+
+        /// <summary>
+        /// The kernel's default working set, from the command line: ws=PAGES and policy=clock|modclock|lru (a
+        /// malformed value is reported and ignored).
+        /// </summary>
+        private static void ReadDefaults()
+        {
+            SpawnOptions options = SpawnOptions.Default;
+            byte* command = Boot.Multiboot.CommandLine;
+            if (Boot.CString.TryGetOption(command, "ws", out byte* value, out int length))
+            {
+                ulong pages = 0;
+                bool valid = length > 0 && length <= 7;
+                for (int i = 0; i < length && valid; i++)
+                {
+                    valid = value[i] >= '0' && value[i] <= '9';
+                    pages = pages * 10 + (ulong)(value[i] - '0');
+                }
+                if (valid && pages >= SpawnOptions.MinimumWorkingSetPages && pages <= SpawnOptions.MaximumWorkingSetPages)
+                {
+                    options.WorkingSetPages = (int)pages;
+                }
+                else
+                {
+                    Drivers.Console.WriteLine("kernel: ws= wants a number of pages (4 to 1048576); keeping the default");
+                }
+            }
+            if (Boot.CString.TryGetOption(command, "policy", out value, out length))
+            {
+                char* name = stackalloc char[16];
+                for (int i = 0; i < length && i < 16; i++)
+                {
+                    name[i] = (char)value[i];
+                }
+                if (length > 16 || !SpawnOptions.TryParsePolicy(name, length, out options.Policy))
+                {
+                    Drivers.Console.WriteLine("kernel: policy= is clock, modclock or lru; keeping clock");
+                }
+            }
+            SpawnOptions.SetDefaults(options.WorkingSetPages, options.Policy);
         }
 
         /// <summary>
@@ -45,6 +95,18 @@ namespace Kernel.Tasks
         /// many processes) or -ENOMEM. A failure holds nothing.
         /// </summary>
         public static long Spawn(byte* name, int nameLength, byte** arguments, ulong* lengths, int count, Process parent, out Process child, out ElfStatus imageStatus)
+        {
+            return Spawn(name, nameLength, arguments, lengths, count, parent, SpawnOptions.Default, out child, out imageStatus);
+        }
+
+        /// <summary>
+        /// As <see cref="Spawn(byte*, int, byte**, ulong*, int, Process, out Process, out ElfStatus)"/>, with the
+        /// working set's size and policy given: with a page file, the process keeps at most that many replaceable
+        /// pages resident and evicts by the policy beyond; without one it has no working set (running out of
+        /// frames ends it).
+        /// </summary>
+        public static long Spawn(byte* name, int nameLength, byte** arguments, ulong* lengths, int count, Process parent, SpawnOptions options,
+            out Process child, out ElfStatus imageStatus)
         {
             child = null;
             imageStatus = ElfStatus.Ok;
@@ -64,6 +126,12 @@ namespace Kernel.Tasks
             if (!MemoryManager.TryCreateAddressSpace(out UserAddressSpace<KernelPhysicalMemory, KernelTlb> space))
             {
                 return -Errno.ENOMEM;
+            }
+            if (KernelPageStore.Available)
+            {
+                // Made before anything is loaded, so that every replaceable page (the stack's, the heap's)
+                // joins it from its first touch.
+                space.UseWorkingSet(new WorkingSet(options.WorkingSetPages, options.Policy));
             }
             long error = Populate(space, image, arguments, lengths, count, out ulong stackPointer);
             if (error != 0)
@@ -116,7 +184,14 @@ namespace Kernel.Tasks
         private static void DestroyAddressSpace(UserAddressSpace<KernelPhysicalMemory, KernelTlb> space)
         {
             Mem.Paging.Mapper<KernelPhysicalMemory, KernelTlb> mapper = space.Mapper;
-            space.Destroy();
+            WorkingSet set = space.WorkingSet;
+            KernelPageStore store = default;
+            space.Destroy(ref store);
+            if (set != null)
+            {
+                set.ReleaseObjects(&ObjectAllocator.Free);
+                ObjectAllocator.Free(set);
+            }
             ObjectAllocator.Free(mapper);
             ObjectAllocator.Free(space);
         }
@@ -167,6 +242,10 @@ namespace Kernel.Tasks
             {
                 End(current);
             }
+            if (frame->Vector == TimerVector)
+            {
+                AgeWorkingSet(current);
+            }
             if (Scheduler.PreemptionDue)
             {
                 Scheduler.Yield();
@@ -179,12 +258,29 @@ namespace Kernel.Tasks
         }
 
         /// <summary>
+        /// LRU aging at every tick: a timer interrupt that finds the process in ring 3 ages its working set once, on
+        /// the way back to ring 3 (not in the interrupt handler, so its page tables never change under kernel code
+        /// working on them). Ticks that land in the kernel, or while it sleeps, do not age it: its accessed bits
+        /// cannot change then.
+        /// </summary>
+        private static void AgeWorkingSet(Process process)
+        {
+            if (process != null && process.AddressSpace != null && process.AddressSpace.WorkingSet != null
+                && process.AddressSpace.WorkingSet.Policy == ReplacementPolicy.LruAging)
+            {
+                process.AddressSpace.AgeWorkingSet();
+                process.AgingSteps++;
+            }
+        }
+
+        /// <summary>
         /// The end of the current process: back to the kernel's address space, every user frame and page table
         /// freed, children handed to the shell, the parent woken, and the thread gone. Never returns.
         /// </summary>
         private static void End(Process process)
         {
             KernelTlb.Activate(MemoryManager.KernelRoot);
+            s_ended.Add(PagingCounters.Of(process));
             if (process.AddressSpace != null)
             {
                 DestroyAddressSpace(process.AddressSpace);

@@ -69,14 +69,27 @@ namespace Kernel.Tasks
             {
                 return false;
             }
-            UserMemoryStatus status = process.AddressSpace.BackReservedPage(address);
+            KernelPageStore store = default;
+            UserMemoryStatus status = process.AddressSpace.BackPage(address, ref store);
             if (status == UserMemoryStatus.Ok)
             {
                 return true;
             }
-            if (status == UserMemoryStatus.OutOfMemory && ProcessManager.RequestKill(process, Signal.SIGKILL, out ReasonBuilder reason))
+            if (status != UserMemoryStatus.NotReserved && ProcessManager.RequestKill(process, Signal.SIGKILL, out ReasonBuilder reason))
             {
-                reason.Text("out of memory: no frame left for heap page ").Hex(MemConstants.AlignDown(address, MemConstants.PageSize));
+                ulong page = MemConstants.AlignDown(address, MemConstants.PageSize);
+                switch (status)
+                {
+                    case UserMemoryStatus.PageFileFull:
+                        reason.Text("page file full: no slot to evict a page to, for page ").Hex(page);
+                        break;
+                    case UserMemoryStatus.PageFileError:
+                        reason.Text("page file: the disk failed a transfer, for page ").Hex(page);
+                        break;
+                    default:
+                        reason.Text("out of memory: no frame left for page ").Hex(page);
+                        break;
+                }
                 if (rip != 0)
                 {
                     reason.Text(" at rip ").Hex(rip);

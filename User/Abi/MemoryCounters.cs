@@ -26,5 +26,29 @@ namespace Kernel.Abi
 
         /// <summary>The machine's free frames at the time of the call.</summary>
         public ulong FreeFrames;
+
+        /// <summary>Faults served by reading the page back from the page file.</summary>
+        public ulong PageIns;
+
+        /// <summary>Pages written to the page file to make room.</summary>
+        public ulong PageOuts;
+
+        /// <summary>Clean pages given up without a write: their copy in the page file was still good.</summary>
+        public ulong WritesAvoided;
+
+        /// <summary>Page-file slots the process holds.</summary>
+        public ulong SlotsHeld;
+
+        /// <summary>Pages in its working set (0 without a page file).</summary>
+        public ulong WorkingSetPages;
+
+        /// <summary>The most pages its working set may hold (0 without a page file).</summary>
+        public ulong WorkingSetCapacity;
+
+        /// <summary>Its replacement policy: 0 CLOCK, 1 modified CLOCK, 2 LRU aging (as Kernel.Mem.Replacement.ReplacementPolicy).</summary>
+        public ulong Policy;
+
+        /// <summary>Aging steps its working set took (LRU aging: one per timer tick that found it in ring 3).</summary>
+        public ulong AgingSteps;
     }
 }

@@ -29,6 +29,12 @@ namespace Kernel.Abi
         /// <summary>kill(pid, signal): SIGKILL or SIGTERM end the process; 0 only checks that it exists.</summary>
         Kill = 62,
 
+        /// <summary>mlockall(flags): MCL_CURRENT (1) keeps every page resident now out of page replacement for good.</summary>
+        LockAll = 151,
+
+        /// <summary>clock_gettime(clock, timespec*): CLOCK_REALTIME (0) and CLOCK_MONOTONIC (1) both count from boot, in ms steps.</summary>
+        ClockGetTime = 228,
+
         /// <summary>exit_group(status): the same as exit for this kernel's single-threaded processes.</summary>
         ExitGroup = 231,
 

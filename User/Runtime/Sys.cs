@@ -48,6 +48,17 @@ namespace UserRuntime
         /// <summary>Starts program <paramref name="name"/> (NUL-terminated) with the null-terminated <paramref name="argv"/>.</summary>
         public static long Spawn(byte* name, byte** argv) => Call((long)SyscallNumber.Spawn, (long)name, (long)argv, 0, 0, 0);
 
+        /// <summary>Milliseconds since boot (clock_gettime CLOCK_MONOTONIC).</summary>
+        public static long UptimeMilliseconds()
+        {
+            TimeSpec time;
+            Call((long)SyscallNumber.ClockGetTime, 1, (long)&time, 0, 0, 0);
+            return time.Seconds * 1000 + time.Nanoseconds / 1000000;
+        }
+
+        /// <summary>mlockall(MCL_CURRENT): every page resident now stays resident for good, out of the working set.</summary>
+        public static long LockAllCurrent() => Call((long)SyscallNumber.LockAll, 1, 0, 0, 0, 0);
+
         public static long GetMemoryCounters(MemoryCounters* counters) => Call((long)SyscallNumber.MemoryCounters, (long)counters, 0, 0, 0, 0);
 
         /// <summary>

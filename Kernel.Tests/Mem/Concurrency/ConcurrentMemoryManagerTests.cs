@@ -342,7 +342,7 @@ public sealed unsafe class ConcurrentMemoryManagerTests
                 live[victim] = live[^1];
                 live.RemoveAt(live.Count - 1);
                 CheckFill((byte*)address, size, fill, "pebble");
-                Require(machine.Pebbles.Free((void*)address) == PebbleStatus.Ok, "pebble free refused");
+                Require(machine.Pebbles.Free((void*)address, (uint)worker) == PebbleStatus.Ok, "pebble free refused");
                 continue;
             }
             ulong request = (ulong)random.Next(16, random.Next(4) == 0 ? 40000 : 2000);
@@ -355,7 +355,7 @@ public sealed unsafe class ConcurrentMemoryManagerTests
         foreach ((IntPtr address, ulong size, byte fill) in live)
         {
             CheckFill((byte*)address, size, fill, "pebble");
-            Require(machine.Pebbles.Free((void*)address) == PebbleStatus.Ok, "final pebble free refused");
+            Require(machine.Pebbles.Free((void*)address, (uint)worker) == PebbleStatus.Ok, "final pebble free refused");
         }
     }
 

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Kernel.Tests.Mem.Heap;
 
-/// <summary>The FOS course's test of custom fit (SEEDS.md, section 1), run on the kernel heap with real frames and page tables.</summary>
+/// <summary>The FOS course's test of custom fit (docs/fos-memory.md, "The course's custom-fit scenario"), run on the kernel heap with real frames and page tables.</summary>
 public sealed unsafe class CustomFitScenarioTests : System.IDisposable
 {
     private const ulong KiB = MemConstants.KiB;

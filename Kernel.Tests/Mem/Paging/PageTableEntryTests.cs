@@ -81,6 +81,8 @@ public class PageTableEntryTests
     public void The_software_bits_lie_in_the_bits_the_CPU_ignores()
     {
         const ulong AvailableLow = 0x7UL << 9;
+        const ulong AvailableHigh = 0x7FUL << 52;
+        const ulong ReservedWhenNotPresentNothing = AvailableHigh | PageTableEntry.AddressMask;
         // Ignored in an entry that references a table (no protection key there): 62..52.
         const ulong IgnoredInTableEntries = 0x7FFUL << 52;
 
@@ -90,6 +92,15 @@ public class PageTableEntryTests
         Assert.Equal(PageTableEntry.SoftwareMask, PageTableEntry.SoftwareMask & AvailableLow);
         Assert.Equal(PageTableEntry.EntryCountMask, PageTableEntry.EntryCountMask & IgnoredInTableEntries);
         Assert.Equal(0UL, PageTableEntry.SoftwareMask & (PageTableEntry.AddressMask | PageTableEntry.EntryCountMask));
+        Assert.Equal(1UL << 52, PageTableEntry.SwappedBit);
+        Assert.Equal(PageTableEntry.SwappedBit, PageTableEntry.SwappedBit & AvailableHigh);
+        Assert.Equal(0UL, PageTableEntry.SoftwareMask & (PageTableEntry.AddressMask | AvailableHigh));
+        // A swapped entry is not present: the CPU ignores all its other bits, slot number included.
+        PageTableEntry swapped = PageTableEntry.Swapped(PageTableEntry.MaximumSwapSlot);
+        Assert.False(swapped.IsPresent);
+        Assert.True(swapped.IsSwapped && swapped.IsReservation && swapped.IsUserHeapReserved);
+        Assert.Equal(PageTableEntry.MaximumSwapSlot, swapped.SwapSlot);
+        Assert.Equal(0UL, swapped.Value & ~(ReservedWhenNotPresentNothing | PageTableEntry.UserHeapReservedBit));
     }
 
     [Fact]

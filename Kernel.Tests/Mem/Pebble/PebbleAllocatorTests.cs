@@ -117,7 +117,7 @@ public sealed unsafe class PebbleAllocatorTests
         {
             Assert.Equal(physical + offset, machine.Allocator.PhysicalAddress(p + offset));
         }
-        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(p));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(p));
         Assert.Equal(machine.BaselineFreeFrames, machine.Frames.FreeFrames);
         Assert.True(machine.Frames.VerifyFrameStates());
     }
@@ -236,10 +236,10 @@ public sealed unsafe class PebbleAllocatorTests
         byte* b = machine.Allocate(200);
         byte* c = machine.Allocate(300);
         byte* keep = machine.Allocate(400);
-        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(a));
-        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(c));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(a));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(c));
         Assert.Equal(3, machine.Pebbles().Count(i => i.State == PebbleState.Free));
-        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(b));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(b));
         var pebbles = machine.Pebbles();
         Assert.Equal(3, pebbles.Count);
         Assert.Equal(PebbleState.Free, pebbles[0].State);
@@ -259,8 +259,8 @@ public sealed unsafe class PebbleAllocatorTests
         ulong virtualPage = MemConstants.AlignDown((ulong)mapped, PageSize);
         Assert.Equal(PagingStatus.Success, machine.Mapper.Translate(virtualPage, out _));
 
-        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(contiguous));
-        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(mapped));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(contiguous));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(mapped));
 
         Assert.Equal(0, machine.Allocator.BucketCount);
         Assert.Equal(machine.BaselineFreeFrames, machine.Frames.FreeFrames);
@@ -277,7 +277,7 @@ public sealed unsafe class PebbleAllocatorTests
     {
         using var machine = PebbleMachine.ThreeZones();
         byte* p = machine.Allocate(100, flags: PebbleFlags.Hardware32 | PebbleFlags.Persistent);
-        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(p));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(p));
         Assert.Equal(1, machine.Allocator.BucketCount);
         byte* again = machine.Allocate(100, flags: PebbleFlags.Hardware32 | PebbleFlags.Persistent);
         Assert.Equal(machine.Buckets()[0].VirtualStart, machine.Info(again).Bucket);
@@ -290,10 +290,10 @@ public sealed unsafe class PebbleAllocatorTests
         using var machine = PebbleMachine.ThreeZones();
         byte* p = machine.Allocate(100);
         byte* host = stackalloc byte[128];
-        Assert.Equal(PebbleStatus.ForeignPointer, machine.Allocator.Free(host + 64));
-        Assert.Equal(PebbleStatus.ForeignPointer, machine.Allocator.Free((void*)0x1000));
-        Assert.Equal(PebbleStatus.NullPointer, machine.Allocator.Free(null));
-        Assert.True(machine.Allocator.Reallocate(host + 64, 10) == null);
+        Assert.Equal(PebbleStatus.ForeignPointer, machine.Free(host + 64));
+        Assert.Equal(PebbleStatus.ForeignPointer, machine.Free((void*)0x1000));
+        Assert.Equal(PebbleStatus.NullPointer, machine.Free(null));
+        Assert.True(machine.Reallocate(host + 64, 10) == null);
         Assert.Equal(0UL, machine.Allocator.PhysicalAddress(host));
         Assert.Equal(3UL, machine.Allocator.GetStatistics().ForeignPointers);
         Assert.Equal(PebbleState.InUse, machine.Info(p).State);
@@ -305,9 +305,9 @@ public sealed unsafe class PebbleAllocatorTests
         using var machine = PebbleMachine.ThreeZones();
         byte* p = machine.Allocate(1000);
         var before = machine.Pebbles();
-        Assert.Equal(PebbleStatus.InvalidPointer, machine.Allocator.Free(p + 128));
-        Assert.Equal(PebbleStatus.InvalidPointer, machine.Allocator.Free(p + 1));
-        Assert.Equal(PebbleStatus.InvalidPointer, machine.Allocator.Free(p - 64));
+        Assert.Equal(PebbleStatus.InvalidPointer, machine.Free(p + 128));
+        Assert.Equal(PebbleStatus.InvalidPointer, machine.Free(p + 1));
+        Assert.Equal(PebbleStatus.InvalidPointer, machine.Free(p - 64));
         Assert.Equal(before, machine.Pebbles());
         Assert.Equal(3UL, machine.Allocator.GetStatistics().InvalidPointers);
     }
@@ -319,12 +319,12 @@ public sealed unsafe class PebbleAllocatorTests
         byte* a = machine.Allocate(100);
         byte* b = machine.Allocate(100);
         byte* c = machine.Allocate(100);
-        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(b));
-        Assert.Equal(PebbleStatus.DoubleFree, machine.Allocator.Free(b));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(b));
+        Assert.Equal(PebbleStatus.DoubleFree, machine.Free(b));
         Assert.Equal(1UL, machine.Allocator.GetStatistics().DoubleFrees);
         Assert.True(machine.Allocator.Verify());
-        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(a));
-        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(c));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(a));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(c));
     }
 
     [Fact]
@@ -334,11 +334,11 @@ public sealed unsafe class PebbleAllocatorTests
         byte* a = machine.Allocate(100);
         byte* b = machine.Allocate(100);
         ((PebbleHeader*)(b - 64))->Magic = 0x12345678;
-        Assert.Equal(PebbleStatus.Corrupted, machine.Allocator.Free(b));
+        Assert.Equal(PebbleStatus.Corrupted, machine.Free(b));
         Assert.Equal(1UL, machine.Allocator.GetStatistics().Corruptions);
         ((PebbleHeader*)(b - 64))->Magic = PebbleHeader.ValidMagic;
-        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(b));
-        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(a));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(b));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(a));
     }
 
     [Fact]
@@ -347,7 +347,7 @@ public sealed unsafe class PebbleAllocatorTests
         using var machine = PebbleMachine.ThreeZones();
         byte* p = machine.Allocate(10 * KiB, flags: PebbleFlags.Hardware32);
         new Span<byte>(p, 100).Fill(0x5A);
-        byte* q = (byte*)machine.Allocator.Reallocate(p, 100);
+        byte* q = machine.Reallocate(p, 100);
         Assert.True(p == q);
         Assert.Equal(128UL, machine.Info(p).Capacity);
         Assert.True(new Span<byte>(q, 100).IndexOfAnyExcept((byte)0x5A) < 0);
@@ -361,7 +361,7 @@ public sealed unsafe class PebbleAllocatorTests
         using var machine = PebbleMachine.ThreeZones();
         byte* p = machine.Allocate(65, flags: PebbleFlags.Clear);
         new Span<byte>(p, 128).Fill(0x77);
-        byte* q = (byte*)machine.Allocator.Reallocate(p, 120);
+        byte* q = machine.Reallocate(p, 120);
         Assert.True(p == q);
         Assert.True(new Span<byte>(q, 65).IndexOfAnyExcept((byte)0x77) < 0);
         Assert.True(new Span<byte>(q + 65, 55).IndexOfAnyExcept((byte)0) < 0);
@@ -374,24 +374,56 @@ public sealed unsafe class PebbleAllocatorTests
         byte* p = machine.Allocate(100, name: "grow", owner: 9);
         byte* blocker = machine.Allocate(100);
         new Span<byte>(p, 100).Fill(0x3C);
-        byte* q = (byte*)machine.Allocator.Reallocate(p, 5000);
+        byte* q = machine.Reallocate(p, 5000, owner: 9);
         Assert.True(q != null && q != p);
         Assert.True(new Span<byte>(q, 100).IndexOfAnyExcept((byte)0x3C) < 0);
         PebbleInfo info = machine.Info(q);
         Assert.Equal("grow", PebbleMachine<HostInterruptLock>.Name(info));
         Assert.Equal(9u, info.Owner);
         Assert.Equal(5000UL, info.Requested);
-        Assert.Equal(PebbleStatus.DoubleFree, machine.Allocator.Free(p));
-        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(blocker));
+        Assert.Equal(PebbleStatus.DoubleFree, machine.Free(p, owner: 9));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(blocker));
+    }
+
+    [Fact]
+    public void Only_the_owner_frees_or_reallocates_a_pebble_and_a_refusal_changes_nothing()
+    {
+        using var machine = PebbleMachine.ThreeZones();
+        const uint Driver = 3;
+        const uint Shell = 1;
+        byte* buffer = machine.Allocate(4096, flags: PebbleFlags.Hardware32 | PebbleFlags.Persistent, name: "ide buffer", owner: Driver);
+        new Span<byte>(buffer, 4096).Fill(0xA7);
+        PebbleStatistics before = machine.Allocator.GetStatistics();
+
+        Assert.Equal(PebbleStatus.NotOwner, machine.Free(buffer, Shell));
+        Assert.True(machine.Reallocate(buffer, 0, Shell) == null);
+        Assert.True(machine.Reallocate(buffer, 9000, Shell) == null);
+
+        PebbleStatistics after = machine.Allocator.GetStatistics();
+        Assert.Equal(before.PebblesInUse, after.PebblesInUse);
+        Assert.Equal(before.Frees, after.Frees);
+        Assert.Equal(before.NotOwner + 3, after.NotOwner);
+        PebbleInfo info = machine.Info(buffer);
+        Assert.Equal(PebbleState.InUse, info.State);
+        Assert.Equal(Driver, info.Owner);
+        Assert.Equal(4096UL, info.Requested);
+        Assert.True(new Span<byte>(buffer, 4096).IndexOfAnyExcept((byte)0xA7) < 0);
+        // The next allocation does not land on the driver's memory.
+        byte* other = machine.Allocate(4096, flags: PebbleFlags.Hardware32 | PebbleFlags.Persistent, owner: Shell);
+        Assert.True(other + 4096 <= buffer || other >= buffer + 4096);
+        Assert.True(machine.Allocator.Verify());
+
+        Assert.Equal(PebbleStatus.Ok, machine.Free(other, Shell));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(buffer, Driver));
     }
 
     [Fact]
     public void Reallocate_of_null_allocates_and_to_zero_frees()
     {
         using var machine = PebbleMachine.ThreeZones();
-        byte* p = (byte*)machine.Allocator.Reallocate(null, 50);
+        byte* p = machine.Reallocate(null, 50);
         Assert.True(p != null);
-        Assert.True(machine.Allocator.Reallocate(p, 0) == null);
+        Assert.True(machine.Reallocate(p, 0) == null);
         Assert.Equal(0, machine.Allocator.BucketCount);
     }
 
@@ -451,8 +483,8 @@ public sealed unsafe class PebbleAllocatorTests
         byte* a = machine.Allocate(100);
         byte* keep = machine.Allocate(100);
         byte* b = machine.Allocate(1000, flags: PebbleFlags.Hardware32);
-        machine.Allocator.Free(a);
-        machine.Allocator.Free(a);
+        machine.Free(a);
+        machine.Free(a);
         PebbleStatistics statistics = machine.Allocator.GetStatistics();
         Assert.Equal(2, statistics.Buckets);
         Assert.Equal(128 * KiB, statistics.BucketBytes);
@@ -468,8 +500,8 @@ public sealed unsafe class PebbleAllocatorTests
         Assert.Equal(1UL, statistics.DoubleFrees);
         Assert.Equal(2UL, statistics.BucketsCreated);
         Assert.Equal(0UL, statistics.BucketsReleased);
-        machine.Allocator.Free(keep);
-        machine.Allocator.Free(b);
+        machine.Free(keep);
+        machine.Free(b);
         Assert.Equal(2UL, machine.Allocator.GetStatistics().BucketsReleased);
     }
 
@@ -484,8 +516,8 @@ public sealed unsafe class PebbleAllocatorTests
             byte* sep1 = machine.Allocate(64, flags: flags);
             byte* small = machine.Allocate(200, flags: flags);
             byte* sep2 = machine.Allocate(64, flags: flags);
-            machine.Allocator.Free(big);
-            machine.Allocator.Free(small);
+            machine.Free(big);
+            machine.Free(small);
             byte* p = machine.Allocate(150, flags: flags);
             Assert.True(p == (policy == PebbleFlags.BestFit ? small : big));
             Assert.Equal(policy, machine.Buckets()[0].Policy);
@@ -505,12 +537,12 @@ public sealed unsafe class PebbleAllocatorTests
                 int pick = random.Next(live.Count);
                 if (random.Next(4) == 0)
                 {
-                    ulong moved = (ulong)machine.Allocator.Reallocate((void*)live[pick], (ulong)random.Next(1, 9000));
+                    ulong moved = (ulong)machine.Reallocate((void*)live[pick], (ulong)random.Next(1, 9000));
                     live[pick] = moved;
                 }
                 else
                 {
-                    Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free((void*)live[pick]));
+                    Assert.Equal(PebbleStatus.Ok, machine.Free((void*)live[pick]));
                     live.RemoveAt(pick);
                 }
             }
@@ -551,7 +583,7 @@ public sealed unsafe class PebbleAllocatorTests
                     {
                         Interlocked.Increment(ref failures[task]);
                     }
-                    if (machine.Allocator.Free((void*)pointer) != PebbleStatus.Ok)
+                    if (machine.Free((void*)pointer, (uint)task) != PebbleStatus.Ok)
                     {
                         Interlocked.Increment(ref failures[task]);
                     }

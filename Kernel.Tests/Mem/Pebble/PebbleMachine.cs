@@ -72,8 +72,15 @@ public sealed unsafe class PebbleMachine<TLock> : IDisposable
         => (address >= (ulong)Physical.Ram.Base && address - (ulong)Physical.Ram.Base < Physical.Ram.Size)
             || (address >= Range.Start && address < Range.End);
 
-    public byte* Allocate(ulong size, ulong alignment = 0, ulong boundary = 0, PebbleFlags flags = PebbleFlags.None, string name = "test", uint owner = 0)
+    /// <summary>The owner of what <see cref="Allocate"/>, <see cref="Free"/> and <see cref="Reallocate"/> handle unless told.</summary>
+    public const uint DefaultOwner = 0;
+
+    public byte* Allocate(ulong size, ulong alignment = 0, ulong boundary = 0, PebbleFlags flags = PebbleFlags.None, string name = "test", uint owner = DefaultOwner)
         => (byte*)Allocator.Allocate(size, alignment, boundary, flags, name, owner);
+
+    public PebbleStatus Free(void* pointer, uint owner = DefaultOwner) => Allocator.Free(pointer, owner);
+
+    public byte* Reallocate(void* pointer, ulong size, uint owner = DefaultOwner) => (byte*)Allocator.Reallocate(pointer, size, owner);
 
     public List<BucketInfo> Buckets()
     {

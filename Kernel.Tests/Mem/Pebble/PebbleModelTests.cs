@@ -134,7 +134,13 @@ public sealed unsafe class PebbleModelTests
                 case OpKind.Free when live.Count > 0:
                 {
                     ulong p = live.Keys.ElementAt(op.Pick % live.Count);
-                    Expect(allocator.Free((void*)p) == PebbleStatus.Ok, "free of a live pebble");
+                    uint owner = live[p].Owner;
+                    if (op.Owner != owner)
+                    {
+                        Expect(allocator.Free((void*)p, op.Owner) == PebbleStatus.NotOwner, "only the owner frees a pebble");
+                        CheckAgainstModel(machine, live);
+                    }
+                    Expect(allocator.Free((void*)p, owner) == PebbleStatus.Ok, "free of a live pebble");
                     live.Remove(p);
                     freed.Add(p);
                     break;
@@ -144,11 +150,16 @@ public sealed unsafe class PebbleModelTests
                     ulong p = live.Keys.ElementAt(op.Pick % live.Count);
                     Live old = live[p];
                     ulong size = old.Boundary != 0 ? Math.Min(op.Size, old.Boundary) : op.Size;
-                    byte* q = (byte*)allocator.Reallocate((void*)p, size);
+                    if (op.Owner != old.Owner)
+                    {
+                        Expect(allocator.Reallocate((void*)p, size, op.Owner) == null, "only the owner reallocates a pebble");
+                        CheckAgainstModel(machine, live);
+                    }
+                    byte* q = (byte*)allocator.Reallocate((void*)p, size, old.Owner);
                     if (q == null)
                     {
                         Expect((old.Flags & PebbleFlags.Physical) != 0 && size + old.Alignment > 3 * MiB, "only huge contiguous requests may fail");
-                        Expect(allocator.Free((void*)p) == PebbleStatus.Ok, "a failed realloc keeps the original");
+                        Expect(allocator.Free((void*)p, old.Owner) == PebbleStatus.Ok, "a failed realloc keeps the original");
                         live.Remove(p);
                         break;
                     }
@@ -175,7 +186,8 @@ public sealed unsafe class PebbleModelTests
                     if (live.Count > 0 && op.Pick % 2 == 0)
                     {
                         ulong p = live.Keys.ElementAt(op.Pick % live.Count);
-                        status = allocator.Free((void*)(p + 64 * (ulong)(1 + op.Pick % 3)));
+                        ulong interior = p + 64 * (ulong)(1 + op.Pick % 3);
+                        status = allocator.Free((void*)interior, live.TryGetValue(interior, out Live there) ? there.Owner : op.Owner);
                         Expect(status is PebbleStatus.InvalidPointer or PebbleStatus.DoubleFree or PebbleStatus.ForeignPointer
                             || (status == PebbleStatus.Ok && live.ContainsKey(p + 64 * (ulong)(1 + op.Pick % 3))), "interior pointer refused");
                         if (status == PebbleStatus.Ok)
@@ -188,7 +200,7 @@ public sealed unsafe class PebbleModelTests
                         ulong p = freed[op.Pick % freed.Count];
                         if (!live.ContainsKey(p))
                         {
-                            status = allocator.Free((void*)p);
+                            status = allocator.Free((void*)p, op.Owner);
                             Expect(status is PebbleStatus.DoubleFree or PebbleStatus.ForeignPointer or PebbleStatus.InvalidPointer, $"stale pointer refused, got {status}");
                         }
                     }
@@ -211,7 +223,7 @@ public sealed unsafe class PebbleModelTests
 
         foreach (ulong p in live.Keys.ToList())
         {
-            Expect(allocator.Free((void*)p) == PebbleStatus.Ok, "final free");
+            Expect(allocator.Free((void*)p, live[p].Owner) == PebbleStatus.Ok, "final free");
         }
         Expect(allocator.BucketCount == 0, "every bucket released");
         Expect(machine.Frames.FreeFrames == machine.BaselineFreeFrames, "every frame returned");

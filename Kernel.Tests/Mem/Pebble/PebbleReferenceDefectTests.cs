@@ -10,7 +10,7 @@ using PebbleHeader = Kernel.Mem.Pebble.Pebble;
 namespace Kernel.Tests.Mem.Pebble;
 
 /// <summary>
-/// One regression test per defect of the FYSOS reference allocator (shared/docs/SEEDS.md, section 2): each
+/// One regression test per defect of the FYSOS reference allocator (docs/fysos-pebbles.md, "Faults of the reference code"): each
 /// fails on an allocator that repeats the defect.
 /// </summary>
 public sealed unsafe class PebbleReferenceDefectTests
@@ -26,7 +26,7 @@ public sealed unsafe class PebbleReferenceDefectTests
         using var machine = PebbleMachine.ThreeZones();
         const PebbleFlags Request = PebbleFlags.Physical | PebbleFlags.Below16MiB | PebbleFlags.Clear | PebbleFlags.Aligned;
         byte* p = machine.Allocate(100, 0, 64 * KiB, Request);
-        byte* q = (byte*)machine.Allocator.Reallocate(p, 20 * KiB);
+        byte* q = machine.Reallocate(p, 20 * KiB);
         Assert.True(q != null && q != p);
         PebbleInfo info = machine.Info(q);
         Assert.Equal(Request, info.Flags);
@@ -50,17 +50,17 @@ public sealed unsafe class PebbleReferenceDefectTests
         ulong freeFrames = machine.Frames.FreeFrames;
 
         // Out of conventional memory, then impossible (larger than the boundary it was made under, larger than a run).
-        Assert.True(machine.Allocator.Reallocate(p, 400 * KiB) == null);
-        Assert.True(machine.Allocator.Reallocate(p, 5 * MiB) == null);
+        Assert.True(machine.Reallocate(p, 400 * KiB) == null);
+        Assert.True(machine.Reallocate(p, 5 * MiB) == null);
         byte* bounded = machine.Allocate(1000, 0, 4 * KiB, PebbleFlags.Physical);
-        Assert.True(machine.Allocator.Reallocate(bounded, 8 * KiB) == null);
+        Assert.True(machine.Reallocate(bounded, 8 * KiB) == null);
 
         Assert.Equal(freeFrames - 1, machine.Frames.FreeFrames);
         Assert.Equal(PebbleState.InUse, machine.Info(p).State);
         Assert.Equal(200 * KiB, machine.Info(p).Requested);
         Assert.True(new Span<byte>(p, (int)(200 * KiB)).IndexOfAnyExcept((byte)0x42) < 0);
-        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(p));
-        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(bounded));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(p));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(bounded));
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed unsafe class PebbleReferenceDefectTests
         new Span<byte>(p, 100).Fill(0xAB);
         new Span<byte>(p + 100, 28).Fill(0xEE);
         new Span<byte>(neighbour, 8000).Fill(0xCD);
-        byte* q = (byte*)machine.Allocator.Reallocate(p, 6000);
+        byte* q = machine.Reallocate(p, 6000);
         Assert.True(q != null && q != p);
         Assert.True(new Span<byte>(q, 100).IndexOfAnyExcept((byte)0xAB) < 0);
         // A cleared pebble: beyond the old size it holds zeros, not the old pebble's slack or its neighbour.
@@ -92,7 +92,7 @@ public sealed unsafe class PebbleReferenceDefectTests
         // A request the in-use pebble could hold, but no free pebble can, needs a new bucket.
         byte* other = machine.Allocate(30 * KiB, flags: PebbleFlags.Physical);
         Assert.NotEqual(bucket.VirtualStart, machine.Info(other).Bucket);
-        machine.Allocator.Free(big);
+        machine.Free(big);
         Assert.Equal(0, machine.Buckets().Count(b => b.VirtualStart == bucket.VirtualStart));
     }
 
@@ -103,21 +103,21 @@ public sealed unsafe class PebbleReferenceDefectTests
         byte* a = machine.Allocate(100);
         byte* b = machine.Allocate(100);
         byte* keep = machine.Allocate(100);
-        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(a));
-        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(b));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(a));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(b));
         // b's header was absorbed by a's free pebble: its magic is gone.
         Assert.NotEqual(PebbleHeader.ValidMagic, ((PebbleHeader*)(b - 64))->Magic);
         var before = machine.Pebbles();
-        Assert.Equal(PebbleStatus.DoubleFree, machine.Allocator.Free(b));
-        Assert.Equal(PebbleStatus.DoubleFree, machine.Allocator.Free(a));
+        Assert.Equal(PebbleStatus.DoubleFree, machine.Free(b));
+        Assert.Equal(PebbleStatus.DoubleFree, machine.Free(a));
         Assert.Equal(before, machine.Pebbles());
         Assert.True(machine.Allocator.Verify());
         Assert.Equal(2UL, machine.Allocator.GetStatistics().DoubleFrees);
 
         // Even a stale header that still reads 'ROCK' (the reference's leftover) does not pass.
         ((PebbleHeader*)(b - 64))->Magic = PebbleHeader.ValidMagic;
-        Assert.Equal(PebbleStatus.DoubleFree, machine.Allocator.Free(b));
-        Assert.Equal(PebbleStatus.Ok, machine.Allocator.Free(keep));
+        Assert.Equal(PebbleStatus.DoubleFree, machine.Free(b));
+        Assert.Equal(PebbleStatus.Ok, machine.Free(keep));
     }
 
     [Fact]
@@ -129,11 +129,11 @@ public sealed unsafe class PebbleReferenceDefectTests
         byte* c = (byte*)machine.Allocator.Allocate(100, 0, 0, PebbleFlags.Hardware64, "c", 2);
         log.AfterOperation();
         Assert.Equal(3, log.CreationsUnderHeapLock);
-        machine.Allocator.Free(a);
+        machine.Free(a, owner: 1);
         log.AfterOperation();
         machine.Allocator.FreeOwnedBy(1);
         log.AfterOperation();
-        machine.Allocator.Reallocate(c, 0);
+        machine.Reallocate(c, 0, owner: 2);
         log.AfterOperation();
         Assert.Equal(0, machine.Allocator.BucketCount);
         Assert.Equal(3, log.RemovalsUnderHeapLock);

@@ -189,7 +189,10 @@ public sealed unsafe class UserAddressSpaceTests : IDisposable
 
         Assert.True(space.Mapper.TryGetReservation(UserLayout.StackGuard, out PageFlags marks));
         Assert.Equal(PageFlags.Guard, marks);
-        Assert.Equal(UserLayout.StackSize / MemConstants.PageSize, space.ResidentPages);
+        // Only the page the arguments went to is backed; the rest of the stack is reserved, backed on first touch.
+        Assert.Equal(1UL, space.ResidentPages);
+        Assert.True(space.Mapper.TryGetReservation(UserLayout.StackBottom, out PageFlags stackMarks));
+        Assert.Equal(PageFlags.UserHeapReserved, stackMarks);
         Assert.Equal(PagingStatus.NotMapped, space.Mapper.Translate(UserLayout.StackTop, out _));
 
         space.Destroy();

@@ -8,7 +8,8 @@ namespace Kernel.Shell.Commands
     /// <summary>
     /// The bucket/pebble allocator from the shell: <c>dma</c> dumps every bucket and pebble with its
     /// type, virtual and physical ranges, size, name, owner and state; <c>dma alloc</c> and <c>dma free</c>
-    /// allocate and release device buffers by hand (owned by the shell, task id 1).
+    /// allocate and release device buffers by hand (owned by the shell, task id 1; the shell
+    /// frees only those, never a driver's).
     /// </summary>
     internal sealed unsafe class DmaCommand : ShellCommand
     {
@@ -43,11 +44,7 @@ namespace Kernel.Shell.Commands
             }
             if (line.WordIs(1, "free") && line.Count == 3 && line.TryParseNumber(2, out ulong address))
             {
-                PebbleStatus status = MemoryManager.Pebbles.Free((void*)address);
-                Console.Write("dma free ");
-                Console.WriteHex(address);
-                Console.Write(": ");
-                Console.WriteLine(PebbleReport.Describe(status));
+                Free(address);
                 return;
             }
             PrintUsage();
@@ -80,6 +77,48 @@ namespace Kernel.Shell.Commands
             {
                 Console.WriteLine("  (a virtual pebble: the physical address is its first page's; not contiguous)");
             }
+        }
+
+        /// <summary>Frees a pebble the shell allocated; a driver's buffer (any other owner's) is refused and named.</summary>
+        private static void Free(ulong address)
+        {
+            PebbleStatus status = MemoryManager.Pebbles.Free((void*)address, ShellOwner);
+            Console.Write("dma free ");
+            Console.WriteHex(address);
+            Console.Write(": ");
+            if (status != PebbleStatus.NotOwner || !TryFindInUse(address, out PebbleInfo pebble))
+            {
+                Console.WriteLine(PebbleReport.Describe(status));
+                return;
+            }
+            Console.Write("refused: owned by ");
+            WriteOwnerAndName(pebble);
+            Console.WriteLine(", not by the shell; only its owner frees it");
+        }
+
+        private static bool TryFindInUse(ulong address, out PebbleInfo found)
+        {
+            ulong cursor = 0;
+            while (MemoryManager.Pebbles.NextPebble(ref cursor, out found))
+            {
+                if (found.VirtualStart == address && found.State == PebbleState.InUse)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static void WriteOwnerAndName(PebbleInfo pebble)
+        {
+            Console.Write("#");
+            Console.WriteDecimal((ulong)pebble.Owner);
+            Console.Write(" '");
+            for (int i = 0; i < pebble.NameLength; i++)
+            {
+                Console.Write((char)pebble.NameByte(i));
+            }
+            Console.Write("'");
         }
 
         private static bool TryParseFlags(CommandLine line, int index, out PebbleFlags flags)
@@ -158,7 +197,9 @@ namespace Kernel.Shell.Commands
             Console.WriteDecimal(stats.DoubleFrees);
             Console.Write(" double, ");
             Console.WriteDecimal(stats.ForeignPointers + stats.InvalidPointers);
-            Console.WriteLine(" foreign/invalid");
+            Console.Write(" foreign/invalid, ");
+            Console.WriteDecimal(stats.NotOwner);
+            Console.WriteLine(" not the owner's");
 
             ulong bucketCursor = 0;
             while (MemoryManager.Pebbles.NextBucket(ref bucketCursor, out BucketInfo bucket))
@@ -205,14 +246,8 @@ namespace Kernel.Shell.Commands
                 Console.WriteDecimal(pebble.State == PebbleState.InUse ? pebble.Requested : pebble.Capacity, 7);
                 if (pebble.State == PebbleState.InUse)
                 {
-                    Console.Write(" #");
-                    Console.WriteDecimal((ulong)pebble.Owner);
-                    Console.Write(" '");
-                    for (int i = 0; i < pebble.NameLength; i++)
-                    {
-                        Console.Write((char)pebble.NameByte(i));
-                    }
-                    Console.Write("'");
+                    Console.Write(" ");
+                    WriteOwnerAndName(pebble);
                 }
                 Console.WriteLine();
             }

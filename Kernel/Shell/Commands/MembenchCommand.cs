@@ -38,10 +38,10 @@ namespace Kernel.Shell.Commands
             ulong large = Best(Kind.LargePair, null);
             // Keep one pebble alive so the measured pairs reuse its bucket instead of creating and
             // releasing a bucket (64 KiB of frames) on every iteration.
-            void* anchor = MemoryManager.Pebbles.Allocate(SmallSize, 0, 0, PebbleFlags.Physical, "membench", 0);
+            void* anchor = MemoryManager.Pebbles.Allocate(SmallSize, 0, 0, PebbleFlags.Physical, "membench", DmaBuffers.KernelOwner);
             ulong pebbleSmall = Best(Kind.PebbleSmallPair, null);
             ulong pebbleLarge = Best(Kind.PebbleLargePair, null);
-            MemoryManager.Pebbles.Free(anchor);
+            MemoryManager.Pebbles.Free(anchor, DmaBuffers.KernelOwner);
             MemoryManager.Heap.Free(buffer);
 
             Console.WriteLine("operation                          cycles/op   vs 4 KiB memset");
@@ -99,10 +99,10 @@ namespace Kernel.Shell.Commands
                             MemoryManager.Heap.Free(MemoryManager.Heap.Allocate(SmallSize));
                             break;
                         case Kind.PebbleSmallPair:
-                            MemoryManager.Pebbles.Free(MemoryManager.Pebbles.Allocate(SmallSize, 0, 0, PebbleFlags.Physical, "membench", 0));
+                            MemoryManager.Pebbles.Free(MemoryManager.Pebbles.Allocate(SmallSize, 0, 0, PebbleFlags.Physical, "membench", DmaBuffers.KernelOwner), DmaBuffers.KernelOwner);
                             break;
                         case Kind.PebbleLargePair:
-                            MemoryManager.Pebbles.Free(MemoryManager.Pebbles.Allocate(LargeSize, 0, 0, PebbleFlags.Physical, "membench", 0));
+                            MemoryManager.Pebbles.Free(MemoryManager.Pebbles.Allocate(LargeSize, 0, 0, PebbleFlags.Physical, "membench", DmaBuffers.KernelOwner), DmaBuffers.KernelOwner);
                             break;
                         default:
                             MemoryManager.Heap.Free(MemoryManager.Heap.Allocate(LargeSize));

@@ -5,7 +5,7 @@ namespace Kernel.Shell.Commands
 {
     /// <summary>
     /// Lists every process: pid, name, state, the frames its user pages hold, its page-table frames, its
-    /// reserved heap pages (backed or not), its page faults and the ticks it ran.
+    /// reserved heap pages (backed or not), its working set (with a page file), its page faults and the ticks it ran.
     /// </summary>
     internal sealed class PsCommand : ShellCommand
     {
@@ -20,7 +20,7 @@ namespace Kernel.Shell.Commands
                 PrintUsage();
                 return;
             }
-            Console.WriteLine("  PID  NAME          STATE     FRAMES  TABLES  RESERVED  FAULTS     TICKS");
+            Console.WriteLine("  PID  NAME          STATE     FRAMES  TABLES  RESERVED      WS  FAULTS     TICKS");
             for (Process p = ProcessTable.First; p != null; p = p.NextInTable)
             {
                 Console.WriteDecimal((ulong)p.Pid, 5);
@@ -33,10 +33,18 @@ namespace Kernel.Shell.Commands
                     Console.WriteDecimal(p.AddressSpace.ResidentPages, 8);
                     Console.WriteDecimal(p.AddressSpace.TableFrames, 8);
                     Console.WriteDecimal(p.AddressSpace.HeapReservedPages, 10);
+                    if (p.AddressSpace.WorkingSet != null)
+                    {
+                        Console.WriteDecimal((ulong)p.AddressSpace.WorkingSet.Count, 8);
+                    }
+                    else
+                    {
+                        Console.Write("       -");
+                    }
                 }
                 else
                 {
-                    Console.Write("       -       -         -");
+                    Console.Write("       -       -         -       -");
                 }
                 Console.WriteDecimal(p.PageFaults, 8);
                 Console.WriteDecimal(p.CurrentTicks, 10);

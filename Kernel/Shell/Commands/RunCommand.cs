@@ -13,9 +13,9 @@ namespace Kernel.Shell.Commands
     {
         public override string Name => "run";
 
-        public override string Arguments => "[NAME [ARGS...] [&]]";
+        public override string Arguments => "[-ws PAGES] [-policy clock|modclock|lru] [NAME [ARGS...] [&]]";
 
-        public override string Summary => "run a user program (no name: list them); & runs it in the background";
+        public override string Summary => "run a user program (no name: list them); & in the background; -ws/-policy: its working set";
 
         public override void Execute(CommandLine line)
         {
@@ -28,20 +28,27 @@ namespace Kernel.Shell.Commands
             }
             bool background = line.WordIs(line.Count - 1, "&");
             int words = background ? line.Count - 1 : line.Count;
-            if (words < 2)
+            SpawnOptions options = SpawnOptions.Default;
+            int first = 1;
+            if (!ParseOptions(line, ref first, words, ref options))
             {
                 PrintUsage();
                 return;
             }
-            int count = words - 1;
+            if (first >= words)
+            {
+                PrintUsage();
+                return;
+            }
+            int count = words - first;
             byte* text = stackalloc byte[CommandLine.MaxLength];
             byte** arguments = stackalloc byte*[CommandLine.MaxWords];
             ulong* lengths = stackalloc ulong[CommandLine.MaxWords];
             int used = 0;
             for (int i = 0; i < count; i++)
             {
-                int start = line.WordStart(i + 1);
-                int length = line.WordLength(i + 1);
+                int start = line.WordStart(i + first);
+                int length = line.WordLength(i + first);
                 arguments[i] = text + used;
                 lengths[i] = (ulong)length;
                 for (int j = 0; j < length; j++)
@@ -51,10 +58,10 @@ namespace Kernel.Shell.Commands
                 }
             }
 
-            long status = ProcessManager.Spawn(arguments[0], (int)lengths[0], arguments, lengths, count, ProcessManager.Shell, out Process child, out ElfStatus image);
+            long status = ProcessManager.Spawn(arguments[0], (int)lengths[0], arguments, lengths, count, ProcessManager.Shell, options, out Process child, out ElfStatus image);
             if (status < 0)
             {
-                ReportFailure(line, status, image);
+                ReportFailure(line, first, status, image);
                 return;
             }
             if (background)
@@ -84,10 +91,48 @@ namespace Kernel.Shell.Commands
             ProcessManager.Reap(child);
         }
 
-        private static void ReportFailure(CommandLine line, long status, ElfStatus image)
+        /// <summary>Reads -ws PAGES and -policy NAME in any order from word <paramref name="first"/>, leaving it at the program's name.</summary>
+        private static bool ParseOptions(CommandLine line, ref int first, int words, ref SpawnOptions options)
+        {
+            while (first + 1 < words)
+            {
+                if (line.WordIs(first, "-ws"))
+                {
+                    if (!line.TryParseNumber(first + 1, out ulong pages) || pages < SpawnOptions.MinimumWorkingSetPages || pages > SpawnOptions.MaximumWorkingSetPages)
+                    {
+                        Console.Write("run: -ws takes a number of pages from ");
+                        Console.WriteDecimal((ulong)SpawnOptions.MinimumWorkingSetPages);
+                        Console.Write(" to ");
+                        Console.WriteDecimal((ulong)SpawnOptions.MaximumWorkingSetPages);
+                        Console.WriteLine();
+                        return false;
+                    }
+                    options.WorkingSetPages = (int)pages;
+                }
+                else if (line.WordIs(first, "-policy"))
+                {
+                    fixed (char* word = &line.Buffer[line.WordStart(first + 1)])
+                    {
+                        if (!SpawnOptions.TryParsePolicy(word, line.WordLength(first + 1), out options.Policy))
+                        {
+                            Console.WriteLine("run: -policy is clock, modclock or lru");
+                            return false;
+                        }
+                    }
+                }
+                else
+                {
+                    return true;
+                }
+                first += 2;
+            }
+            return !line.WordIs(first, "-ws") && !line.WordIs(first, "-policy");
+        }
+
+        private static void ReportFailure(CommandLine line, int nameWord, long status, ElfStatus image)
         {
             Console.Write("run: cannot run ");
-            line.WriteWord(1);
+            line.WriteWord(nameWord);
             Console.Write(": ");
             switch (-status)
             {
