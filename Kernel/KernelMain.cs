@@ -37,6 +37,8 @@ namespace Kernel
             Cpu.EnableInterrupts();
             Pit.CalibrateTsc();
             Tasks.ProcessManager.Initialize(Memory.KernelStacks.BootStackTop());
+            Tasks.ThreadBlockingHooks.Install();
+            Swap.PageFile.Probe();
             Syscalls.SyscallDispatcher.Initialize();
 
             SelfTestRunner.Initialize(new SelfTestSuite[]
@@ -72,6 +74,7 @@ namespace Kernel
                 new PciCommand(),
                 new FdCommand(),
                 new IdeCommand(),
+                new PagefileCommand(),
                 new SelftestCommand(),
                 new CrashCommand(),
                 new ShutdownCommand(),

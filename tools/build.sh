@@ -12,6 +12,8 @@
 #   test    kernel, then every test (host and boot; the boot tests make their own ISOs under build/test-isos);
 #           ends with "N passed, N failed"
 #   bench   the allocator benchmarks (BenchmarkDotNet)
+#   pagefile FILE [MiB]  write a raw disk image carrying the kernel's page-file signature (default 64 MiB);
+#           an existing file is replaced only if it is a page-file image already
 #   clean   remove build outputs
 set -euo pipefail
 
@@ -19,6 +21,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="$ROOT/build"
 OBJ="$BUILD/obj"
 ISO="$ROOT/iso/kernel.iso"
+# The page-file disk make run attaches as the primary slave, made on first use.
+PAGEFILE="$BUILD/pagefile.img"
 NUGET_PACKAGES="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
 IlcVersion="$(sed -n 's:.*<IlcVersion>\(.*\)</IlcVersion>.*:\1:p' "$ROOT/Directory.Packages.props")"
 ILC="$NUGET_PACKAGES/runtime.linux-x64.microsoft.dotnet.ilcompiler/$IlcVersion/tools/ilc"
@@ -193,11 +197,26 @@ iso() {
 }
 
 qemu_args() {
-    echo "-cdrom $ISO -cpu max -m ${QEMU_MEMORY:-512M} -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04"
+    echo "-cdrom $ISO -cpu max -m ${QEMU_MEMORY:-512M} -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -drive file=$PAGEFILE,if=ide,index=1,format=raw"
+}
+
+# pagefile FILE [MiB]: the header is written by the kernel's own code (tools/pagefile compiles Kernel/Swap/PageFileHeader.cs).
+pagefile() {
+    if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+        log "usage: tools/build.sh pagefile FILE [MiB]"
+        exit 2
+    fi
+    mkdir -p "$(dirname "$1")"
+    dotnet run --project "$ROOT/tools/pagefile/PageFileTool.csproj" -c Release --verbosity quiet -- "$@"
+}
+
+ensure_pagefile() {
+    [ -f "$PAGEFILE" ] || pagefile "$PAGEFILE"
 }
 
 run() {
     iso
+    ensure_pagefile
     if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
         # shellcheck disable=SC2046
         exec qemu-system-x86_64 $(qemu_args) -serial stdio
@@ -210,6 +229,7 @@ run() {
 
 debug() {
     iso
+    ensure_pagefile
     log "QEMU is waiting for gdb: gdb $BUILD/kernel.elf -ex 'target remote :1234'"
     # shellcheck disable=SC2046
     exec qemu-system-x86_64 $(qemu_args) -display none -serial mon:stdio -s -S
@@ -285,6 +305,7 @@ case "$verb" in
     bochs) setup; bochs_run "$@" ;;
     test) test_all ;;
     bench) bench "$@" ;;
+    pagefile) pagefile "$@" ;;
     clean) clean ;;
-    *) log "usage: tools/build.sh setup|kernel|programs|iso|run|debug|bochs [selftest]|test|bench|clean"; exit 2 ;;
+    *) log "usage: tools/build.sh setup|kernel|programs|iso|run|debug|bochs [selftest]|test|bench|pagefile FILE [MiB]|clean"; exit 2 ;;
 esac

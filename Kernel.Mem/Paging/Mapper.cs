@@ -885,6 +885,12 @@ public sealed unsafe class Mapper<TMem, TTlb>
                 ulong value = table[index];
                 ulong at = cursor;
                 cursor += MemConstants.PageSize;
+                if (cursor == 0)
+                {
+                    // Past the last page of the address space: nothing lies above it, whatever the range says,
+                    // and a cursor wrapped to 0 would start the walk again from the bottom.
+                    cursor = end;
+                }
                 if (value != 0)
                 {
                     page = at;

@@ -105,13 +105,16 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
     /// </summary>
     public static PagingStatus Create(TMem memory, TTlb tlb, IFrameSource frames, ulong kernelRoot, PageFlags supportedFeatures, out UserAddressSpace<TMem, TTlb> space)
     {
-        space = new UserAddressSpace<TMem, TTlb>(memory, frames);
-        PagingStatus status = Mapper<TMem, TTlb>.CreateRootTable(memory, space, out ulong root);
+        // The PML4 comes before any object: the kernel has no collector, so an object made for a space that
+        // then gets no frame would be lost, and a program holding every frame could repeat that until the
+        // kernel's own heap needed a frame.
+        space = null;
+        PagingStatus status = Mapper<TMem, TTlb>.CreateRootTable(memory, frames, out ulong root);
         if (status != PagingStatus.Success)
         {
-            space = null;
             return status;
         }
+        space = new UserAddressSpace<TMem, TTlb>(memory, frames) { _tableFrames = 1 };
         space._mapper = new Mapper<TMem, TTlb>(memory, tlb, space, root, supportedFeatures);
         status = space._mapper.CopyUpperHalfFrom(kernelRoot);
         if (status != PagingStatus.Success)

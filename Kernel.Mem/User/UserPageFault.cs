@@ -79,7 +79,9 @@ public static class UserPageFault
             case UserPageFaultKind.ExecuteNoExecute:
                 return "execute of a no-execute page";
             case UserPageFaultKind.HeapNotReserved:
-                return (errorCode & ErrorWrite) != 0 ? "write to a heap page that is not reserved (freed or never allocated)" : "read of a heap page that is not reserved (freed or never allocated)";
+                return (errorCode & ErrorInstructionFetch) != 0 ? "execute of a heap page that is not reserved (freed or never allocated)"
+                    : (errorCode & ErrorWrite) != 0 ? "write to a heap page that is not reserved (freed or never allocated)"
+                    : "read of a heap page that is not reserved (freed or never allocated)";
             case UserPageFaultKind.NotMapped:
                 return (errorCode & ErrorInstructionFetch) != 0 ? "execute of an unmapped address" : (errorCode & ErrorWrite) != 0 ? "write to an unmapped address" : "read of an unmapped address";
             default:

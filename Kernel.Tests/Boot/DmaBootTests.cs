@@ -120,9 +120,70 @@ public sealed class DmaBootTests : IClassFixture<DmaTestImages>
         }
 
         // A software reset of the channel (what a failed command gets) leaves it reading correctly.
-        Assert.Contains("ide: channel reset: ok", qemu.Run("ide reset"));
+        Assert.Contains("ide: primary channel reset: ok", qemu.Run("ide reset"));
         uint afterReset = DmaTestImages.Fnv1a(_images.Disk, 1000L * DmaTestImages.SectorSize, 256 * DmaTestImages.SectorSize);
         Assert.Contains($"fnv1a 0x{afterReset:x8}", qemu.Run("ide read 1000 256"));
+    }
+
+    [Fact]
+    public void Ide_info_lists_the_devices_at_all_four_positions_and_reads_use_the_first_ATA_disk()
+    {
+        // The boot CD-ROM is the secondary master (QEMU's -cdrom); disks as primary master and secondary slave.
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), extraArguments: new[]
+        {
+            "-drive", $"file={_images.DiskPath},format=raw,if=ide,index=0",
+            "-drive", $"file={_images.BlankDisk("second", 3)},format=raw,if=ide,index=3",
+        });
+        string info = qemu.Run("ide info");
+        Assert.Matches(@"primary channel \(compatibility\): command 0x01f0, control 0x03f6, bus master 0x[0-9a-f]{4}, IRQ 14\n", info);
+        Assert.Matches(@"secondary channel \(compatibility\): command 0x0170, control 0x0376, bus master 0x[0-9a-f]{4}, IRQ 15\n", info);
+        Assert.Matches(@"  primary master: ""QEMU HARDDISK"", 16384 sectors \(8 MiB\)", info);
+        Assert.Contains("  primary slave: none\n", info);
+        Assert.Contains("  secondary master: not an ATA disk", info);
+        Assert.Matches(@"  secondary slave: ""QEMU HARDDISK"", 6144 sectors \(3 MiB\)", info);
+        Assert.Contains("ATA disks: 2; ide read, bench and reset use the first, primary master", info);
+        uint expected = DmaTestImages.Fnv1a(_images.Disk, 0, 8 * DmaTestImages.SectorSize);
+        Assert.Contains($"fnv1a 0x{expected:x8}", qemu.Run("ide read 0 8"));
+    }
+
+    [Fact]
+    public void Reads_that_reach_past_LBA_2_pow_28_use_READ_DMA_EXT_on_a_disk_larger_than_128_GiB()
+    {
+        const int Lba28Limit = 1 << 28;
+        const int First = Lba28Limit - 4;
+        const long Sectors = (129L << 30) / DmaTestImages.SectorSize;
+        string disk = _images.SparseDisk("large", Sectors, First, 8);
+        byte[] tagged = DmaTestImages.Sectors("HD", First, 8);
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), extraArguments: new[]
+        {
+            "-drive", $"file={disk},format=raw,if=ide,index=1",
+        });
+        Assert.Matches($@"  primary slave: ""QEMU HARDDISK"", {Sectors} sectors \({129 * 1024} MiB\), LBA48 yes", qemu.Run("ide info"));
+        // Below the limit READ DMA; a request that ends past it, and one wholly past it, READ DMA EXT.
+        foreach ((int lba, int count, string command) in new[] { (First, 4, "READ DMA"), (First + 2, 4, "READ DMA EXT"), (Lba28Limit + 1, 3, "READ DMA EXT") })
+        {
+            string reply = qemu.Run($"ide read {lba} {count}");
+            Assert.Contains($"read LBA {lba}, {count} sectors ({command}):", reply);
+            uint expected = DmaTestImages.Fnv1a(tagged, (long)(lba - First) * DmaTestImages.SectorSize, count * DmaTestImages.SectorSize);
+            Assert.Contains($"fnv1a 0x{expected:x8}", reply);
+        }
+    }
+
+    [Fact]
+    public void A_disk_as_primary_slave_alone_is_the_first_ATA_disk()
+    {
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), extraArguments: new[]
+        {
+            "-drive", $"file={_images.DiskPath},format=raw,if=ide,index=1",
+        });
+        string info = qemu.Run("ide info");
+        Assert.Contains("  primary master: no ATA disk", info);
+        Assert.Matches(@"  primary slave: ""QEMU HARDDISK"", 16384 sectors \(8 MiB\)", info);
+        Assert.Contains("ATA disks: 1; ide read, bench and reset use the first, primary slave", info);
+        uint expected = DmaTestImages.Fnv1a(_images.Disk, 1000L * DmaTestImages.SectorSize, 256 * DmaTestImages.SectorSize);
+        Assert.Contains($"fnv1a 0x{expected:x8}", qemu.Run("ide read 1000 256"));
+        Assert.Contains("ide: primary channel reset: ok", qemu.Run("ide reset"));
+        Assert.Contains($"fnv1a 0x{expected:x8}", qemu.Run("ide read 1000 256"));
     }
 
     /// <summary>The virtual address of the pebble named <paramref name="name"/> in a <c>dma</c> listing.</summary>
@@ -230,13 +291,46 @@ public sealed class DmaBootTests : IClassFixture<DmaTestImages>
     }
 
     [Fact]
+    public void A_thread_waiting_for_the_disk_sleeps_and_a_program_runs_meanwhile()
+    {
+        // QEMU's throttling holds requests back (50 per second after a burst of a few), so a request outlasts by far
+        // the instructions between its start and the wait, and the waiting thread must sleep rather than find it done.
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), extraArguments: new[]
+        {
+            "-drive", $"file={_images.DiskPath},format=raw,if=ide,index=0,throttling.iops-total=50",
+        });
+        Match started = Regex.Match(qemu.Run("run spin &"), @"process (\d+) \(spin\) started\n");
+        Assert.True(started.Success, "spin did not start");
+        string pid = started.Groups[1].Value;
+        // The TICKS column is the last of ps.
+        var spinTicks = new Regex(@"^\s+" + pid + @"\s+spin\s+\w+\s.*\s(\d+)$", RegexOptions.Multiline);
+        ulong before = ulong.Parse(spinTicks.Match(qemu.Run("ps")).Groups[1].Value, CultureInfo.InvariantCulture);
+
+        string bench = qemu.Run("ide bench 1 64", 120);
+        Match m = Regex.Match(bench, @"ide bench: 1 MiB in 32 requests of 64 sectors, (\d+) ms, .* fnv1a 0x([0-9a-f]{8})");
+        Assert.True(m.Success, "ide bench printed no result:\n" + bench);
+        Assert.Equal($"{DmaTestImages.Fnv1a(_images.Disk, 0, 1 << 20):x8}", m.Groups[2].Value);
+        // A request that sleeps switches away and back: two switches (QEMU lets the first few through at once).
+        Match switches = Regex.Match(bench, @"context switches (\d+) while waiting for the disk");
+        Assert.True(switches.Success, "no context-switch count:\n" + bench);
+        Assert.True(ulong.Parse(switches.Groups[1].Value, CultureInfo.InvariantCulture) >= 16, bench);
+
+        ulong after = ulong.Parse(spinTicks.Match(qemu.Run("ps")).Groups[1].Value, CultureInfo.InvariantCulture);
+        ulong benchMs = ulong.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        _output.WriteLine($"{bench.Trim()}\nspin ran {after - before} ms of the bench's {benchMs} ms");
+        Assert.True(after - before >= benchMs / 4, $"spin ran {after - before} ms during a {benchMs} ms bench");
+        qemu.Run("kill " + pid);
+    }
+
+    [Fact]
     public void Without_drives_fd_and_ide_say_what_is_missing_and_bad_arguments_print_usage()
     {
         using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel));
 
         // QEMU's default floppy drive without a disk is a 2.88 MB one (CMOS type 5).
         Assert.Contains("not a 3.5\" 1.44 MB drive", qemu.Run("fd read 0"));
-        Assert.Contains("ide: no device as primary master", qemu.Run("ide read 0"));
+        Assert.Contains("ide: no ATA disk on either channel", qemu.Run("ide read 0"));
+        Assert.Contains("  secondary master: not an ATA disk", qemu.Run("ide info"));
         Assert.Contains("usage: fd read LBA | bench SECTORS", qemu.Run("fd"));
         Assert.Contains("usage: fd", qemu.Run("fd read 0xZZ"));
         Assert.Contains("usage: fd", qemu.Run("fd write 0"));

@@ -43,6 +43,47 @@ public sealed class DmaTestImages : IDisposable
         "-drive", $"file={DiskPath},format=raw,if=ide,index=0",
     };
 
+    /// <summary>A zero-filled raw disk image of <paramref name="mib"/> MiB beside the others, made on first use.</summary>
+    public string BlankDisk(string name, int mib)
+    {
+        string path = Path.Combine(Directory, name + ".img");
+        if (!File.Exists(path))
+        {
+            using FileStream file = File.Create(path);
+            file.SetLength((long)mib << 20);
+        }
+        return path;
+    }
+
+    /// <summary>
+    /// A sparse raw disk image of <paramref name="sectors"/> sectors beside the others in which only the sectors
+    /// <paramref name="firstTagged"/> to <paramref name="firstTagged"/> + <paramref name="tagged"/> - 1 hold data
+    /// (as <see cref="SectorByte"/> says, tag "HD"): a disk larger than 128 GiB costs the host next to nothing.
+    /// </summary>
+    public string SparseDisk(string name, long sectors, int firstTagged, int tagged)
+    {
+        string path = Path.Combine(Directory, name + ".img");
+        using FileStream file = File.Create(path);
+        file.SetLength(sectors * SectorSize);
+        file.Position = (long)firstTagged * SectorSize;
+        file.Write(Sectors("HD", firstTagged, tagged));
+        return path;
+    }
+
+    /// <summary>The bytes of <paramref name="count"/> sectors from <paramref name="first"/> as <see cref="SectorByte"/> fills them.</summary>
+    public static byte[] Sectors(string tag, int first, int count)
+    {
+        var bytes = new byte[count * SectorSize];
+        for (int i = 0; i < count; i++)
+        {
+            for (int offset = 0; offset < SectorSize; offset++)
+            {
+                bytes[i * SectorSize + offset] = SectorByte(tag, first + i, offset);
+            }
+        }
+        return bytes;
+    }
+
     public static byte SectorByte(string tag, int lba, int offset)
     {
         if (offset < 2)

@@ -25,10 +25,13 @@ public sealed class QemuSession : IDisposable
 
     private static readonly TimeSpan s_hardLimit = TimeSpan.FromSeconds(120);
 
+    // How long the readers may take to drain the pipes once QEMU has exited.
+    private static readonly TimeSpan s_drainLimit = TimeSpan.FromSeconds(10);
+
     private readonly Process _process;
-    private readonly List<Thread> _readers = new List<Thread>();
     private readonly StringBuilder _raw = new StringBuilder();
     private readonly object _lock = new object();
+    private readonly List<Thread> _readers = new List<Thread>();
     // The cleaned text, rebuilt from _raw only when it is read after new output arrived (under _lock).
     private string _output = "";
     private bool _outputDirty;
@@ -228,11 +231,11 @@ public sealed class QemuSession : IDisposable
             throw new TimeoutException($"QEMU still running after {seconds} s. Output:\n{Output}");
         }
         _process.WaitForExit();
-        // The process is gone but its last output may still sit in the pipes: read them to the end, so that
-        // Output holds everything QEMU printed (a loaded machine showed the final panic line missing).
+        // QEMU's last lines (the self-test's summary) may still sit in the pipes when it has exited: the
+        // readers are plain threads, which Process.WaitForExit does not wait for.
         foreach (Thread reader in _readers)
         {
-            reader.Join(TimeSpan.FromSeconds(10));
+            reader.Join(s_drainLimit);
         }
         return _process.ExitCode;
     }

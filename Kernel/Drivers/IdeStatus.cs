@@ -11,11 +11,14 @@ namespace Kernel.Drivers
         /// <summary>The controller has no usable bus-master range (programming interface bit 7, BAR4).</summary>
         NoBusMaster,
 
-        /// <summary>Nothing answers as primary master (status 00h or FFh after selecting it).</summary>
+        /// <summary>Nothing answers at the position (status 00h or FFh after selecting it).</summary>
         NoDevice,
 
-        /// <summary>The primary master is not an ATA disk (an ATAPI or SATA signature after IDENTIFY).</summary>
+        /// <summary>The device at the position is not an ATA disk (an ATAPI or SATA signature after IDENTIFY).</summary>
         NotAta,
+
+        /// <summary>No position of either channel holds an ATA disk that does LBA and DMA.</summary>
+        NoDisk,
 
         /// <summary>The disk does not do LBA or DMA (IDENTIFY word 49 bits 9 and 8).</summary>
         Unsupported,

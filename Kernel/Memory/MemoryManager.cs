@@ -25,7 +25,7 @@ namespace Kernel.Memory
 
         /// <summary>
         /// The RAM that leaves <see cref="MinimumUsableBytes"/> usable with this image and the user programs
-        /// GRUB loads beside it (about 0.7 MiB of modules), measured under QEMU: -m 19M leaves 16376 KiB usable
+        /// GRUB loads beside it (about 0.7 MiB of modules), measured under QEMU: -m 19M leaves 16308 KiB usable
         /// and is refused, -m 20M boots and passes every self-test. The boot tests check both sides, so a larger
         /// image or more programs that move the threshold fail them.
         /// </summary>

@@ -47,7 +47,7 @@ namespace UserRuntime
             {
                 return null;
             }
-            return s_heap.AllocateZeroed(count * size);
+            return AllocateZeroed(count * size);
         }
 
         /// <summary>Grows or shrinks an allocation, in place where possible; null (with the original intact) on failure.</summary>
@@ -114,12 +114,23 @@ namespace UserRuntime
                 s_early += rounded;
                 return memory;
             }
-            memory = s_heap.AllocateZeroed(size);
+            memory = AllocateZeroed(size);
             if (memory == null)
             {
                 Process.Abort("out of memory", "new: the heap cannot grow", null);
             }
             return memory;
+        }
+
+        /// <summary>
+        /// Zeroed memory without touching fresh pages: an allocation of the page area is reserved by
+        /// allocate_user_mem on every allocation (a free hands its pages back with free_user_mem), so its pages
+        /// read as zero until written, and clearing them would take a frame for each. Only a block, which may be
+        /// reused, needs clearing.
+        /// </summary>
+        private static void* AllocateZeroed(ulong size)
+        {
+            return size > HeapAllocator<SyscallBacking>.MaximumBlockSize ? s_heap.Allocate(size) : s_heap.AllocateZeroed(size);
         }
 
         private static string Describe(FreeStatus status)

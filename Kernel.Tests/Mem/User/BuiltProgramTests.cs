@@ -1,4 +1,7 @@
+using System;
+using System.Buffers.Binary;
 using System.IO;
+using System.Text;
 using Kernel.Mem.User;
 using Kernel.Tests.Boot;
 using Xunit;
@@ -31,6 +34,71 @@ public sealed unsafe class BuiltProgramTests
                 Assert.Equal("_start", new string((sbyte*)name, 0, length));
                 Assert.Equal(0UL, offset);
             }
+        }
+    }
+
+    [Fact]
+    public void A_real_program_names_each_of_its_functions_from_its_first_to_its_last_byte()
+    {
+        KernelImage.Iso(MenuEntry.Kernel);
+        byte[] file = File.ReadAllBytes(Path.Combine(KernelImage.ProgramsDirectory, "tst_malloc"));
+        int functions = 0;
+        bool sawMain = false;
+        foreach (var (name, value, size) in SizedFunctions(file))
+        {
+            functions++;
+            sawMain |= name == "tst_malloc_Program__Main";
+            string atStart = FindFunction(file, value, out ulong offset);
+            Assert.Equal(0UL, offset);
+            Assert.NotNull(atStart);
+            string atEnd = FindFunction(file, value + size - 1, out offset);
+            Assert.Equal(atStart, atEnd);
+            Assert.Equal(size - 1, offset);
+        }
+        Assert.True(functions > 50, $"only {functions} sized functions");
+        Assert.True(sawMain);
+    }
+
+    /// <summary>The sized STT_FUNC symbols of a file, read independently of the code under test.</summary>
+    private static System.Collections.Generic.IEnumerable<(string Name, ulong Value, ulong Size)> SizedFunctions(byte[] file)
+    {
+        ulong sections = BinaryPrimitives.ReadUInt64LittleEndian(file.AsSpan(40));
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(file.AsSpan(60));
+        for (int i = 0; i < count; i++)
+        {
+            var header = file.AsSpan((int)sections + i * 64, 64);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(header[4..]) != 2)
+            {
+                continue;
+            }
+            int offset = (int)BinaryPrimitives.ReadUInt64LittleEndian(header[24..]);
+            int size = (int)BinaryPrimitives.ReadUInt64LittleEndian(header[32..]);
+            int link = (int)BinaryPrimitives.ReadUInt32LittleEndian(header[40..]);
+            int strings = (int)BinaryPrimitives.ReadUInt64LittleEndian(file.AsSpan((int)sections + link * 64 + 24));
+            for (int at = offset; at + 24 <= offset + size; at += 24)
+            {
+                var symbol = file.AsSpan(at, 24);
+                ulong value = BinaryPrimitives.ReadUInt64LittleEndian(symbol[8..]);
+                ulong length = BinaryPrimitives.ReadUInt64LittleEndian(symbol[16..]);
+                if ((symbol[4] & 0xF) != 2 || length == 0 || BinaryPrimitives.ReadUInt16LittleEndian(symbol[6..]) == 0)
+                {
+                    continue;
+                }
+                int name = strings + (int)BinaryPrimitives.ReadUInt32LittleEndian(symbol);
+                int end = Array.IndexOf(file, (byte)0, name);
+                yield return (Encoding.ASCII.GetString(file, name, end - name), value, length);
+            }
+        }
+    }
+
+    private static string FindFunction(byte[] file, ulong address, out ulong offset)
+    {
+        fixed (byte* data = file)
+        {
+            ElfSymbolTable symbols = ElfSymbolTable.Find(data, (ulong)file.Length);
+            return symbols.TryFindFunction(address, out byte* name, out int length, out offset)
+                ? Encoding.ASCII.GetString(name, length)
+                : null;
         }
     }
 }

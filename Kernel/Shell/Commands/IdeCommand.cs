@@ -5,9 +5,9 @@ using Kernel.Memory;
 namespace Kernel.Shell.Commands
 {
     /// <summary>
-    /// Reads the primary master ATA disk by bus-master DMA into the controller's transfer buffer and PRD
-    /// table (below 4 GiB), which the driver takes at its first read and keeps: a run of requests allocates
-    /// nothing.
+    /// The IDE controller's channels and disks, and the first ATA disk read by bus-master DMA into its
+    /// channel's transfer buffer and PRD table (below 4 GiB), which the driver takes at the channel's first
+    /// transfer and keeps: a run of requests allocates nothing.
     /// </summary>
     internal sealed unsafe class IdeCommand : ShellCommand
     {
@@ -26,17 +26,15 @@ namespace Kernel.Shell.Commands
         {
             if (line.Count == 2 && line.WordIs(1, "info"))
             {
-                if (Ready())
-                {
-                    Info();
-                }
+                Info();
                 return;
             }
             if (line.Count == 2 && line.WordIs(1, "reset"))
             {
-                if (Ready())
+                AtaDisk disk = Ready();
+                if (disk != null)
                 {
-                    Reset();
+                    Reset(disk);
                 }
                 return;
             }
@@ -58,9 +56,10 @@ namespace Kernel.Shell.Commands
                     Console.WriteLine(" sectors");
                     return;
                 }
-                if (Ready())
+                AtaDisk disk = Ready();
+                if (disk != null)
                 {
-                    Read(first, (uint)count);
+                    Read(disk, first, (uint)count);
                 }
             }
             else if (line.WordIs(1, "bench"))
@@ -75,9 +74,10 @@ namespace Kernel.Shell.Commands
                     Console.WriteLine();
                     return;
                 }
-                if (Ready())
+                AtaDisk disk = Ready();
+                if (disk != null)
                 {
-                    Bench(first, (uint)sectors);
+                    Bench(disk, first, (uint)sectors);
                 }
             }
             else
@@ -86,20 +86,28 @@ namespace Kernel.Shell.Commands
             }
         }
 
-        private static bool Ready()
+        /// <summary>The first ATA disk, probing the controller if need be; null (and the reason printed) when there is none.</summary>
+        private static AtaDisk Ready()
         {
             IdeStatus status = IdeController.Probe();
             if (status == IdeStatus.Ok)
             {
-                return true;
+                return IdeController.FirstDisk;
             }
             Console.Write("ide: ");
             Console.WriteLine(StatusName(status));
-            return false;
+            return null;
         }
 
         private static void Info()
         {
+            IdeStatus status = IdeController.Probe();
+            if (IdeController.Channel(0) == null)
+            {
+                Console.Write("ide: ");
+                Console.WriteLine(StatusName(status));
+                return;
+            }
             PciDevice pci = IdeController.PciFunction;
             Console.Write("controller ");
             Console.WriteHexDigits(pci.VendorId, 4);
@@ -113,48 +121,51 @@ namespace Kernel.Shell.Commands
             Console.WriteHexDigits(pci.Function, 1);
             Console.Write(", prog-if ");
             Console.WriteHex(pci.ProgrammingInterface, 2);
-            Console.WriteLine(IdeController.NativeMode ? " (primary channel native)" : " (primary channel compatibility)");
-            Console.Write("  command ");
-            Console.WriteHex(IdeController.CommandBase, 4);
-            Console.Write(", control ");
-            Console.WriteHex(IdeController.ControlBase, 4);
-            Console.Write(", bus master ");
-            Console.WriteHex(IdeController.BusMasterBase, 4);
-            Console.Write(", IRQ ");
-            Console.WriteDecimal((ulong)IdeController.Irq);
-            Console.WriteLine(IdeController.IrqClaimed ? "" : " (not claimed: polling)");
-            AtaIdentity disk = IdeController.Disk;
-            Console.Write("primary master: \"");
-            for (int i = 0; i < disk.ModelTextLength; i++)
+            Console.WriteLine();
+            for (int c = 0; c < IdeController.ChannelCount; c++)
             {
-                Console.Write((char)disk.Model[i]);
+                ChannelInfo(IdeController.Channel(c));
             }
-            Console.Write("\", ");
-            Console.WriteDecimal(disk.Sectors);
-            Console.Write(" sectors (");
-            Console.WriteDecimal(disk.Sectors * IdeController.SectorSize / MiB);
-            Console.Write(" MiB), LBA48 ");
-            Console.Write(disk.SupportsLba48 ? "yes" : "no");
-            Console.Write(", MWDMA ");
-            Console.WriteHex(disk.MultiwordDma, 4);
-            Console.Write(", UDMA ");
-            Console.WriteHex(disk.UltraDma, 4);
+            Console.Write("ATA disks: ");
+            Console.WriteDecimal((ulong)IdeController.DiskCount);
+            AtaDisk first = IdeController.FirstDisk;
+            if (first != null)
+            {
+                Console.Write("; ide read, bench and reset use the first, ");
+                Console.Write(first.PositionName);
+            }
             Console.WriteLine();
-            Console.Write("commands ");
-            Console.WriteDecimal(IdeController.Commands);
+        }
+
+        private static void ChannelInfo(IdeChannel channel)
+        {
+            Console.Write(channel.Name);
+            Console.Write(channel.NativeMode ? " channel (native): command " : " channel (compatibility): command ");
+            Console.WriteHex(channel.CommandBase, 4);
+            Console.Write(", control ");
+            Console.WriteHex(channel.ControlBase, 4);
+            Console.Write(", bus master ");
+            Console.WriteHex(channel.BusMasterBase, 4);
+            Console.Write(", IRQ ");
+            Console.WriteDecimal((ulong)channel.Irq);
+            Console.WriteLine(channel.IrqClaimed ? "" : " (not claimed: polling)");
+            Console.Write("  commands ");
+            Console.WriteDecimal(channel.Commands);
             Console.Write(", polled completions ");
-            Console.WriteDecimal(IdeController.PolledCompletions);
+            Console.WriteDecimal(channel.PolledCompletions);
             Console.Write(", foreign interrupts ");
-            Console.WriteDecimal(IdeController.ForeignInterrupts);
+            Console.WriteDecimal(channel.ForeignInterrupts);
             Console.Write(", stray ");
-            Console.WriteDecimal(IdeController.StrayInterrupts);
+            Console.WriteDecimal(channel.StrayInterrupts);
             Console.Write(", resets ");
-            Console.WriteDecimal(IdeController.Resets);
+            Console.WriteDecimal(channel.Resets);
+            Console.Write(", waited for the channel ");
+            Console.WriteDecimal(channel.ContendedCommands);
             Console.WriteLine();
-            BusMasterTransfer transfer = IdeController.Transfer;
+            BusMasterTransfer transfer = channel.Transfer;
             if (transfer.IsAllocated)
             {
-                Console.Write("transfer buffer ");
+                Console.Write("  transfer buffer ");
                 Console.WriteHex(transfer.Buffer.Physical);
                 Console.Write(" (");
                 Console.WriteDecimal(transfer.Buffer.Size / 1024);
@@ -164,31 +175,73 @@ namespace Kernel.Shell.Commands
             }
             else
             {
-                Console.WriteLine("transfer buffer: taken at the first read");
+                Console.WriteLine("  transfer buffer: taken at the first transfer");
+            }
+            for (int position = 0; position < IdeChannel.Positions; position++)
+            {
+                Console.Write("  ");
+                Console.Write(AtaDisk.PositionNameOf(channel, position));
+                Console.Write(": ");
+                IdeStatus status = channel.PositionStatus(position);
+                if (status != IdeStatus.Ok)
+                {
+                    Console.WriteLine(PositionStatusName(status));
+                    continue;
+                }
+                AtaIdentity disk = channel.Identity(position);
+                Console.Write('"');
+                for (int i = 0; i < disk.ModelTextLength; i++)
+                {
+                    Console.Write((char)disk.Model[i]);
+                }
+                Console.Write("\", ");
+                Console.WriteDecimal(disk.Sectors);
+                Console.Write(" sectors (");
+                Console.WriteDecimal(disk.Sectors * IdeController.SectorSize / MiB);
+                Console.Write(" MiB), LBA48 ");
+                Console.Write(disk.SupportsLba48 ? "yes" : "no");
+                Console.Write(", MWDMA ");
+                Console.WriteHex(disk.MultiwordDma, 4);
+                Console.Write(", UDMA ");
+                Console.WriteHex(disk.UltraDma, 4);
+                Console.WriteLine();
             }
         }
 
-        private static void Reset()
+        private static string PositionStatusName(IdeStatus status)
         {
-            IdeStatus status = IdeController.ResetChannel();
-            Console.Write("ide: channel reset: ");
+            switch (status)
+            {
+                case IdeStatus.NoDevice: return "none";
+                case IdeStatus.NotAta: return "not an ATA disk (ATAPI or SATA signature)";
+                case IdeStatus.DeviceError: return "no ATA disk (IDENTIFY aborted)";
+                default: return StatusName(status);
+            }
+        }
+
+        private static void Reset(AtaDisk disk)
+        {
+            IdeStatus status = disk.Channel.Reset();
+            Console.Write("ide: ");
+            Console.Write(disk.Channel.Name);
+            Console.Write(" channel reset: ");
             Console.WriteLine(StatusName(status));
         }
 
-        private static void Read(ulong lba, uint count)
+        private static void Read(AtaDisk disk, ulong lba, uint count)
         {
-            IdeStatus ready = IdeController.AllocateTransfer();
+            IdeStatus ready = disk.Channel.AllocateTransfer();
             if (ready != IdeStatus.Ok)
             {
                 Console.Write("ide: ");
                 Console.WriteLine(StatusName(ready));
                 return;
             }
-            BusMasterTransfer transfer = IdeController.Transfer;
+            BusMasterTransfer transfer = disk.Channel.Transfer;
             DmaBuffer buffer = transfer.Buffer;
             // Junk first, so bytes the transfer never reached show as 0xa5 rather than an earlier read's data.
             System.Runtime.RuntimeExports.memset(buffer.Virtual, 0xA5, (nuint)buffer.Size);
-            IdeStatus status = IdeController.ReadDma(lba, count);
+            IdeStatus status = disk.ReadDma(lba, count);
             Console.Write("read LBA ");
             Console.WriteDecimal(lba);
             Console.Write(", ");
@@ -219,7 +272,7 @@ namespace Kernel.Shell.Commands
             }
             else
             {
-                WriteFailure(status);
+                WriteFailure(disk.Channel, status);
             }
         }
 
@@ -228,40 +281,41 @@ namespace Kernel.Shell.Commands
         /// sectors into the controller's buffer; prints the rate (TSC, calibrated against the PIT), the
         /// address range of the buffer and table the requests used and an FNV-1a of the data in disk order.
         /// </summary>
-        private static void Bench(ulong mib, uint sectors)
+        private static void Bench(AtaDisk disk, ulong mib, uint sectors)
         {
             ulong total = mib * MiB / IdeController.SectorSize;
-            if (total > IdeController.Disk.Sectors)
+            if (total > disk.Sectors)
             {
                 Console.Write("ide: the disk holds only ");
-                Console.WriteDecimal(IdeController.Disk.Sectors * IdeController.SectorSize / MiB);
+                Console.WriteDecimal(disk.Sectors * IdeController.SectorSize / MiB);
                 Console.WriteLine(" MiB");
                 return;
             }
-            IdeStatus ready = IdeController.AllocateTransfer();
+            IdeStatus ready = disk.Channel.AllocateTransfer();
             if (ready != IdeStatus.Ok)
             {
                 Console.Write("ide: ");
                 Console.WriteLine(StatusName(ready));
                 return;
             }
-            BusMasterTransfer transfer = IdeController.Transfer;
+            BusMasterTransfer transfer = disk.Channel.Transfer;
             uint hash = Fnv1a.OffsetBasis;
             ulong lowest = ulong.MaxValue;
             ulong highest = 0;
             ulong violations = 0;
             ulong requests = 0;
+            ulong switches = Tasks.Scheduler.Switches;
             ulong start = Cpu.ReadTsc();
             for (ulong lba = 0; lba < total; lba += sectors)
             {
                 uint count = total - lba < sectors ? (uint)(total - lba) : sectors;
-                IdeStatus status = IdeController.ReadDma(lba, count);
+                IdeStatus status = disk.ReadDma(lba, count);
                 if (status != IdeStatus.Ok)
                 {
                     Console.Write("ide: LBA ");
                     Console.WriteDecimal(lba);
                     Console.Write(": ");
-                    WriteFailure(status);
+                    WriteFailure(disk.Channel, status);
                     return;
                 }
                 Track(transfer.TablePhysical, BusMasterTransfer.TableBytes, ref lowest, ref highest, ref violations);
@@ -273,6 +327,7 @@ namespace Kernel.Shell.Commands
                 requests++;
             }
             ulong cycles = Cpu.ReadTsc() - start;
+            switches = Tasks.Scheduler.Switches - switches;
             ulong perMs = Pit.TscPerMillisecond == 0 ? 1 : Pit.TscPerMillisecond;
             ulong microseconds = cycles * 1000 / perMs;
             ulong hundredths = microseconds == 0 ? 0 : mib * 100000000 / microseconds;
@@ -299,10 +354,12 @@ namespace Kernel.Shell.Commands
             Console.Write(", ");
             Console.WriteDecimal(violations);
             Console.Write(" above 4 GiB or across 64 KiB; interrupts ");
-            Console.WriteDecimal(Interrupts.CountOf(IdeController.Irq));
+            Console.WriteDecimal(Interrupts.CountOf(disk.Channel.Irq));
             Console.Write(", polled completions ");
-            Console.WriteDecimal(IdeController.PolledCompletions);
-            Console.WriteLine();
+            Console.WriteDecimal(disk.Channel.PolledCompletions);
+            Console.Write(", context switches ");
+            Console.WriteDecimal(switches);
+            Console.WriteLine(" while waiting for the disk");
         }
 
         private static void Track(ulong physical, ulong size, ref ulong lowest, ref ulong highest, ref ulong violations)
@@ -316,36 +373,37 @@ namespace Kernel.Shell.Commands
             highest = end > highest ? end : highest;
         }
 
-        private static void WriteFailure(IdeStatus status)
+        private static void WriteFailure(IdeChannel channel, IdeStatus status)
         {
             Console.Write("ide: read failed: ");
             Console.Write(StatusName(status));
-            if (!IdeController.LastCommandReset)
+            if (!channel.LastCommandReset)
             {
                 // Refused before anything reached the device: its registers say nothing about it.
                 Console.WriteLine();
                 return;
             }
             Console.Write(" (device status ");
-            Console.WriteHex(IdeController.LastDeviceStatus, 2);
+            Console.WriteHex(channel.LastDeviceStatus, 2);
             Console.Write(", error ");
-            Console.WriteHex(IdeController.LastError, 2);
+            Console.WriteHex(channel.LastError, 2);
             Console.Write(", bus-master status ");
-            Console.WriteHex(IdeController.LastBusMasterStatus, 2);
+            Console.WriteHex(channel.LastBusMasterStatus, 2);
             Console.WriteLine(")");
             Console.Write("ide: channel reset after the failure: ");
-            Console.WriteLine(StatusName(IdeController.LastResetStatus));
+            Console.WriteLine(StatusName(channel.LastResetStatus));
         }
 
-        private static string StatusName(IdeStatus status)
+        public static string StatusName(IdeStatus status)
         {
             switch (status)
             {
                 case IdeStatus.Ok: return "ok";
                 case IdeStatus.NoController: return "no PCI IDE controller (class 01h subclass 01h)";
                 case IdeStatus.NoBusMaster: return "the IDE controller has no bus master (prog-if bit 7 / BAR4)";
-                case IdeStatus.NoDevice: return "no device as primary master";
-                case IdeStatus.NotAta: return "the primary master is not an ATA disk";
+                case IdeStatus.NoDevice: return "no device at that position";
+                case IdeStatus.NotAta: return "the device is not an ATA disk";
+                case IdeStatus.NoDisk: return "no ATA disk on either channel";
                 case IdeStatus.Unsupported: return "the disk does not support LBA and DMA";
                 case IdeStatus.DeviceTimeout: return "the device stayed busy";
                 case IdeStatus.InterruptTimeout: return "no completion interrupt in time";
