@@ -703,7 +703,9 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
         _mapper = null;
     }
 
-    // IFrameSource, for the mapper's page tables: passed on to the real source and counted.
+    // IFrameSource, for the mapper's page tables: passed on to the real source and counted, under its lock.
+    MemoryLock IFrameSource.Lock => _frames.Lock;
+
     bool IFrameSource.TryAllocateFrame(out ulong physical)
     {
         if (!_frames.TryAllocateFrame(out physical))
@@ -715,6 +717,27 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
     }
 
     void IFrameSource.FreeFrame(ulong physical) => ReleaseTableFrame(physical);
+
+    bool IFrameSource.TryAllocateFrames(ulong* frames, ulong count, ulong firstTag)
+    {
+        if (!_frames.TryAllocateFrames(frames, count, firstTag))
+        {
+            return false;
+        }
+        _tableFrames += count;
+        return true;
+    }
+
+    void IFrameSource.FreeFrames(ulong* frames, ulong count)
+    {
+        for (ulong i = 0; i < count; i++)
+        {
+            if (frames[i] != 0)
+            {
+                ReleaseTableFrame(frames[i]);
+            }
+        }
+    }
 
     bool IFrameSource.TrySetFrameTag(ulong physical, ulong tag) => _frames.TrySetFrameTag(physical, tag);
 
