@@ -5,7 +5,7 @@ BUILD := bash tools/build.sh
 
 # make pagefile [PAGEFILE=path] [MIB=n]: a disk image carrying the page-file signature (make run makes one itself).
 PAGEFILE ?= build/pagefile.img
-MIB ?= 64
+MIB ?= 256
 
 all: iso
 

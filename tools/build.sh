@@ -12,7 +12,7 @@
 #   test    kernel, then every test (host and boot; the boot tests make their own ISOs under build/test-isos);
 #           ends with "N passed, N failed"
 #   bench   the allocator benchmarks (BenchmarkDotNet)
-#   pagefile FILE [MiB]  write a raw disk image carrying the kernel's page-file signature (default 64 MiB);
+#   pagefile FILE [MiB]  write a raw disk image carrying the kernel's page-file signature (default 256 MiB);
 #           an existing file is replaced only if it is a page-file image already
 #   clean   remove build outputs
 set -euo pipefail

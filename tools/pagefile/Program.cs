@@ -3,13 +3,13 @@ using System.IO;
 using Kernel.Swap;
 
 /// <summary>
-/// pagefile FILE [MIB]: makes FILE a raw disk image of MIB MiB (64 by default; sparse where the file system
+/// pagefile FILE [MIB]: makes FILE a raw disk image of MIB MiB (256 by default; sparse where the file system
 /// allows) whose sector 0 carries the kernel's page-file signature, slots filling the rest. An existing file is
 /// replaced only if it already carries the signature: any other disk image is left alone.
 /// </summary>
 internal static unsafe class Program
 {
-    private const int DefaultMiB = 64;
+    private const int DefaultMiB = 256;
     private const int MaxMiB = 64 * 1024;
 
     private static int Main(string[] args)

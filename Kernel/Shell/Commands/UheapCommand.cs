@@ -61,13 +61,13 @@ namespace Kernel.Shell.Commands
             ulong cursor = start;
             ulong runStart = 0;
             ulong runEnd = 0;
-            bool runResident = false;
+            int runState = 0;
             int runs = 0;
             int hidden = 0;
             while (mapper.NextEntry(ref cursor, end, out ulong page, out PageTableEntry entry))
             {
-                bool resident = entry.IsPresent;
-                if (runEnd == page && resident == runResident)
+                int state = StateOf(entry);
+                if (runEnd == page && state == runState)
                 {
                     runEnd = page + MemConstants.PageSize;
                     continue;
@@ -76,7 +76,7 @@ namespace Kernel.Shell.Commands
                 {
                     if (runs++ < MaxRuns)
                     {
-                        WriteRun(runStart, runEnd, runResident);
+                        WriteRun(runStart, runEnd, runState);
                     }
                     else
                     {
@@ -85,13 +85,13 @@ namespace Kernel.Shell.Commands
                 }
                 runStart = page;
                 runEnd = page + MemConstants.PageSize;
-                runResident = resident;
+                runState = state;
             }
             if (runEnd != 0)
             {
                 if (runs++ < MaxRuns)
                 {
-                    WriteRun(runStart, runEnd, runResident);
+                    WriteRun(runStart, runEnd, runState);
                 }
                 else
                 {
@@ -110,14 +110,42 @@ namespace Kernel.Shell.Commands
             }
         }
 
-        private static void WriteRun(ulong start, ulong end, bool resident)
+        // A page's state: reserved and never touched (or given back), resident, resident and locked by mlockall,
+        // or in the page file.
+        private static string NameOf(int state)
+        {
+            switch (state)
+            {
+                case 1:
+                    return "resident";
+                case 2:
+                    return "locked  ";
+                case 3:
+                    return "swapped ";
+                default:
+                    return "reserved";
+            }
+        }
+
+        private static int StateOf(PageTableEntry entry)
+        {
+            if (entry.IsPresent)
+            {
+                return entry.IsPinned ? 2 : 1;
+            }
+            return entry.IsSwapped ? 3 : 0;
+        }
+
+        private static void WriteRun(ulong start, ulong end, int state)
         {
             Console.Write("  ");
             Console.WriteHex(start);
             Console.Write("-");
             Console.WriteHex(end);
             Console.WriteDecimal((end - start) / MemConstants.PageSize, 8);
-            Console.Write(resident ? "  resident  " : "  reserved  ");
+            Console.Write("  ");
+            Console.Write(NameOf(state));
+            Console.Write("  ");
             Console.WriteLine(RegionOf(start));
         }
 
