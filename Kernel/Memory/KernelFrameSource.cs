@@ -6,9 +6,11 @@ namespace Kernel.Memory
     /// <summary>
     /// Frames for page tables and heap pages. While the boot identity map (first 4 GiB) is the only way to
     /// touch physical memory, frames come from DMA32 and below; once the direct map is live, from anywhere
-    /// (Normal first). A rejected free is a kernel bug: it is reported on the console, never absorbed.
+    /// (Normal first). A rejected free is a kernel bug: it is reported on the console, never absorbed. User
+    /// memory takes its frames through <see cref="MemoryManager.UserFrames"/>, which keeps a reserve of them
+    /// for the kernel.
     /// </summary>
-    internal sealed class KernelFrameSource : IFrameSource
+    internal sealed class KernelFrameSource : IFrameSource, IFreeFrameCount
     {
         private readonly FrameAllocator<KernelPhysicalMemory> _frames;
 
@@ -19,6 +21,8 @@ namespace Kernel.Memory
         }
 
         public ZoneId HighestZone { get; set; }
+
+        public ulong FreeFrames => _frames.FreeFrames;
 
         public bool TryAllocateFrame(out ulong physical) => _frames.Allocate(HighestZone, out physical);
 
