@@ -207,6 +207,10 @@ internal static unsafe class Program
             && afterStatistics.BlockBytesInUse == statistics.BlockBytesInUse && afterStatistics.PagesInUse == statistics.PagesInUse
             && afterStatistics.BadFrees == statistics.BadFrees + 13, "and_change_nothing_but_the_bad_free_count");
         TestLog.Check(Heap.Free(live) == FreeStatus.Freed && Heap.Free(pages) == FreeStatus.Freed, "the_real_allocations_still_free");
+        TestLog.Check(Heap.Free(pages) == FreeStatus.DoubleFree && Heap.Free(live) == FreeStatus.DoubleFree, "freed_again_they_are_double_frees");
+        TestLog.Check(Heap.Free((void*)(UserLayout.HeapEnd - PageSize)) == FreeStatus.NeverAllocated
+            && Heap.Free((void*)(UserLayout.HeapBase + UserLayout.BlockAreaSize - PageSize)) == FreeStatus.NeverAllocated,
+            "a_page_and_a_block_page_nothing_was_handed_out_from_are_never_allocated");
     }
 
     private static void SystemCalls()
