@@ -11,17 +11,24 @@ namespace Kernel.Bench;
 /// <summary>
 /// `make bench` (tools/build.sh bench): every benchmark, then the goal check and the deterministic report.
 /// Arguments go to BenchmarkDotNet (`--filter *Churn*`, `--list flat`, ...), except `--report`, which
-/// prints the deterministic report alone (metadata share, fragmentation) without timing anything.
+/// prints the deterministic report alone (metadata share, fragmentation) without timing anything, and
+/// `--interleaved`, which times the goal figures with each allocator and its peer in alternate rounds.
 /// </summary>
 public static class Program
 {
     private const string ReportOnlyOption = "--report";
+    private const string InterleavedOption = "--interleaved";
 
     public static int Main(string[] args)
     {
         if (args.Contains(ReportOnlyOption))
         {
             PrintDeterministicReport();
+            return 0;
+        }
+        if (args.Contains(InterleavedOption))
+        {
+            InterleavedReport.Print(Console.Out);
             return 0;
         }
 
@@ -34,6 +41,12 @@ public static class Program
         }
         Console.WriteLine();
         GoalReport.Print(Console.Out, summaries);
+        if (args.Length == 0)
+        {
+            // The same goals again with each allocator and its peer alternating: steadier on a shared host.
+            InterleavedReport.Print(Console.Out);
+            Console.WriteLine();
+        }
         PrintDeterministicReport();
         return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
     }

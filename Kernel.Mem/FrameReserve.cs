@@ -10,10 +10,10 @@ namespace Kernel.Mem;
 /// runs out (or evicts, with a page file).
 /// </summary>
 /// <remarks>
-/// The check reads the free count and then allocates, which is not one step: a kernel allocation in between
-/// can only take a frame of the reserve one request early, which is what the reserve is for.
+/// The check and the allocation are one step under the source's <see cref="IFrameSource.Lock"/>, which is
+/// recursive, so nothing takes the frame the check counted in between.
 /// </remarks>
-public sealed class FrameReserve<TSource> : IFrameSource
+public sealed unsafe class FrameReserve<TSource> : IFrameSource
     where TSource : class, IFrameSource, IFreeFrameCount
 {
     /// <summary>
@@ -64,28 +64,52 @@ public sealed class FrameReserve<TSource> : IFrameSource
     {
         get
         {
-            ulong free = _source.FreeFrames;
+            ulong free = _source.FreeFrameCount;
             return free > _reserveFrames ? free - _reserveFrames : 0;
         }
     }
 
-    /// <summary>Frames refused because the reserve was reached.</summary>
+    /// <summary>Requests refused because the reserve was reached.</summary>
     public ulong Refusals => _refusals;
+
+    public MemoryLock Lock => _source.Lock;
 
     public bool TryAllocateFrame(out ulong physical)
     {
-        if (_source.FreeFrames <= _reserveFrames)
-        {
-            _refusals++;
-            physical = 0;
-            return false;
-        }
-        return _source.TryAllocateFrame(out physical);
+        MemoryLock memoryLock = _source.Lock;
+        ulong state = memoryLock.Enter();
+        physical = 0;
+        bool allocated = Admits(1) && _source.TryAllocateFrame(out physical);
+        memoryLock.Exit(state);
+        return allocated;
+    }
+
+    public bool TryAllocateFrames(ulong* frames, ulong count, ulong firstTag)
+    {
+        MemoryLock memoryLock = _source.Lock;
+        ulong state = memoryLock.Enter();
+        bool allocated = Admits(count) && _source.TryAllocateFrames(frames, count, firstTag);
+        memoryLock.Exit(state);
+        return allocated;
     }
 
     public void FreeFrame(ulong physical) => _source.FreeFrame(physical);
 
+    public void FreeFrames(ulong* frames, ulong count) => _source.FreeFrames(frames, count);
+
     public bool TrySetFrameTag(ulong physical, ulong tag) => _source.TrySetFrameTag(physical, tag);
 
     public bool TryGetFrameTag(ulong physical, out ulong tag) => _source.TryGetFrameTag(physical, out tag);
+
+    /// <summary>Whether <paramref name="count"/> frames can be taken leaving the reserve free; counts a refusal when not. Under the lock.</summary>
+    private bool Admits(ulong count)
+    {
+        ulong free = _source.FreeFrameCount;
+        if (free >= count && free - count >= _reserveFrames)
+        {
+            return true;
+        }
+        _refusals++;
+        return false;
+    }
 }

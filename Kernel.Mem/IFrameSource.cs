@@ -6,13 +6,36 @@ namespace Kernel.Mem;
 /// frame allocator implements it; tests may substitute a failing source to prove that exhaustion
 /// mid-operation leaves nothing half done.
 /// </summary>
-public interface IFrameSource
+/// <remarks>
+/// Every method is safe to call from any task: an implementation serialises its own work with <see cref="Lock"/>,
+/// and so does everyone who builds on the source (mappers, heaps), so that they and the source share one lock.
+/// </remarks>
+public unsafe interface IFrameSource
 {
+    /// <summary>
+    /// The memory manager's lock that guards this source and everything sharing it: the frame allocator's own
+    /// lock, passed on unchanged by sources that wrap another.
+    /// </summary>
+    MemoryLock Lock { get; }
+
     /// <summary>Allocates one frame; returns false, leaving <paramref name="physical"/> 0, when none is left.</summary>
     bool TryAllocateFrame(out ulong physical);
 
     /// <summary>Returns a frame obtained from <see cref="TryAllocateFrame"/>; its tag is erased.</summary>
     void FreeFrame(ulong physical);
+
+    /// <summary>
+    /// Allocates <paramref name="count"/> frames, not necessarily contiguous, into <paramref name="frames"/>[0] to
+    /// [count - 1]. Unless <paramref name="firstTag"/> is <see cref="FrameTag.None"/>, frame i is tagged
+    /// <paramref name="firstTag"/> + i: the tags of a run of consecutive pages, for an owner whose tags number its
+    /// pages (the last at most <see cref="FrameTag.Mask"/>). All or nothing: on false no frame is held and the
+    /// list means nothing. One call for a run of pages where single frames would take an allocation and a tag
+    /// call per page.
+    /// </summary>
+    bool TryAllocateFrames(ulong* frames, ulong count, ulong firstTag);
+
+    /// <summary>Returns every frame listed in <paramref name="frames"/>[0] to [count - 1] but zeros, as <see cref="FreeFrame"/> would.</summary>
+    void FreeFrames(ulong* frames, ulong count);
 
     /// <summary>
     /// Records <paramref name="tag"/> (at most <see cref="FrameTag.Mask"/>) for the allocated frame that

@@ -4,5 +4,5 @@ namespace Kernel.Mem;
 public interface IFreeFrameCount
 {
     /// <summary>The frames free at the time of the call, in every zone the source allocates from.</summary>
-    ulong FreeFrames { get; }
+    ulong FreeFrameCount { get; }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Kernel.Mem;
 
 /// <summary>Sizes fixed by the x86-64 architecture (Intel SDM Vol. 3A, 4.5).</summary>
@@ -13,14 +15,18 @@ public static class MemConstants
     public const ulong MiB = 1024 * KiB;
     public const ulong GiB = 1024 * MiB;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong AlignUp(ulong value, ulong alignment) => (value + alignment - 1) & ~(alignment - 1);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong AlignDown(ulong value, ulong alignment) => value & ~(alignment - 1);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsAligned(ulong value, ulong alignment) => (value & (alignment - 1)) == 0;
 
     /// <summary>
     /// Whether [<paramref name="start"/>, + <paramref name="length"/>) crosses a multiple of the power of two
     /// <paramref name="boundary"/> (0: never), i.e. its first and last units differ above the boundary's bits.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool CrossesBoundary(ulong start, ulong length, ulong boundary)
         => boundary != 0 && ((start ^ (start + length - 1)) & ~(boundary - 1)) != 0;
 }

@@ -51,6 +51,7 @@ namespace Kernel
                 new PebbleSuite(),
                 new UserSuite(),
                 new UserHeapSuite(),
+                new PageFileSuite(),
             });
             Shell.Shell.Initialize(new ShellCommand[]
             {

@@ -11,7 +11,7 @@ namespace Kernel.Bench.Machine;
 /// mem_map, with the allocator's rule that an allocated frame starts untagged; only allocated frames are
 /// tracked, and a tag is refused for a frame outside the window or not handed out.
 /// </summary>
-internal sealed class StackFrameSource : IFrameSource
+internal sealed unsafe class StackFrameSource : IFrameSource
 {
     private const ulong Untracked = ulong.MaxValue;
 
@@ -33,6 +33,9 @@ internal sealed class StackFrameSource : IFrameSource
         _tags = new ulong[frameCount];
         Array.Fill(_tags, Untracked);
     }
+
+    /// <summary>The heap's lock, so the benchmark pays for taking it as the kernel does (see <see cref="BenchInterruptLock"/>).</summary>
+    public MemoryLock Lock { get; } = new MemoryLock<BenchInterruptLock>();
 
     /// <summary>Frames handed out and not returned.</summary>
     public ulong Outstanding { get; private set; }
@@ -56,6 +59,52 @@ internal sealed class StackFrameSource : IFrameSource
         _tags[IndexOf(physical)] = FrameTag.None;
         Outstanding++;
         return true;
+    }
+
+    public bool TryAllocateFrames(ulong* frames, ulong count, ulong firstTag)
+    {
+        ulong fresh = (_end - _next) >> MemConstants.PageShift;
+        if (count > (ulong)_returnedCount + fresh)
+        {
+            return false;
+        }
+        for (ulong i = 0; i < count; i++)
+        {
+            ulong frame;
+            if (_returnedCount != 0)
+            {
+                frame = _returned[--_returnedCount];
+            }
+            else
+            {
+                frame = _next;
+                _next += MemConstants.PageSize;
+            }
+            frames[i] = frame;
+            _tags[IndexOf(frame)] = firstTag == FrameTag.None ? FrameTag.None : firstTag + i;
+        }
+        Outstanding += count;
+        return true;
+    }
+
+    public void FreeFrames(ulong* frames, ulong count)
+    {
+        if ((ulong)_returnedCount + count > (ulong)_returned.Length)
+        {
+            throw new InvalidOperationException("more frames returned than handed out");
+        }
+        ulong freed = 0;
+        for (ulong i = 0; i < count; i++)
+        {
+            ulong frame = frames[i];
+            if (frame != 0)
+            {
+                _returned[_returnedCount++] = frame;
+                _tags[IndexOf(frame)] = Untracked;
+                freed++;
+            }
+        }
+        Outstanding -= freed;
     }
 
     public void FreeFrame(ulong physical)

@@ -50,11 +50,7 @@ public sealed unsafe class BlockAllocator<TBacking>
     private uint _break;
     private uint _returnedHead;
 
-    private ulong _bytesInUse;
-    private ulong _bytesFree;
     private uint _pagesInUse;
-    private ulong _allocations;
-    private ulong _frees;
     private ulong _failedAllocations;
     private ulong _borrows;
 
@@ -100,19 +96,28 @@ public sealed unsafe class BlockAllocator<TBacking>
     public ulong End => _start + ((ulong)_pageCount << MemConstants.PageShift);
     public ulong MetadataBytesUsed => _metadataBytes;
 
-    /// <summary>Bytes of the blocks handed out (block sizes, not requested sizes).</summary>
-    public ulong BytesInUse => _bytesInUse;
+    /// <summary>Bytes of the blocks handed out (block sizes, not requested sizes): summed over the classes, O(classes).</summary>
+    public ulong BytesInUse
+    {
+        get
+        {
+            ulong bytes = 0;
+            for (int sizeClass = 0; sizeClass < ClassCount; sizeClass++)
+            {
+                bytes += ((ulong)_classPages[sizeClass] * BlocksPerPage(sizeClass) - _classFreeBlocks[sizeClass]) * BlockSizeOf(sizeClass);
+            }
+            return bytes;
+        }
+    }
 
-    /// <summary>Bytes of free blocks on backed pages.</summary>
-    public ulong BytesFree => _bytesFree;
+    /// <summary>Bytes of free blocks on backed pages: the backed pages less the blocks in use.</summary>
+    public ulong BytesFree => ((ulong)_pagesInUse << MemConstants.PageShift) - BytesInUse;
 
     public uint PagesInUse => _pagesInUse;
 
     /// <summary>The address one past the highest page the area has ever used.</summary>
     public ulong Break => _start + ((ulong)_break << MemConstants.PageShift);
 
-    public ulong Allocations => _allocations;
-    public ulong Frees => _frees;
     public ulong FailedAllocations => _failedAllocations;
 
     /// <summary>Allocations served from a larger class because no fresh page could be had.</summary>
@@ -154,8 +159,29 @@ public sealed unsafe class BlockAllocator<TBacking>
     /// <summary>Returns a block of at least <paramref name="size"/> (1..2048) bytes, or 0 when none can be had.</summary>
     public ulong Allocate(ulong size) => Allocate(size, out _);
 
-    /// <summary>As <see cref="Allocate(ulong)"/>, also giving the size of the block it used (0 on failure).</summary>
+    /// <summary>
+    /// As <see cref="Allocate(ulong)"/>, also giving the size of the block it used (0 on failure). The fast path,
+    /// a class with a page that has a free block, is inlined into the caller: a pop from the page's list and a
+    /// bitmap bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ulong Allocate(ulong size, out ulong blockSize)
+    {
+        if (size - 1 < MaximumBlockSize)
+        {
+            int sizeClass = ClassOf(size);
+            uint page = _classHeads[sizeClass];
+            if (page != NoPage)
+            {
+                blockSize = BlockSizeOf(sizeClass);
+                return PopBlock(page, sizeClass);
+            }
+        }
+        return AllocateSlow(size, out blockSize);
+    }
+
+    /// <summary>The rest of <see cref="Allocate(ulong, out ulong)"/>: a bad size, a fresh page, a borrow, a failure.</summary>
+    private ulong AllocateSlow(ulong size, out ulong blockSize)
     {
         blockSize = 0;
         if (size == 0 || size > MaximumBlockSize)
@@ -244,45 +270,176 @@ public sealed unsafe class BlockAllocator<TBacking>
 
     /// <summary>
     /// Frees the block at <paramref name="address"/>. Anything but the start of a live block is reported
-    /// and changes nothing. Returns the page to the backing when this was its last live block.
+    /// and changes nothing. Returns the page to the backing when this was its last live block. The checks and
+    /// the free share one look at the page's record and bitmap word; the common case is inlined into the caller.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public FreeStatus Free(ulong address)
     {
-        uint page;
-        ushort offset;
-        ulong size;
-        FreeStatus status = Check(address, out page, out offset, out size);
-        if (status != FreeStatus.Freed)
+        ulong relative = address - _start;
+        if (relative >= ((ulong)_pageCount << MemConstants.PageShift))
         {
-            return status;
+            return FreeStatus.OutsideHeap;
         }
+        uint page = (uint)(relative >> MemConstants.PageShift);
         ref BlockPage record = ref _pages[page];
+        uint offset = (uint)(relative & MemConstants.PageMask);
+        int sizeClass = record.Class;
+        uint granule = offset >> GranuleShift;
+        ulong* word = _allocated + page * BitmapWordsPerPage + (granule / BitsPerWord);
+        ulong bit = 1UL << (int)(granule % BitsPerWord);
+        if (record.State != BlockPageState.Carved || (offset & ((uint)BlockSizeOf(sizeClass) - 1)) != 0 || (*word & bit) == 0)
+        {
+            // Not the start of a live block: say which (Check knows the verdicts), change nothing.
+            return Check(address, out _);
+        }
+        *word &= ~bit;
         if (ScrubOnFree)
         {
-            HeapMemory.Fill((byte*)address, size, HeapScrub.OnFree);
+            HeapMemory.Fill((byte*)address, BlockSizeOf(sizeClass), HeapScrub.OnFree);
         }
         *(ushort*)address = record.FreeHead;
-        record.FreeHead = offset;
-        ClearAllocated(page, offset);
+        record.FreeHead = (ushort)offset;
         record.FreeBlocks++;
-        _classFreeBlocks[record.Class]++;
-        _bytesInUse -= size;
-        _bytesFree += size;
-        _frees++;
-        if (record.FreeBlocks == 1)
+        _classFreeBlocks[sizeClass]++;
+        if (record.FreeBlocks == 1 || record.FreeBlocks == BlocksPerPage(sizeClass))
         {
-            PushClass(page, record.Class);
-        }
-        if (record.FreeBlocks == BlocksPerPage(record.Class))
-        {
-            UnlinkClass(page, record.Class);
-            ReturnPage(page);
+            OnPageFreed(page, sizeClass);
         }
         return FreeStatus.Freed;
     }
 
+    /// <summary>After a free left the page's first free block (it joins its class list) or no block in use (it goes back).</summary>
+    private void OnPageFreed(uint page, int sizeClass)
+    {
+        ref BlockPage record = ref _pages[page];
+        if (record.FreeBlocks == 1)
+        {
+            PushClass(page, sizeClass);
+        }
+        if (record.FreeBlocks == BlocksPerPage(sizeClass))
+        {
+            UnlinkClass(page, sizeClass);
+            ReturnPage(page);
+        }
+    }
+
+    /// <summary>
+    /// Checks every invariant, changing nothing: the pages below the break are carved or returned and none above
+    /// it is used; in a carved page the free list holds carved, aligned blocks whose allocation bits are clear,
+    /// every other carved block has its bit set and no uncarved one does, the free count is the list plus the
+    /// uncarved tail, and the page is not wholly free (it would have been returned); a page is on its class list
+    /// exactly when it has a free block; the stack of returned pages holds exactly the returned pages; every
+    /// counter agrees. O(pages below the break × blocks per page): for tests and debugging.
+    /// </summary>
+    public bool Verify()
+    {
+        uint* withFree = stackalloc uint[ClassCount];
+        uint* pages = stackalloc uint[ClassCount];
+        ulong* freeBlocks = stackalloc ulong[ClassCount];
+        for (int i = 0; i < ClassCount; i++)
+        {
+            withFree[i] = 0;
+            pages[i] = 0;
+            freeBlocks[i] = 0;
+        }
+        ulong bytesInUse = 0;
+        ulong bytesFree = 0;
+        uint pagesInUse = 0;
+        uint returned = 0;
+        for (uint page = 0; page < _pageCount; page++)
+        {
+            ref BlockPage record = ref _pages[page];
+            if (page >= _break || record.State == BlockPageState.Returned)
+            {
+                if (record.State != (page >= _break ? BlockPageState.Unused : BlockPageState.Returned))
+                {
+                    return false;
+                }
+                returned += page < _break ? 1u : 0u;
+                continue;
+            }
+            int sizeClass = record.Class;
+            if (record.State != BlockPageState.Carved || sizeClass >= ClassCount || !VerifyCarvedPage(page, sizeClass))
+            {
+                return false;
+            }
+            ulong size = BlockSizeOf(sizeClass);
+            pagesInUse++;
+            pages[sizeClass]++;
+            freeBlocks[sizeClass] += record.FreeBlocks;
+            withFree[sizeClass] += record.FreeBlocks != 0 ? 1u : 0u;
+            bytesFree += record.FreeBlocks * size;
+            bytesInUse += (BlocksPerPage(sizeClass) - record.FreeBlocks) * size;
+        }
+        for (int sizeClass = 0; sizeClass < ClassCount; sizeClass++)
+        {
+            uint listed = 0;
+            uint previous = NoPage;
+            for (uint page = _classHeads[sizeClass]; page != NoPage; page = _pages[page].Next)
+            {
+                ref BlockPage record = ref _pages[page];
+                if (page >= _break || record.State != BlockPageState.Carved || record.Class != sizeClass
+                    || record.FreeBlocks == 0 || record.Previous != previous || ++listed > withFree[sizeClass])
+                {
+                    return false;
+                }
+                previous = page;
+            }
+            if (listed != withFree[sizeClass] || pages[sizeClass] != _classPages[sizeClass] || freeBlocks[sizeClass] != _classFreeBlocks[sizeClass])
+            {
+                return false;
+            }
+        }
+        uint stacked = 0;
+        for (uint page = _returnedHead; page != NoPage; page = _pages[page].Next)
+        {
+            if (page >= _break || _pages[page].State != BlockPageState.Returned || ++stacked > returned)
+            {
+                return false;
+            }
+        }
+        return stacked == returned && pagesInUse == _pagesInUse && bytesInUse == BytesInUse && bytesFree == BytesFree;
+    }
+
+    /// <summary>The in-page part of <see cref="Verify"/> for a carved page of <paramref name="sizeClass"/>.</summary>
+    private bool VerifyCarvedPage(uint page, int sizeClass)
+    {
+        ref BlockPage record = ref _pages[page];
+        uint size = (uint)BlockSizeOf(sizeClass);
+        uint perPage = BlocksPerPage(sizeClass);
+        if (record.Carved > MemConstants.PageSize || record.Carved % size != 0 || record.FreeBlocks >= perPage)
+        {
+            return false;
+        }
+        ulong pageAddress = _start + ((ulong)page << MemConstants.PageShift);
+        uint listed = 0;
+        for (ushort offset = record.FreeHead; offset != EndOfList; offset = *(ushort*)(pageAddress + offset))
+        {
+            if (offset >= record.Carved || offset % size != 0 || IsAllocated(page, offset) || ++listed > perPage)
+            {
+                return false;
+            }
+        }
+        uint allocated = 0;
+        for (uint offset = 0; offset < MemConstants.PageSize; offset += size)
+        {
+            if (IsAllocated(page, offset))
+            {
+                if (offset >= record.Carved)
+                {
+                    return false;
+                }
+                allocated++;
+            }
+        }
+        uint carved = record.Carved / size;
+        return allocated + listed == carved && record.FreeBlocks == listed + (perPage - carved);
+    }
+
     private static uint BlocksPerPage(int sizeClass) => (uint)(MemConstants.PageSize >> (MinimumBlockShift + sizeClass));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong PopBlock(uint page, int sizeClass)
     {
         ref BlockPage record = ref _pages[page];
@@ -304,10 +461,6 @@ public sealed unsafe class BlockAllocator<TBacking>
         {
             UnlinkClass(page, sizeClass);
         }
-        ulong size = BlockSizeOf(sizeClass);
-        _bytesInUse += size;
-        _bytesFree -= size;
-        _allocations++;
         return pageAddress + offset;
     }
 
@@ -348,7 +501,6 @@ public sealed unsafe class BlockAllocator<TBacking>
         _classPages[sizeClass]++;
         _classFreeBlocks[sizeClass] += BlocksPerPage(sizeClass);
         _pagesInUse++;
-        _bytesFree += MemConstants.PageSize;
         PushClass(page, sizeClass);
         return page;
     }
@@ -364,7 +516,6 @@ public sealed unsafe class BlockAllocator<TBacking>
         record.Next = _returnedHead;
         _returnedHead = page;
         _pagesInUse--;
-        _bytesFree -= MemConstants.PageSize;
     }
 
     private void PushClass(uint page, int sizeClass)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Kernel.Mem.Heap;
 
 /// <summary>
@@ -93,10 +95,29 @@ public sealed unsafe class HeapAllocator<TBacking>
     /// power-of-two size, page allocations to a page), or null when <paramref name="size"/> is 0 or the
     /// memory cannot be had; a failure leaves nothing mapped and no frame taken.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void* Allocate(ulong size) => Allocate(size, out _);
 
-    /// <summary>As <see cref="Allocate(ulong)"/>, also giving the bytes usable at the result (0 when it is null).</summary>
-    private void* Allocate(ulong size, out ulong usableBytes)
+    /// <summary>
+    /// As <see cref="Allocate(ulong)"/>, also giving the bytes usable at the result (0 when it is null). A block
+    /// is served inline (the block allocator's fast path is a pop); pages, scrubbing and failures go out of line.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* Allocate(ulong size, out ulong usableBytes)
+    {
+        if (size - 1 < MaximumBlockSize && !_scrub)
+        {
+            ulong block = _blocks.Allocate(size, out usableBytes);
+            if (block != 0)
+            {
+                _allocations++;
+                return (void*)block;
+            }
+        }
+        return AllocateSlow(size, out usableBytes);
+    }
+
+    private void* AllocateSlow(ulong size, out ulong usableBytes)
     {
         usableBytes = 0;
         _allocations++;
@@ -151,25 +172,29 @@ public sealed unsafe class HeapAllocator<TBacking>
     /// nothing. Any other address that does not start a live allocation changes nothing: it is counted,
     /// remembered in <see cref="LastBadFree"/>, and its verdict returned for the caller to report.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public FreeStatus Free(void* address)
     {
         ulong at = (ulong)address;
+        FreeStatus status = _blocks.Free(at);
+        if (status == FreeStatus.Freed)
+        {
+            _frees++;
+            return status;
+        }
+        return FreeOutsideBlocks(at, status);
+    }
+
+    /// <summary>The rest of <see cref="Free"/>: null, pages, and the verdicts of bad frees.</summary>
+    private FreeStatus FreeOutsideBlocks(ulong at, FreeStatus status)
+    {
         if (at == 0)
         {
             return FreeStatus.NullPointer;
         }
-        FreeStatus status;
-        if (_blocks.Contains(at))
-        {
-            status = _blocks.Free(at);
-        }
-        else if (_pages.Contains(at))
+        if (status == FreeStatus.OutsideHeap && _pages.Contains(at))
         {
             status = _pages.Free(at);
-        }
-        else
-        {
-            status = FreeStatus.OutsideHeap;
         }
         if (status == FreeStatus.Freed)
         {
@@ -296,6 +321,12 @@ public sealed unsafe class HeapAllocator<TBacking>
     /// </summary>
     public bool NextPageAllocation(ref ulong cursor, out ulong address, out ulong bytes) =>
         _pages.NextAllocation(ref cursor, out address, out bytes);
+
+    /// <summary>
+    /// Checks both allocators' invariants (<see cref="BlockAllocator{TBacking}.Verify"/>,
+    /// <see cref="PageAllocator{TBacking}.Verify"/>), changing nothing: for tests and debugging.
+    /// </summary>
+    public bool Verify() => _blocks.Verify() && _pages.Verify();
 
     /// <summary>
     /// Says what <see cref="Free"/> would make of <paramref name="address"/>; when it starts a live allocation,

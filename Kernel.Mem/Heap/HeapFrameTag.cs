@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Kernel.Mem.Heap;
 
 /// <summary>
@@ -8,7 +10,8 @@ namespace Kernel.Mem.Heap;
 /// [ marker | virtual page number: bits 47..12 of the page's address ]
 /// </code>
 /// The marker tells a heap page from a frame some other owner tagged; the page number says which heap (heap
-/// ranges do not overlap) and which page. Mapped addresses are canonical 48-bit ones (four-level paging; the
+/// ranges do not overlap) and which page. Consecutive pages have consecutive tags, so a run of frames is
+/// tagged from its first page's tag (<see cref="IFrameSource.TryAllocateFrames"/>). Mapped addresses are canonical 48-bit ones (four-level paging; the
 /// mapper refuses any other), so the page number with bit 47 sign-extended gives the address back.
 /// </summary>
 public static class HeapFrameTag
@@ -24,6 +27,7 @@ public static class HeapFrameTag
     private const int CanonicalShift = 64 - 48;
 
     /// <summary>The tag of the frame that backs the heap page at <paramref name="pageAddress"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Of(ulong pageAddress) => Marker | ((pageAddress >> MemConstants.PageShift) & PageNumberMask);
 
     /// <summary>

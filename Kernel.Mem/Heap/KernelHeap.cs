@@ -1,3 +1,5 @@
+using System;
+using System.Runtime.CompilerServices;
 using Kernel.Mem.Paging;
 
 namespace Kernel.Mem.Heap;
@@ -11,7 +13,9 @@ namespace Kernel.Mem.Heap;
 /// physical addresses of their frames are O(1) either way: virtual to physical through an array with an
 /// entry per page of the range, physical to virtual through the <see cref="HeapFrameTag"/> the heap records
 /// for each of its frames in the frame source (so the heap keeps nothing per frame of RAM).
-/// Not thread-safe: the caller serialises calls.
+/// Every public member holds the memory manager's lock (the frame source's <see cref="MemoryLock"/>, which the
+/// mapper holds too) for the whole call: the heap has no lock of its own, since its slow paths reach the
+/// mapper and the frame allocator anyway, and its fast path pays one uncontended entry either way.
 /// </summary>
 /// <remarks>
 /// The heap writes its free-block links through the virtual addresses of its range, so the range must be
@@ -37,8 +41,12 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// <summary>Frames at or above this number do not fit the translation array and are refused as if exhausted (16 TiB).</summary>
     private const ulong FrameNumberLimit = uint.MaxValue;
 
+    /// <summary>Pages committed or decommitted per frame-source and mapper call (their frame lists live on the stack).</summary>
+    private const int CommitBatch = 64;
+
     private readonly Mapper<TMem, TTlb> _mapper;
     private readonly IFrameSource _frames;
+    private readonly MemoryLock _lock;
     private readonly KernelHeapLayout _layout;
     private readonly HeapAllocator<KernelHeapBacking<TMem, TTlb>> _heap;
     private readonly uint* _frameOfPage;
@@ -55,7 +63,8 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// other layout or metadata is refused with a status before a byte is written, and
     /// <paramref name="heap"/> is null. The heap tags every frame it maps with
     /// <see cref="IFrameSource.TrySetFrameTag"/>; a frame <paramref name="frames"/> will not tag, or whose
-    /// number does not fit in 32 bits, is refused as if frames had run out.
+    /// number does not fit in 32 bits, is refused as if frames had run out. The mapper and the frame source
+    /// must share one lock (the mapper takes its tables from that source, or from one that wraps it).
     /// </summary>
     public static KernelHeapCreateStatus Create(
         Mapper<TMem, TTlb> mapper, IFrameSource frames, KernelHeapLayout layout, byte* metadata, ulong metadataLength, out KernelHeap<TMem, TTlb> heap)
@@ -64,6 +73,10 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
         if (!layout.IsValid)
         {
             return KernelHeapCreateStatus.InvalidLayout;
+        }
+        if (mapper.Lock != frames.Lock)
+        {
+            return KernelHeapCreateStatus.LockMismatch;
         }
         ulong needed = MetadataBytes(layout);
         if (metadata == null || metadataLength < needed)
@@ -89,6 +102,7 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     {
         _mapper = mapper;
         _frames = frames;
+        _lock = frames.Lock;
         _layout = layout;
         var backing = new KernelHeapBacking<TMem, TTlb>(this);
         ulong allocatorBytes = HeapAllocator<KernelHeapBacking<TMem, TTlb>>.MetadataBytes(layout.BlockAreaPages, layout.PageAreaPages);
@@ -118,8 +132,10 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// </summary>
     public void ReleaseObjects(delegate*<object, FreeStatus> free)
     {
+        ulong state = _lock.Enter();
         _heap.ReleaseObjects(free);
         free(_heap);
+        _lock.Exit(state);
     }
 
     /// <summary>
@@ -131,8 +147,10 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
         get => _scrub;
         set
         {
+            ulong state = _lock.Enter();
             _scrub = value;
             _heap.Scrub = value;
+            _lock.Exit(state);
         }
     }
 
@@ -148,22 +166,63 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// power-of-two size, page allocations to a page), or null when <paramref name="size"/> is 0 or the
     /// memory cannot be had; a failure leaves nothing mapped and no frame taken.
     /// </summary>
-    public void* Allocate(ulong size) => _heap.Allocate(size);
+    public void* Allocate(ulong size)
+    {
+        ulong state = _lock.Enter();
+        void* memory = _heap.Allocate(size);
+        _lock.Exit(state);
+        return memory;
+    }
 
     /// <summary>As <see cref="Allocate(ulong)"/>, with the memory cleared (what the runtime needs for new objects).</summary>
-    public void* AllocateZeroed(ulong size) => _heap.AllocateZeroed(size);
+    public void* AllocateZeroed(ulong size)
+    {
+        ulong state = _lock.Enter();
+        void* memory = _heap.Allocate(size, out ulong usable);
+        _lock.Exit(state);
+        // The memory is the caller's alone from here: clear it outside the lock.
+        if (memory != null)
+        {
+            HeapMemory.Fill((byte*)memory, usable, 0);
+        }
+        return memory;
+    }
 
     /// <summary>kfree; see <see cref="HeapAllocator{TBacking}.Free"/>.</summary>
-    public FreeStatus Free(void* address) => _heap.Free(address);
+    public FreeStatus Free(void* address)
+    {
+        ulong state = _lock.Enter();
+        FreeStatus status = _heap.Free(address);
+        _lock.Exit(state);
+        return status;
+    }
 
     /// <summary>Says what <see cref="Free"/> would make of <paramref name="address"/>, changing and counting nothing.</summary>
-    public FreeStatus Check(void* address) => _heap.Check(address);
+    public FreeStatus Check(void* address)
+    {
+        ulong state = _lock.Enter();
+        FreeStatus status = _heap.Check(address);
+        _lock.Exit(state);
+        return status;
+    }
 
     /// <summary>The bytes usable at <paramref name="address"/> (its block or its pages), or 0 when no live allocation starts there.</summary>
-    public ulong UsableSize(void* address) => _heap.UsableSize(address);
+    public ulong UsableSize(void* address)
+    {
+        ulong state = _lock.Enter();
+        ulong usable = _heap.UsableSize(address);
+        _lock.Exit(state);
+        return usable;
+    }
 
     /// <summary>krealloc; see <see cref="HeapAllocator{TBacking}.Reallocate"/>.</summary>
-    public void* Reallocate(void* address, ulong size) => _heap.Reallocate(address, size);
+    public void* Reallocate(void* address, ulong size)
+    {
+        ulong state = _lock.Enter();
+        void* memory = _heap.Reallocate(address, size);
+        _lock.Exit(state);
+        return memory;
+    }
 
     /// <summary>
     /// kheap_physical_address: the physical address behind <paramref name="virtualAddress"/> when it lies on a
@@ -179,11 +238,13 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     {
         physicalAddress = 0;
         ulong page = (virtualAddress - _layout.Start) >> MemConstants.PageShift;
-        if (page >= _layout.RangePages || _frameOfPage[page] == NoEntry)
+        // One aligned word, read without the lock: the answer can change as soon as it is given either way.
+        uint entry = page < _layout.RangePages ? _frameOfPage[page] : NoEntry;
+        if (entry == NoEntry)
         {
             return false;
         }
-        physicalAddress = ((ulong)(_frameOfPage[page] - 1) << MemConstants.PageShift) | (virtualAddress & MemConstants.PageMask);
+        physicalAddress = ((ulong)(entry - 1) << MemConstants.PageShift) | (virtualAddress & MemConstants.PageMask);
         return true;
     }
 
@@ -204,6 +265,14 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// </summary>
     public bool TryGetVirtualAddress(ulong physicalAddress, out ulong virtualAddress)
     {
+        ulong state = _lock.Enter();
+        bool found = TryGetVirtualAddressLocked(physicalAddress, out virtualAddress);
+        _lock.Exit(state);
+        return found;
+    }
+
+    private bool TryGetVirtualAddressLocked(ulong physicalAddress, out ulong virtualAddress)
+    {
         virtualAddress = 0;
         if (!_frames.TryGetFrameTag(physicalAddress, out ulong tag) || !HeapFrameTag.TryGetPage(tag, out ulong page))
         {
@@ -221,8 +290,10 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
 
     public HeapStatistics GetStatistics()
     {
+        ulong state = _lock.Enter();
         HeapStatistics statistics = _heap.GetStatistics();
         statistics.Frames = _frameCount;
+        _lock.Exit(state);
         statistics.MetadataBytes = _metadataBytes;
         return statistics;
     }
@@ -231,70 +302,123 @@ public sealed unsafe class KernelHeap<TMem, TTlb>
     /// The figures of block size class <paramref name="classIndex"/> (0 for 8 B up to
     /// <see cref="BlockClassCount"/> - 1 for 2 KiB), all zero outside that range. O(1), allocation-free.
     /// </summary>
-    public BlockClassStatistics GetClassStatistics(int classIndex) => _heap.GetClassStatistics(classIndex);
+    public BlockClassStatistics GetClassStatistics(int classIndex)
+    {
+        ulong state = _lock.Enter();
+        BlockClassStatistics statistics = _heap.GetClassStatistics(classIndex);
+        _lock.Exit(state);
+        return statistics;
+    }
 
     /// <summary>One step of a walk over the page area's holes in address order; see <see cref="HeapAllocator{TBacking}.NextHole"/>.</summary>
-    public bool NextHole(ref ulong cursor, out ulong address, out ulong bytes) => _heap.NextHole(ref cursor, out address, out bytes);
+    public bool NextHole(ref ulong cursor, out ulong address, out ulong bytes)
+    {
+        ulong state = _lock.Enter();
+        bool found = _heap.NextHole(ref cursor, out address, out bytes);
+        _lock.Exit(state);
+        return found;
+    }
 
     /// <summary>One step of a walk over the page area's live allocations; see <see cref="HeapAllocator{TBacking}.NextPageAllocation"/>.</summary>
-    public bool NextPageAllocation(ref ulong cursor, out ulong address, out ulong bytes) => _heap.NextPageAllocation(ref cursor, out address, out bytes);
+    public bool NextPageAllocation(ref ulong cursor, out ulong address, out ulong bytes)
+    {
+        ulong state = _lock.Enter();
+        bool found = _heap.NextPageAllocation(ref cursor, out address, out bytes);
+        _lock.Exit(state);
+        return found;
+    }
 
     /// <summary>
-    /// Backs the pages [<paramref name="virtualAddress"/>, + <paramref name="pageCount"/> pages) of the range
-    /// with fresh frames, each tagged with its page, all or nothing: when a frame, its tag or a page table
-    /// cannot be had, the pages mapped so far are unmapped and their frames returned (the mapper releases
-    /// tables it created for them).
+    /// Checks the invariants of both allocators (see <see cref="HeapAllocator{TBacking}.Verify"/>) and that the
+    /// heap's frame count is the pages they hold, changing nothing. O(pages of the range): for tests and self-tests.
     /// </summary>
+    public bool Verify()
+    {
+        ulong state = _lock.Enter();
+        HeapStatistics statistics = _heap.GetStatistics();
+        bool valid = _heap.Verify() && _frameCount == statistics.BlockPages + statistics.PagesInUse;
+        _lock.Exit(state);
+        return valid;
+    }
+
+    /// <summary>
+    /// With the lock held (the allocators call it from inside an operation): backs the pages
+    /// [<paramref name="virtualAddress"/>, + <paramref name="pageCount"/> pages) of the range with fresh frames,
+    /// each tagged with its page, all or nothing: when frames, their tags or a page table cannot be had, the
+    /// pages backed so far are unmapped and their frames returned (the mapper releases tables it made for
+    /// them). Batches of up to <see cref="CommitBatch"/> pages take their frames and tags in one frame-source
+    /// call and their mappings in one mapper call, which walks once per page table.
+    /// </summary>
+    // The frame lists are written before they are read: clearing 1 KiB of stack per call would cost more than the call's work.
+    [SkipLocalsInit]
     internal bool CommitPages(ulong virtualAddress, ulong pageCount)
     {
-        for (ulong i = 0; i < pageCount; i++)
+        ulong* frames = stackalloc ulong[CommitBatch];
+        ulong done = 0;
+        while (done < pageCount)
         {
-            ulong page = virtualAddress + (i << MemConstants.PageShift);
-            ulong frame;
-            if (!_frames.TryAllocateFrame(out frame))
+            ulong batch = pageCount - done < CommitBatch ? pageCount - done : CommitBatch;
+            ulong first = virtualAddress + (done << MemConstants.PageShift);
+            // The tags of consecutive heap pages are consecutive page numbers (HeapFrameTag).
+            if (!_frames.TryAllocateFrames(frames, batch, HeapFrameTag.Of(first)))
             {
-                DecommitPages(virtualAddress, i);
+                DecommitPages(virtualAddress, done);
                 return false;
             }
-            if ((frame >> MemConstants.PageShift) >= FrameNumberLimit
-                || !_frames.TrySetFrameTag(frame, HeapFrameTag.Of(page))
-                || _mapper.Map(page, frame, HeapPageFlags, PageSize.Size4KiB) != PagingStatus.Success)
+            if (_mapper.MapPages(first, frames, batch, HeapPageFlags) != PagingStatus.Success)
             {
-                // Freeing the frame erases any tag it got.
-                _frames.FreeFrame(frame);
-                DecommitPages(virtualAddress, i);
+                // Freeing the frames erases their tags.
+                _frames.FreeFrames(frames, batch);
+                DecommitPages(virtualAddress, done);
                 return false;
             }
-            ulong pageIndex = (page - _layout.Start) >> MemConstants.PageShift;
-            _frameOfPage[pageIndex] = (uint)(frame >> MemConstants.PageShift) + 1;
-            _frameCount++;
+            uint* record = _frameOfPage + ((first - _layout.Start) >> MemConstants.PageShift);
+            ulong highest = 0;
+            for (ulong i = 0; i < batch; i++)
+            {
+                ulong frameNumber = frames[i] >> MemConstants.PageShift;
+                highest = frameNumber > highest ? frameNumber : highest;
+                record[i] = (uint)frameNumber + 1;
+            }
+            if (highest >= FrameNumberLimit)
+            {
+                // Only past 16 TiB of RAM: the record cannot name this batch's frames, so they go back by the list.
+                _mapper.UnmapPages(first, batch, null);
+                _frames.FreeFrames(frames, batch);
+                new Span<uint>(record, (int)batch).Fill(NoEntry);
+                DecommitPages(virtualAddress, done);
+                return false;
+            }
+            _frameCount += batch;
+            done += batch;
         }
         return true;
     }
 
-    /// <summary>Unmaps pages backed by <see cref="CommitPages"/> and returns their frames, scrubbing them first when asked.</summary>
+    /// <summary>
+    /// With the lock held: unmaps pages backed by <see cref="CommitPages"/> and returns their frames, scrubbing
+    /// them first when asked; in batches, each one mapper call (which gives back the frames it unmapped) and one
+    /// frame-source call. Every page of such a range is backed: commits are all or nothing.
+    /// </summary>
+    [SkipLocalsInit]
     internal void DecommitPages(ulong virtualAddress, ulong pageCount)
     {
         if (_scrub && pageCount != 0)
         {
             HeapMemory.Fill((byte*)virtualAddress, pageCount << MemConstants.PageShift, HeapScrub.OnFree);
         }
-        for (ulong i = 0; i < pageCount; i++)
+        ulong* frames = stackalloc ulong[CommitBatch];
+        ulong done = 0;
+        while (done < pageCount)
         {
-            ulong page = virtualAddress + (i << MemConstants.PageShift);
-            ulong pageIndex = (page - _layout.Start) >> MemConstants.PageShift;
-            uint entry = _frameOfPage[pageIndex];
-            // The heap's own record names the frame: it mapped every page it decommits.
-            _mapper.Unmap(page, PageSize.Size4KiB, out _);
-            if (entry == NoEntry)
-            {
-                continue;
-            }
-            ulong frame = (ulong)(entry - 1) << MemConstants.PageShift;
-            _frameOfPage[pageIndex] = NoEntry;
-            // The free erases the frame's tag: a stale tag cannot name this heap's page to a later owner.
-            _frames.FreeFrame(frame);
-            _frameCount--;
+            ulong batch = pageCount - done < CommitBatch ? pageCount - done : CommitBatch;
+            ulong first = virtualAddress + (done << MemConstants.PageShift);
+            _mapper.UnmapPages(first, batch, frames);
+            new Span<uint>(_frameOfPage + ((first - _layout.Start) >> MemConstants.PageShift), (int)batch).Fill(NoEntry);
+            _frameCount -= batch;
+            // The free erases each frame's tag: a stale tag cannot name this heap's page to a later owner.
+            _frames.FreeFrames(frames, batch);
+            done += batch;
         }
     }
 }

@@ -16,4 +16,7 @@ public enum KernelHeapCreateStatus
 
     /// <summary>The metadata memory overlaps the heap's own virtual range.</summary>
     MetadataInsideRange,
+
+    /// <summary>The mapper and the frame source hold different memory manager locks.</summary>
+    LockMismatch,
 }

@@ -6,7 +6,8 @@ namespace Kernel.Mem.Paging;
 /// Maps, unmaps, protects, reserves and translates pages in one x86-64 4-level address space, given the
 /// physical address of its PML4 (the value CR3 holds). The tables are reached through <typeparamref name="TMem"/>,
 /// stale translations are reported to <typeparamref name="TTlb"/>, and page tables come from and go back to
-/// an <see cref="IFrameSource"/>. Not thread-safe: the caller serialises operations on one address space.
+/// an <see cref="IFrameSource"/>. Every operation holds the frame source's <see cref="MemoryLock"/>, which is
+/// also what every other mapper over that source holds: the kernel half's tables are shared by all of them.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -20,16 +21,22 @@ namespace Kernel.Mem.Paging;
 /// <item>Every table below the root holds at least one non-zero entry (a mapping, a reservation or a
 /// table), except the upper-half PDPTs, which are never released because every address space shares them
 /// through <see cref="CopyUpperHalfFrom"/>. A table is released as soon as an unmap or unreserve leaves it
-/// all zero. Emptiness is found by scanning the table, stopping at the first non-zero entry: in a table in
-/// use that is a few reads, a whole 4 KiB scan only when the table is about to go, and there is no per-table
-/// count to keep consistent or to find room for.</item>
+/// all zero.</item>
+/// <item>The entry that references a table counts the table's non-zero entries in bits the CPU ignores there
+/// (<see cref="PageTableEntry.EntryCountMask"/>), so emptiness is known in O(1). The count lives in the
+/// parent entry rather than in the frame's mem_map entry or a side array because every operation has just
+/// walked through that entry (no lookup, no frame-source call) and it goes away with the table; the only
+/// entries without a count are the upper-half root entries, which are copied into every address space and
+/// whose PDPTs are never released.</item>
 /// <item>An entry that references a table is present, writable and never no-execute, so the leaf alone
 /// decides write and execute rights (the CPU ANDs R/W and U/S and ORs XD over all levels, Intel SDM Vol. 3A,
 /// 4.6). It carries U/S once a user page or user-heap reservation has lived below it; the bit is not taken
 /// away again, since the leaf still denies access.</item>
 /// <item>User pages and user-heap reservations exist only in the lower half.</item>
 /// <item>A failed operation changes nothing: tables are created only after every frame they need is in
-/// hand, and the new chain is published by a single store into an existing table.</item>
+/// hand, and the new chain is published by a single store into an existing table. A run of pages (the
+/// range operations) is done one page table at a time with one walk each, and a failure part way undoes
+/// the tables already done.</item>
 /// </list>
 /// <para>
 /// TLB: the CPU caches only present entries (4.10.2), so turning a non-present entry into a mapping needs
@@ -54,6 +61,7 @@ public sealed unsafe class Mapper<TMem, TTlb>
     private TMem _memory;
     private TTlb _tlb;
     private readonly IFrameSource _frames;
+    private readonly MemoryLock _lock;
     private readonly ulong _root;
 
     // The bits a leaf may carry on this CPU: LeafFlagsMask less the feature flags the CPU lacks.
@@ -84,12 +92,16 @@ public sealed unsafe class Mapper<TMem, TTlb>
         _memory = memory;
         _tlb = tlb;
         _frames = frames;
+        _lock = frames.Lock;
         _root = rootTable;
         _leafMask = PageTableEntry.LeafFlagsMask & ~(PageTableEntry.FeatureFlagsMask & ~(ulong)supportedFeatures);
     }
 
     /// <summary>The feature-dependent flags this mapper writes; the rest of <see cref="PageTableEntry.FeatureFlagsMask"/> it drops.</summary>
     public PageFlags SupportedFeatures => (PageFlags)(_leafMask & PageTableEntry.FeatureFlagsMask);
+
+    /// <summary>The memory manager's lock, the frame source's: every operation holds it.</summary>
+    public MemoryLock Lock => _lock;
 
     /// <summary>The physical address of the PML4: what CR3 holds while this address space runs.</summary>
     public ulong RootTable => _root;
@@ -115,6 +127,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// </summary>
     public PagingStatus Map(ulong virtualAddress, ulong physicalAddress, PageFlags flags, PageSize size)
     {
+        ulong state = _lock.Enter();
+        PagingStatus result = MapLocked(virtualAddress, physicalAddress, flags, size);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus MapLocked(ulong virtualAddress, ulong physicalAddress, PageFlags flags, PageSize size)
+    {
         PagingStatus status = CheckMapping(virtualAddress, physicalAddress, flags, size);
         if (status != PagingStatus.Success)
         {
@@ -129,6 +149,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// first failure's status is returned. A count of 0 is <see cref="PagingStatus.InvalidRange"/>.
     /// </summary>
     public PagingStatus MapRange(ulong virtualAddress, ulong physicalAddress, ulong count, PageFlags flags, PageSize size)
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = MapRangeLocked(virtualAddress, physicalAddress, count, flags, size);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus MapRangeLocked(ulong virtualAddress, ulong physicalAddress, ulong count, PageFlags flags, PageSize size)
     {
         PagingStatus status = CheckMapping(virtualAddress, physicalAddress, flags, size);
         if (status != PagingStatus.Success)
@@ -145,24 +173,68 @@ public sealed unsafe class Mapper<TMem, TTlb>
         {
             return PagingStatus.PhysicalAddressOutOfRange;
         }
+        return MapRun(virtualAddress, (int)size, count, null, physicalAddress, flags);
+    }
 
-        for (ulong i = 0; i < count; i++)
+    /// <summary>
+    /// Maps the <paramref name="count"/> 4 KiB pages from <paramref name="virtualAddress"/> to the frames
+    /// <paramref name="frames"/>[0] to [count - 1], which need not be contiguous, all or nothing, with one
+    /// walk per page table: the table that holds a run of the pages is found (or made, with any tables above
+    /// it) once, its entries written in a row and its entry count updated once. Flags, reservations and
+    /// failures as for <see cref="Map"/> of each page; a failure undoes the pages this call mapped.
+    /// </summary>
+    public PagingStatus MapPages(ulong virtualAddress, ulong* frames, ulong count, PageFlags flags)
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = MapPagesLocked(virtualAddress, frames, count, flags);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus MapPagesLocked(ulong virtualAddress, ulong* frames, ulong count, PageFlags flags)
+    {
+        PagingStatus status = CheckRange(virtualAddress, count, PageSize.Size4KiB);
+        if (status != PagingStatus.Success)
         {
-            // U/S is granted to existing tables only once every page is in, so a rollback has nothing to undo there.
-            status = MapChecked(virtualAddress + i * bytes, physicalAddress + i * bytes, flags, size, grantUser: false);
-            if (status != PagingStatus.Success)
-            {
-                for (ulong j = 0; j < i; j++)
-                {
-                    Unmap(virtualAddress + j * bytes, size, out _);
-                }
-                return status;
-            }
+            return status;
         }
-        if ((flags & PageFlags.User) != 0)
+        status = CheckMapping(virtualAddress, 0, flags, PageSize.Size4KiB);
+        if (status != PagingStatus.Success)
         {
-            GrantUserToRange(virtualAddress, count, size);
+            return status;
         }
+        // Each frame is checked as its entry is written (WriteMappings), which undoes the run on a bad one.
+        return MapRun(virtualAddress, LeafTableLevel, count, frames, 0, flags);
+    }
+
+    /// <summary>
+    /// Unmaps the <paramref name="count"/> 4 KiB pages from <paramref name="virtualAddress"/> with one walk per
+    /// page table, writing the frame each mapped into <paramref name="frames"/>[i] (0 for a page that was not
+    /// mapped by a 4 KiB entry, which is left alone); the frames stay the caller's to free. Reservation marks
+    /// survive as for <see cref="Unmap"/>, each unmapped page is invalidated, and tables left empty are
+    /// released. Fails, changing nothing, only for a range that is misaligned, non-canonical or wraps.
+    /// </summary>
+    public PagingStatus UnmapPages(ulong virtualAddress, ulong count, ulong* frames)
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = UnmapPagesLocked(virtualAddress, count, frames);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus UnmapPagesLocked(ulong virtualAddress, ulong count, ulong* frames)
+    {
+        PagingStatus status = CheckPage(virtualAddress, PageSize.Size4KiB);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        status = CheckRange(virtualAddress, count, PageSize.Size4KiB);
+        if (status != PagingStatus.Success)
+        {
+            return status;
+        }
+        UnmapRun(virtualAddress, LeafTableLevel, count, frames);
         return PagingStatus.Success;
     }
 
@@ -173,6 +245,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// cleared whole. Tables left empty are released.
     /// </summary>
     public PagingStatus Unmap(ulong virtualAddress, PageSize size, out ulong physicalAddress)
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = UnmapLocked(virtualAddress, size, out physicalAddress);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus UnmapLocked(ulong virtualAddress, PageSize size, out ulong physicalAddress)
     {
         physicalAddress = 0;
         PagingStatus status = CheckPage(virtualAddress, size);
@@ -190,8 +270,9 @@ public sealed unsafe class Mapper<TMem, TTlb>
         ulong current = *slots[leaf];
         physicalAddress = current & PageTableEntry.FrameMask(size);
         // Only a PTE can hold a reservation; a large page's entry goes entirely, so its tables can go too.
-        *slots[leaf] = leaf == LeafTableLevel ? current & PageTableEntry.ReservationMask : 0;
-        ReleaseEmptyTables(virtualAddress, leaf, slots, mustInvalidate: true);
+        ulong kept = leaf == LeafTableLevel ? current & PageTableEntry.ReservationMask : 0;
+        *slots[leaf] = kept;
+        ReleaseEmptyTables(virtualAddress, leaf, slots, kept == 0 ? 1UL : 0, mustInvalidate: true);
         return PagingStatus.Success;
     }
 
@@ -202,6 +283,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// software marks are kept.
     /// </summary>
     public PagingStatus Protect(ulong virtualAddress, PageSize size, PageFlags flags)
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = ProtectLocked(virtualAddress, size, flags);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus ProtectLocked(ulong virtualAddress, PageSize size, PageFlags flags)
     {
         PagingStatus status = CheckPage(virtualAddress, size);
         if (status != PagingStatus.Success)
@@ -245,9 +334,17 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// </summary>
     public PagingStatus Translate(ulong virtualAddress, out Translation translation)
     {
+        ulong state = _lock.Enter();
+        PagingStatus result = TranslateLocked(virtualAddress, out translation);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus TranslateLocked(ulong virtualAddress, out Translation translation)
+    {
         translation = default;
         PageWalk walk;
-        PagingStatus status = Walk(virtualAddress, out walk);
+        PagingStatus status = WalkLocked(virtualAddress, out walk);
         if (status != PagingStatus.Success)
         {
             return status;
@@ -269,6 +366,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// the CPU would. Non-canonical addresses are the only failure.
     /// </summary>
     public PagingStatus Walk(ulong virtualAddress, out PageWalk walk)
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = WalkLocked(virtualAddress, out walk);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus WalkLocked(ulong virtualAddress, out PageWalk walk)
     {
         walk = default;
         if (!VirtualAddressLayout.IsCanonical(virtualAddress))
@@ -310,6 +415,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// </summary>
     public PagingStatus Reserve(ulong virtualAddress, PageFlags marks)
     {
+        ulong state = _lock.Enter();
+        PagingStatus result = ReserveLocked(virtualAddress, marks);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus ReserveLocked(ulong virtualAddress, PageFlags marks)
+    {
         PagingStatus status = CheckReservation(virtualAddress, marks);
         if (status != PagingStatus.Success)
         {
@@ -321,6 +434,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// <summary>Reserves <paramref name="count"/> consecutive 4 KiB pages, all or nothing (see <see cref="Reserve"/>).</summary>
     public PagingStatus ReserveRange(ulong virtualAddress, ulong count, PageFlags marks)
     {
+        ulong state = _lock.Enter();
+        PagingStatus result = ReserveRangeLocked(virtualAddress, count, marks);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus ReserveRangeLocked(ulong virtualAddress, ulong count, PageFlags marks)
+    {
         PagingStatus status = CheckReservation(virtualAddress, marks);
         if (status != PagingStatus.Success)
         {
@@ -331,19 +452,34 @@ public sealed unsafe class Mapper<TMem, TTlb>
         {
             return status;
         }
-        for (ulong i = 0; i < count; i++)
+        ulong reservation = PageTableEntry.Reservation(marks).Value;
+        bool user = (marks & PageFlags.UserHeapReserved) != 0;
+        ulong** slots = stackalloc ulong*[RootLevel + 1];
+        ulong done = 0;
+        while (done < count)
         {
-            status = ReserveChecked(virtualAddress + i * MemConstants.PageSize, marks, grantUser: false);
+            ulong page = virtualAddress + (done << MemConstants.PageShift);
+            ulong run = RunLength(page, LeafTableLevel, count - done);
+            status = FindOrMakeTable(page, LeafTableLevel, slots, user);
+            if (status == PagingStatus.Success)
+            {
+                status = CheckReservable(slots[LeafTableLevel], run);
+            }
             if (status != PagingStatus.Success)
             {
-                for (ulong j = 0; j < i; j++)
-                {
-                    Unreserve(virtualAddress + j * MemConstants.PageSize);
-                }
+                // A table made for this run is empty and passes the check: only the runs before need undoing.
+                ClearReservations(virtualAddress, done);
                 return status;
             }
+            ulong* entries = slots[LeafTableLevel];
+            for (ulong i = 0; i < run; i++)
+            {
+                entries[i] = reservation;
+            }
+            AddEntries(page, LeafTableLevel, slots, run);
+            done += run;
         }
-        if ((marks & PageFlags.UserHeapReserved) != 0)
+        if (user)
         {
             GrantUserToRange(virtualAddress, count, PageSize.Size4KiB);
         }
@@ -355,6 +491,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// tables left empty. A mapped page must be unmapped first (<see cref="PagingStatus.AlreadyMapped"/>).
     /// </summary>
     public PagingStatus Unreserve(ulong virtualAddress)
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = UnreserveLocked(virtualAddress);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus UnreserveLocked(ulong virtualAddress)
     {
         PagingStatus status = CheckPage(virtualAddress, PageSize.Size4KiB);
         if (status != PagingStatus.Success)
@@ -381,7 +525,7 @@ public sealed unsafe class Mapper<TMem, TTlb>
             return PagingStatus.NotReserved;
         }
         *slots[LeafTableLevel] = 0;
-        ReleaseEmptyTables(virtualAddress, LeafTableLevel, slots, mustInvalidate: false);
+        ReleaseEmptyTables(virtualAddress, LeafTableLevel, slots, 1, mustInvalidate: false);
         return PagingStatus.Success;
     }
 
@@ -390,6 +534,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// <paramref name="marks"/> holds its marks. This is the page-fault handler's question: back it, or kill?
     /// </summary>
     public bool TryGetReservation(ulong virtualAddress, out PageFlags marks)
+    {
+        ulong state = _lock.Enter();
+        bool result = TryGetReservationLocked(virtualAddress, out marks);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private bool TryGetReservationLocked(ulong virtualAddress, out PageFlags marks)
     {
         marks = PageFlags.None;
         if (!VirtualAddressLayout.IsCanonical(virtualAddress))
@@ -416,6 +568,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// mappings made later then appear in every address space that copied the upper half.
     /// </summary>
     public PagingStatus PopulateUpperHalf()
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = PopulateUpperHalfLocked();
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus PopulateUpperHalfLocked()
     {
         ulong* root = TableAt(_root);
         ulong* frames = stackalloc ulong[UpperHalfPml4Entries];
@@ -456,6 +616,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// </summary>
     public PagingStatus CopyUpperHalfFrom(ulong sourceRoot)
     {
+        ulong state = _lock.Enter();
+        PagingStatus result = CopyUpperHalfFromLocked(sourceRoot);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus CopyUpperHalfFromLocked(ulong sourceRoot)
+    {
         ulong* source = TableAt(sourceRoot);
         ulong* target = TableAt(_root);
         for (int i = VirtualAddressLayout.FirstUpperHalfPml4Index; i < VirtualAddressLayout.EntriesPerTable; i++)
@@ -479,6 +647,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// </summary>
     public PagingStatus Unmap(ulong virtualAddress, out ulong physicalAddress, out PageFlags flags)
     {
+        ulong state = _lock.Enter();
+        PagingStatus result = UnmapLocked(virtualAddress, out physicalAddress, out flags);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus UnmapLocked(ulong virtualAddress, out ulong physicalAddress, out PageFlags flags)
+    {
         flags = PageFlags.None;
         physicalAddress = 0;
         PagingStatus status = CheckPage(virtualAddress, PageSize.Size4KiB);
@@ -494,7 +670,7 @@ public sealed unsafe class Mapper<TMem, TTlb>
         }
         PageTableEntry entry = new PageTableEntry(*slots[LeafTableLevel]);
         flags = entry.LeafFlags(PageSize.Size4KiB);
-        return Unmap(virtualAddress, PageSize.Size4KiB, out physicalAddress);
+        return UnmapLocked(virtualAddress, PageSize.Size4KiB, out physicalAddress);
     }
 
     /// <summary>
@@ -503,6 +679,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// leaves), and becomes a swapped entry holding the slot. Nothing the CPU caches changes.
     /// </summary>
     public PagingStatus MarkSwapped(ulong virtualAddress, ulong slot)
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = MarkSwappedLocked(virtualAddress, slot);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus MarkSwappedLocked(ulong virtualAddress, ulong slot)
     {
         if (slot > PageTableEntry.MaximumSwapSlot)
         {
@@ -520,6 +704,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
 
     /// <summary>True when the page at <paramref name="virtualAddress"/> is swapped out; then <paramref name="slot"/> is its page-file slot.</summary>
     public bool TryGetSwapSlot(ulong virtualAddress, out ulong slot)
+    {
+        ulong state = _lock.Enter();
+        bool result = TryGetSwapSlotLocked(virtualAddress, out slot);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private bool TryGetSwapSlotLocked(ulong virtualAddress, out ulong slot)
     {
         slot = 0;
         if (FindReservation(virtualAddress, out ulong* entry) != PagingStatus.Success)
@@ -542,6 +734,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// </summary>
     public bool TestAndClearAccessed(ulong virtualAddress)
     {
+        ulong state = _lock.Enter();
+        bool result = TestAndClearAccessedLocked(virtualAddress);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private bool TestAndClearAccessedLocked(ulong virtualAddress)
+    {
         ulong** slots = stackalloc ulong*[RootLevel + 1];
         if (!VirtualAddressLayout.IsCanonical(virtualAddress) || FindLeaf(virtualAddress, LeafTableLevel, slots) != PagingStatus.Success)
         {
@@ -560,6 +760,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// <summary>The accessed and dirty bits of the present 4 KiB page at <paramref name="virtualAddress"/>, as flags (None when not mapped).</summary>
     public PageFlags ReferenceBits(ulong virtualAddress)
     {
+        ulong state = _lock.Enter();
+        PageFlags result = ReferenceBitsLocked(virtualAddress);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PageFlags ReferenceBitsLocked(ulong virtualAddress)
+    {
         ulong** slots = stackalloc ulong*[RootLevel + 1];
         if (!VirtualAddressLayout.IsCanonical(virtualAddress) || FindLeaf(virtualAddress, LeafTableLevel, slots) != PagingStatus.Success)
         {
@@ -573,6 +781,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// replacement policy must never evict. The CPU ignores the bit, so no TLB work.
     /// </summary>
     public PagingStatus SetPinned(ulong virtualAddress, bool pinned)
+    {
+        ulong state = _lock.Enter();
+        PagingStatus result = SetPinnedLocked(virtualAddress, pinned);
+        _lock.Exit(state);
+        return result;
+    }
+
+    private PagingStatus SetPinnedLocked(ulong virtualAddress, bool pinned)
     {
         ulong** slots = stackalloc ulong*[RootLevel + 1];
         PagingStatus status = CheckPage(virtualAddress, PageSize.Size4KiB);
@@ -631,6 +847,14 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// tables that leaves empty); entries ahead of the cursor must not change.
     /// </summary>
     public bool NextEntry(ref ulong cursor, ulong end, out ulong page, out PageTableEntry entry)
+    {
+        ulong state = _lock.Enter();
+        bool found = NextEntryLocked(ref cursor, end, out page, out entry);
+        _lock.Exit(state);
+        return found;
+    }
+
+    private bool NextEntryLocked(ref ulong cursor, ulong end, out ulong page, out PageTableEntry entry)
     {
         while (cursor < end && VirtualAddressLayout.IsCanonical(cursor))
         {
@@ -691,6 +915,13 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// is all the TLB work there is.
     /// </summary>
     public void ReleaseLowerHalf(IFrameSource leafFrames, out ulong leavesFreed, out ulong tablesFreed, out ulong largeLeaves)
+    {
+        ulong state = _lock.Enter();
+        ReleaseLowerHalfLocked(leafFrames, out leavesFreed, out tablesFreed, out largeLeaves);
+        _lock.Exit(state);
+    }
+
+    private void ReleaseLowerHalfLocked(IFrameSource leafFrames, out ulong leavesFreed, out ulong tablesFreed, out ulong largeLeaves)
     {
         leavesFreed = 0;
         tablesFreed = 0;
@@ -861,7 +1092,12 @@ public sealed unsafe class Mapper<TMem, TTlb>
         if (missingLevel == 0)
         {
             bool granted = user && grantUser && GrantUser(leafLevel, slots, RootLevel);
+            ulong previous = *slots[leafLevel];
             *slots[leafLevel] = leafEntry;
+            if (previous == 0)
+            {
+                AddEntries(virtualAddress, leafLevel, slots, 1);
+            }
             if (granted)
             {
                 _tlb.Invalidate(_root, virtualAddress);
@@ -884,15 +1120,17 @@ public sealed unsafe class Mapper<TMem, TTlb>
             ClearTable(TableAt(frames[i]));
         }
 
-        // frames[i] becomes the table of level missingLevel - 1 - i; the last one holds the leaf.
+        // frames[i] becomes the table of level missingLevel - 1 - i; the last one holds the leaf. Each new table
+        // holds exactly one entry.
         for (int i = 0; i < count; i++)
         {
             int level = missingLevel - 1 - i;
-            ulong entry = level == leafLevel ? leafEntry : PageTableEntry.Table(frames[i + 1], user).Value;
+            ulong entry = level == leafLevel ? leafEntry : PageTableEntry.Table(frames[i + 1], user, 1).Value;
             TableAt(frames[i])[VirtualAddressLayout.TableIndex(virtualAddress, (PageTableLevel)level)] = entry;
         }
         bool grantedAbove = user && grantUser && GrantUser(missingLevel, slots, RootLevel);
-        *slots[missingLevel] = PageTableEntry.Table(frames[0], user).Value;
+        *slots[missingLevel] = PageTableEntry.Table(frames[0], user, IsCounted(missingLevel - 1, virtualAddress) ? 1u : 0u).Value;
+        AddEntries(virtualAddress, missingLevel, slots, 1);
         if (grantedAbove)
         {
             _tlb.Invalidate(_root, virtualAddress);
@@ -944,27 +1182,30 @@ public sealed unsafe class Mapper<TMem, TTlb>
     }
 
     /// <summary>
-    /// After the leaf-level entry in slots[<paramref name="leafLevel"/>] was cleared: releases the table that
-    /// holds it if it is now empty, then its parent, and so on, never the root nor an upper-half PDPT.
+    /// After <paramref name="cleared"/> entries of the table at <paramref name="leafLevel"/> that holds
+    /// slots[<paramref name="leafLevel"/>] went from non-zero to zero: takes them off its count, releases the
+    /// table if that leaves it empty (0 cleared releases a table that was left empty), then its parent, and so
+    /// on, never the root nor an upper-half PDPT.
     /// Reports the invalidation (always when <paramref name="mustInvalidate"/>) before the frames go back.
     /// </summary>
-    private void ReleaseEmptyTables(ulong virtualAddress, int leafLevel, ulong** slots, bool mustInvalidate)
+    private void ReleaseEmptyTables(ulong virtualAddress, int leafLevel, ulong** slots, ulong cleared, bool mustInvalidate)
     {
         ulong* released = stackalloc ulong[MaxNewTables];
         int count = 0;
-
-        // The PDPTs below upper-half PML4 entries are shared by every address space: keep them.
-        int topLevel = VirtualAddressLayout.IsUpperHalf(virtualAddress) ? RootLevel - 1 : RootLevel;
-        for (int level = leafLevel; level < topLevel; level++)
+        ulong removed = cleared;
+        // Uncounted tables (the upper-half PDPTs, shared by every address space) are kept.
+        for (int level = leafLevel; IsCounted(level, virtualAddress); level++)
         {
             ulong* parent = slots[level + 1];
-            ulong table = *parent & PageTableEntry.AddressMask;
-            if (!IsTableEmpty(TableAt(table)))
+            ulong entry = *parent - removed * PageTableEntry.EntryCountOne;
+            if ((entry & PageTableEntry.EntryCountMask) != 0)
             {
+                *parent = entry;
                 break;
             }
             *parent = 0;
-            released[count++] = table;
+            released[count++] = entry & PageTableEntry.AddressMask;
+            removed = 1;
         }
         if (mustInvalidate || count > 0)
         {
@@ -974,6 +1215,290 @@ public sealed unsafe class Mapper<TMem, TTlb>
         {
             _frames.FreeFrame(released[i]);
         }
+    }
+
+    /// <summary>
+    /// Maps <paramref name="count"/> pages of the size of <paramref name="leaf"/> from <paramref name="virtualAddress"/>,
+    /// page i to <paramref name="frames"/>[i], or to <paramref name="firstFrame"/> + i pages when
+    /// <paramref name="frames"/> is null, one page table at a time: find or make the table, check every
+    /// entry of the run, write them, count them. The caller has checked the range, frames and flags. A
+    /// failure unmaps the runs already written; U/S is granted to existing tables only once all are in.
+    /// </summary>
+    private PagingStatus MapRun(ulong virtualAddress, int leaf, ulong count, ulong* frames, ulong firstFrame, PageFlags flags)
+    {
+        ulong bits = PageTableEntry.Leaf(0, Supported(flags), (PageSize)leaf).Value;
+        bool user = (flags & PageFlags.User) != 0;
+        int shift = VirtualAddressLayout.LevelShift((PageTableLevel)leaf);
+        ulong** slots = stackalloc ulong*[RootLevel + 1];
+        ulong done = 0;
+        while (done < count)
+        {
+            ulong page = virtualAddress + (done << shift);
+            ulong run = RunLength(page, leaf, count - done);
+            PagingStatus status = FindOrMakeTable(page, leaf, slots, user);
+            ulong added = 0;
+            if (status == PagingStatus.Success)
+            {
+                status = WriteMappings(slots[leaf], leaf, run, frames != null ? frames + done : null, firstFrame + (done << shift), bits, out added);
+                if (status != PagingStatus.Success)
+                {
+                    // The table is as it was; if this run made it, it is empty and goes again.
+                    ReleaseEmptyTables(page, leaf, slots, 0, mustInvalidate: false);
+                }
+            }
+            if (status != PagingStatus.Success)
+            {
+                UnmapRun(virtualAddress, leaf, done, null);
+                return status;
+            }
+            AddEntries(page, leaf, slots, added);
+            done += run;
+        }
+        if (user)
+        {
+            GrantUserToRange(virtualAddress, count, (PageSize)leaf);
+        }
+        return PagingStatus.Success;
+    }
+
+    /// <summary>
+    /// Unmaps every page of the size of <paramref name="leaf"/> that a leaf entry maps among the
+    /// <paramref name="count"/> from <paramref name="virtualAddress"/>, one page table at a time, giving
+    /// <paramref name="frames"/>[i] the frame of page i or 0 (when not null). A 4 KiB entry keeps its
+    /// reservation marks; each unmapped page is invalidated; tables left empty are released.
+    /// </summary>
+    private void UnmapRun(ulong virtualAddress, int leaf, ulong count, ulong* frames)
+    {
+        int shift = VirtualAddressLayout.LevelShift((PageTableLevel)leaf);
+        ulong frameMask = PageTableEntry.FrameMask((PageSize)leaf);
+        ulong keptMask = leaf == LeafTableLevel ? PageTableEntry.ReservationMask : 0;
+        ulong** slots = stackalloc ulong*[RootLevel + 1];
+        ulong done = 0;
+        while (done < count)
+        {
+            ulong page = virtualAddress + (done << shift);
+            ulong run = RunLength(page, leaf, count - done);
+            bool found = Descend(page, leaf, slots, out int missingLevel) == PagingStatus.Success && missingLevel == 0;
+            ulong* entries = slots[leaf];
+            ulong cleared = 0;
+            for (ulong i = 0; i < run; i++)
+            {
+                ulong frame = 0;
+                ulong entry = found ? entries[i] : 0;
+                if ((entry & PageTableEntry.PresentBit) != 0 && IsLeaf(entry, leaf))
+                {
+                    frame = entry & frameMask;
+                    ulong kept = entry & keptMask;
+                    entries[i] = kept;
+                    cleared += kept == 0 ? 1UL : 0UL;
+                    _tlb.Invalidate(_root, page + (i << shift));
+                }
+                if (frames != null)
+                {
+                    frames[done + i] = frame;
+                }
+            }
+            if (cleared != 0)
+            {
+                ReleaseEmptyTables(page, leaf, slots, cleared, mustInvalidate: false);
+            }
+            done += run;
+        }
+    }
+
+    /// <summary>Clears <paramref name="count"/> 4 KiB reservations this call made from <paramref name="virtualAddress"/> (non-present: no invalidation).</summary>
+    private void ClearReservations(ulong virtualAddress, ulong count)
+    {
+        ulong** slots = stackalloc ulong*[RootLevel + 1];
+        ulong done = 0;
+        while (done < count)
+        {
+            ulong page = virtualAddress + (done << MemConstants.PageShift);
+            ulong run = RunLength(page, LeafTableLevel, count - done);
+            Descend(page, LeafTableLevel, slots, out _);
+            ulong* entries = slots[LeafTableLevel];
+            for (ulong i = 0; i < run; i++)
+            {
+                entries[i] = 0;
+            }
+            ReleaseEmptyTables(page, LeafTableLevel, slots, run, mustInvalidate: false);
+            done += run;
+        }
+    }
+
+    /// <summary>
+    /// Writes the <paramref name="run"/> leaf entries from <paramref name="entries"/> (at <paramref name="leaf"/>),
+    /// entry i mapping <paramref name="frames"/>[i], or <paramref name="firstFrame"/> + i pages when
+    /// <paramref name="frames"/> is null, with <paramref name="bits"/>; <paramref name="added"/> is how many were
+    /// zero. A user-heap reservation keeps its mark under the mapping, as <see cref="Map"/> keeps it. An entry that
+    /// is present or a guard, or a listed frame that is not a 4 KiB frame below the physical limit, stops the run
+    /// and the entries written are put back as they were (each was zero or a UHPAGE reservation, and kept that
+    /// mark), so the table is unchanged on failure.
+    /// </summary>
+    private static PagingStatus WriteMappings(ulong* entries, int leaf, ulong run, ulong* frames, ulong firstFrame, ulong bits, out ulong added)
+    {
+        int shift = VirtualAddressLayout.LevelShift((PageTableLevel)leaf);
+        added = 0;
+        for (ulong i = 0; i < run; i++)
+        {
+            ulong previous = entries[i];
+            ulong frame = frames != null ? frames[i] : firstFrame + (i << shift);
+            // A listed frame must have no bit outside a 4 KiB frame address (range runs were checked whole).
+            ulong stray = frames != null ? frame & ~PageTableEntry.AddressMask : 0;
+            if (((previous & (PageTableEntry.PresentBit | PageTableEntry.GuardBit)) | stray) != 0)
+            {
+                for (ulong j = 0; j < i; j++)
+                {
+                    entries[j] &= PageTableEntry.UserHeapReservedBit;
+                }
+                added = 0;
+                if (stray != 0)
+                {
+                    return (stray & MemConstants.PageMask) != 0 ? PagingStatus.MisalignedPhysicalAddress : PagingStatus.PhysicalAddressOutOfRange;
+                }
+                if ((previous & PageTableEntry.PresentBit) == 0)
+                {
+                    return PagingStatus.AlreadyReserved;
+                }
+                return IsLeaf(previous, leaf) ? PagingStatus.AlreadyMapped : PagingStatus.PageSizeConflict;
+            }
+            entries[i] = frame | bits | (previous & PageTableEntry.UserHeapReservedBit);
+            added += previous == 0 ? 1UL : 0UL;
+        }
+        return PagingStatus.Success;
+    }
+
+    /// <summary>Whether the <paramref name="run"/> PTEs from <paramref name="entries"/> are all empty, as a reservation needs.</summary>
+    private static PagingStatus CheckReservable(ulong* entries, ulong run)
+    {
+        for (ulong i = 0; i < run; i++)
+        {
+            ulong entry = entries[i];
+            if (entry != 0)
+            {
+                return (entry & PageTableEntry.PresentBit) != 0 ? PagingStatus.AlreadyMapped : PagingStatus.AlreadyReserved;
+            }
+        }
+        return PagingStatus.Success;
+    }
+
+    /// <summary>
+    /// Descends to the table at <paramref name="leafLevel"/> that holds <paramref name="virtualAddress"/>'s entry,
+    /// making it and any missing table above it, so that every slot from the root down to
+    /// slots[<paramref name="leafLevel"/>] points at an entry. A table made here starts with only the entry
+    /// that leads down (the leaf-level one with none), the chain is published by one store, and its entries
+    /// carry U/S when <paramref name="user"/> (the caller grants it to entries that existed). Running out of
+    /// frames, or a large page in the way, changes nothing.
+    /// </summary>
+    private PagingStatus FindOrMakeTable(ulong virtualAddress, int leafLevel, ulong** slots, bool user)
+    {
+        PagingStatus status = Descend(virtualAddress, leafLevel, slots, out int missingLevel);
+        if (status != PagingStatus.Success || missingLevel == 0)
+        {
+            return status;
+        }
+        int count = missingLevel - leafLevel;
+        ulong* frames = stackalloc ulong[MaxNewTables];
+        for (int i = 0; i < count; i++)
+        {
+            if (!_frames.TryAllocateFrame(out frames[i]))
+            {
+                for (int j = 0; j < i; j++)
+                {
+                    _frames.FreeFrame(frames[j]);
+                }
+                return PagingStatus.OutOfFrames;
+            }
+            ClearTable(TableAt(frames[i]));
+        }
+        // frames[i] becomes the table of level missingLevel - 1 - i; the last is the leaf-level table.
+        for (int i = 0; i < count; i++)
+        {
+            int level = missingLevel - 1 - i;
+            ulong* slot = TableAt(frames[i]) + VirtualAddressLayout.TableIndex(virtualAddress, (PageTableLevel)level);
+            if (i + 1 < count)
+            {
+                // The table below holds one entry, unless it is the leaf-level table, which starts empty.
+                *slot = PageTableEntry.Table(frames[i + 1], user, i + 2 < count ? 1u : 0u).Value;
+            }
+            slots[level] = slot;
+        }
+        uint topEntries = count > 1 && IsCounted(missingLevel - 1, virtualAddress) ? 1u : 0u;
+        *slots[missingLevel] = PageTableEntry.Table(frames[0], user, topEntries).Value;
+        AddEntries(virtualAddress, missingLevel, slots, 1);
+        return PagingStatus.Success;
+    }
+
+    /// <summary>How many of <paramref name="remaining"/> pages from <paramref name="virtualAddress"/> lie in its table at <paramref name="level"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong RunLength(ulong virtualAddress, int level, ulong remaining)
+    {
+        ulong left = (ulong)(VirtualAddressLayout.EntriesPerTable - VirtualAddressLayout.TableIndex(virtualAddress, (PageTableLevel)level));
+        return remaining < left ? remaining : left;
+    }
+
+    /// <summary>
+    /// Whether the table at <paramref name="level"/> that holds <paramref name="virtualAddress"/>'s entry keeps
+    /// its entry count in the entry above it: every table below the root but the upper-half PDPTs, whose root
+    /// entries every address space copies and which are never released.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsCounted(int level, ulong virtualAddress) =>
+        level < RootLevel - 1 || (level == RootLevel - 1 && !VirtualAddressLayout.IsUpperHalf(virtualAddress));
+
+    /// <summary>Adds <paramref name="entries"/> entries that became non-zero to the count of the table at <paramref name="level"/> holding slots[level].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddEntries(ulong virtualAddress, int level, ulong** slots, ulong entries)
+    {
+        if (IsCounted(level, virtualAddress))
+        {
+            *slots[level + 1] += entries * PageTableEntry.EntryCountOne;
+        }
+    }
+
+    /// <summary>
+    /// Checks that the entry referencing each table holds that table's count of non-zero entries and that no
+    /// counted table is empty (the upper-half PDPTs carry no count and may be empty). O(tables): for tests.
+    /// </summary>
+    public bool VerifyEntryCounts()
+    {
+        ulong state = _lock.Enter();
+        bool valid = VerifyEntryCounts(_root, RootLevel, 0);
+        _lock.Exit(state);
+        return valid;
+    }
+
+    private bool VerifyEntryCounts(ulong table, int level, ulong tableBase)
+    {
+        ulong* entries = TableAt(table);
+        int shift = VirtualAddressLayout.LevelShift((PageTableLevel)level);
+        for (int i = 0; i < VirtualAddressLayout.EntriesPerTable; i++)
+        {
+            ulong entry = entries[i];
+            if (level == LeafTableLevel || (entry & PageTableEntry.PresentBit) == 0 || IsLeaf(entry, level))
+            {
+                continue;
+            }
+            ulong childBase = tableBase | ((ulong)i << shift);
+            if (level == RootLevel && i >= VirtualAddressLayout.FirstUpperHalfPml4Index)
+            {
+                childBase |= VirtualAddressLayout.UpperHalfStart;
+            }
+            ulong child = entry & PageTableEntry.AddressMask;
+            uint nonZero = 0;
+            ulong* childEntries = TableAt(child);
+            for (int j = 0; j < VirtualAddressLayout.EntriesPerTable; j++)
+            {
+                nonZero += childEntries[j] != 0 ? 1u : 0u;
+            }
+            uint counted = new PageTableEntry(entry).EntryCount;
+            bool valid = IsCounted(level - 1, childBase) ? counted == nonZero && nonZero != 0 : counted == 0;
+            if (!valid || !VerifyEntryCounts(child, level - 1, childBase))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static PagingStatus CheckPage(ulong virtualAddress, PageSize size)
@@ -1077,18 +1602,6 @@ public sealed unsafe class Mapper<TMem, TTlb>
     {
         // PS exists only in PDPTEs and PDEs; a PTE always maps a page, and bit 7 of a PML4E is reserved.
         return level == LeafTableLevel || (level < RootLevel && (entry & PageTableEntry.HugeBit) != 0);
-    }
-
-    private static bool IsTableEmpty(ulong* table)
-    {
-        for (int i = 0; i < VirtualAddressLayout.EntriesPerTable; i++)
-        {
-            if (table[i] != 0)
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     /// <summary>Zeroes the 512 entries at <paramref name="table"/>, which must point at a whole frame.</summary>

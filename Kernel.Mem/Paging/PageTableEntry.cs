@@ -18,9 +18,13 @@ namespace Kernel.Mem.Paging;
 ///   (29..13) are reserved and must be 0 (Tables 4-16, 4-18).
 /// - D (6) and G (8) exist only in entries that map a page; in entries that reference a table they are ignored.
 /// - Frame address: bits 12..51 (MAXPHYADDR is at most 52); bits above MAXPHYADDR are reserved.
-/// - Bits 62..59 are the protection key when CR4.PKE is set, and this kernel leaves them 0.
-/// - Available to software: 11..9 and 58..52 in every entry. This kernel names 9, 10 and 11; 58..52 are
-///   free except bit 52, which marks a user-heap page that is in the page file (<see cref="SwappedBit"/>).
+/// - Bits 62..59 are the protection key when CR4.PKE is set, and this kernel leaves them 0. Keys apply only to
+///   the entry that maps a page: in an entry that references a table, all of 62..52 are ignored (Tables 4-15,
+///   4-17, 4-19; AMD's manual calls them available).
+/// - Available to software: 11..9 and 58..52 in every entry, 62..52 in an entry that references a table. This
+///   kernel names 9, 10 and 11 (marks on 4 KiB PTEs); bit 52 of a non-present user-heap PTE marks a page that is
+///   in the page file (<see cref="SwappedBit"/>); bits 61..52 of an entry that references a table count that
+///   table's non-zero entries (<see cref="EntryCountMask"/>).
 /// </summary>
 public readonly struct PageTableEntry
 {
@@ -53,11 +57,24 @@ public readonly struct PageTableEntry
     public const ulong PinnedBit = 1UL << 11;
 
     /// <summary>
+    /// Bits 52..61 of an entry that references a table: the number of non-zero entries (mappings, reservations,
+    /// tables) in that table, 0 to 512, so the mapper knows in O(1) when a table empties. Ignored by the CPU
+    /// there, and the walk to any entry of the table passes through this one anyway.
+    /// </summary>
+    public const ulong EntryCountMask = 0x3FFUL << EntryCountShift;
+
+    /// <summary>One more entry in the referenced table: the unit of <see cref="EntryCountMask"/>.</summary>
+    public const ulong EntryCountOne = 1UL << EntryCountShift;
+
+    private const int EntryCountShift = 52;
+
+    /// <summary>
     /// Software bit 52 of a non-present user-heap entry: the page's contents are in the page file, in the slot
     /// whose number bits 12..51 hold (where a present entry holds its frame). The UHPAGE mark stays with it.
+    /// (In an entry that references a table the same bit is part of <see cref="EntryCountMask"/>: a leaf and a
+    /// table-referencing entry never share a slot.)
     /// </summary>
     public const ulong SwappedBit = 1UL << 52;
-
 
     /// <summary>The marks a non-present entry may carry; they survive an unmap.</summary>
     public const ulong ReservationMask = UserHeapReservedBit | GuardBit;
@@ -129,6 +146,8 @@ public readonly struct PageTableEntry
     /// <summary>The software marks (bits 9..11) as flags.</summary>
     public PageFlags Marks => (PageFlags)(Value & SoftwareMask);
 
+    /// <summary>In an entry that references a table: how many entries of that table are non-zero.</summary>
+    public uint EntryCount => (uint)((Value & EntryCountMask) >> EntryCountShift);
 
     /// <summary>Bits 12..51: the next-level table of a non-leaf entry, or the frame of a 4 KiB PTE.</summary>
     public ulong Address => Value & AddressMask;
@@ -171,9 +190,12 @@ public readonly struct PageTableEntry
     /// writable and never no-execute, so that access rights are decided by the leaf alone (the CPU
     /// combines the rights of every level: 4.6); it carries U/S when a user page may lie below it.
     /// </summary>
-    public static PageTableEntry Table(ulong table, bool user)
+    public static PageTableEntry Table(ulong table, bool user) => Table(table, user, 0);
+
+    /// <summary>As <see cref="Table(ulong, bool)"/>, for a table holding <paramref name="entries"/> non-zero entries.</summary>
+    public static PageTableEntry Table(ulong table, bool user, uint entries)
     {
-        return new PageTableEntry(table | PresentBit | WritableBit | (user ? UserBit : 0));
+        return new PageTableEntry(table | PresentBit | WritableBit | (user ? UserBit : 0) | ((ulong)entries << EntryCountShift));
     }
 
     /// <summary>The largest slot number a swapped entry can hold (40 bits).</summary>

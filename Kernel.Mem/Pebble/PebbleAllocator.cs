@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Kernel.Mem.Heap;
 using Kernel.Mem.Paging;
 using Kernel.Mem.Physical;
@@ -23,15 +24,18 @@ namespace Kernel.Mem.Pebble;
 /// page-contiguous anyway.
 /// </para>
 /// <para>
-/// Locking, with interrupts disabled while any lock is held (<see cref="IInterruptLock"/>). The heap lock
-/// guards the bucket list (links, creation, removal), the lifetime counters, and every call into the frame
-/// allocator and the mapper. A bucket's lock guards its pebbles and occupancy fields. Order: heap lock, then
-/// one bucket lock; a bucket lock is taken only while the heap lock is held and the heap lock is never
-/// requested while a bucket lock is held, so a bucket cannot be removed while anyone holds or waits for its
-/// lock. Allocation searches and places under both. Free and shrinking realloc validate under both, then drop
-/// the heap lock and merge under the bucket lock alone; a bucket left empty is then removed after retaking the
-/// heap lock, if it is still in the list and still empty. The frame allocator and mapper are shared with the
-/// rest of the kernel: whoever else calls them must serialise with this heap lock.
+/// Locking, with interrupts disabled while any lock is held (<see cref="IInterruptLock"/>: the heap lock's
+/// acquire disables them, a bucket lock, always taken inside the heap lock, is only the spin). The heap lock
+/// guards the bucket list (links, creation, removal) and the lifetime counters. A bucket's lock guards its
+/// pebbles and occupancy fields. Order: heap lock, then one bucket lock, then the memory manager's lock
+/// (<see cref="MemoryLock"/>, the frame allocator's, which it shares with the kernel heap and every mapper);
+/// a bucket lock is taken only while the heap lock is held and the heap lock is never requested while a
+/// bucket lock is held, so a bucket cannot be removed while anyone holds or waits for its lock. Allocation
+/// searches and places under both. Free and shrinking realloc validate under both, then drop the heap lock and
+/// merge under the bucket lock alone; a bucket left empty is then removed after retaking the heap lock, if it
+/// is still in the list and still empty. Creating and destroying a bucket hold the memory manager's lock
+/// around all their calls into the frame allocator and the mapper, so a bucket's frames and mappings come and
+/// go in one piece.
 /// </para>
 /// <para>
 /// The only managed allocation is the bucket-space bitmap, made by the constructor. Nothing throws.
@@ -64,12 +68,16 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
     private const ulong NoLimit = FrameAllocator<TMem>.NoLimit;
     private const ulong GranuleMask = Pebble.Granule - 1;
 
+    // Pages of a virtual bucket mapped or unmapped per mapper call (their frame list lives on the stack).
+    private const int MapBatch = 64;
+
     private const PebbleFlags KnownFlags = PebbleFlags.Virtual | PebbleFlags.Physical | PebbleFlags.Clear
         | PebbleFlags.Below1MiB | PebbleFlags.Below16MiB | PebbleFlags.Below4GiB | PebbleFlags.Anywhere
         | PebbleFlags.Aligned | PebbleFlags.Persistent | PebbleFlags.BestFit;
 
     private readonly FrameAllocator<TMem> _frames;
     private readonly Mapper<TMem, TTlb> _mapper;
+    private readonly MemoryLock _memoryLock;
     private readonly BucketSpace _space;
 
     // Not readonly: calling methods on a readonly field of a non-readonly struct would copy it each time.
@@ -95,12 +103,14 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
     /// <summary>
     /// An allocator over <paramref name="frames"/>. Virtual buckets are mapped by <paramref name="mapper"/> into
     /// [<paramref name="virtualBase"/>, + <paramref name="virtualSize"/>), page aligned, unmapped, and reserved
-    /// for this allocator; with a null mapper or a size of 0 only contiguous requests can succeed.
+    /// for this allocator; with a null mapper or a size of 0 only contiguous requests can succeed. The mapper
+    /// must take its tables from <paramref name="frames"/> (it then shares its lock).
     /// </summary>
     public PebbleAllocator(
         FrameAllocator<TMem> frames, TMem memory, TLock locks, Mapper<TMem, TTlb> mapper, ulong virtualBase, ulong virtualSize)
     {
         _frames = frames;
+        _memoryLock = frames.Lock;
         _memory = memory;
         _lock = locks;
         _mapper = mapper;
@@ -148,7 +158,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
             return PebbleStatus.NullPointer;
         }
         ulong heapState = _lock.Acquire(ref _heapLock);
-        PebbleStatus status = LocateOwned((ulong)pointer, owner, out Bucket* bucket, out uint header, out ulong bucketState);
+        PebbleStatus status = LocateOwned((ulong)pointer, owner, out Bucket* bucket, out uint header);
         if (status != PebbleStatus.Ok)
         {
             CountRejection(status);
@@ -156,8 +166,8 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
             return status;
         }
         _frees++;
-        // Hand over to the bucket lock alone, interrupts staying off (see IInterruptLock).
-        _lock.Release(ref _heapLock, bucketState);
+        // Hand over to the bucket lock alone, interrupts staying off until it goes (see IInterruptLock).
+        _lock.ReleaseNested(ref _heapLock);
         FreeLocked(bucket, header);
         bool empty = bucket->PebblesInUse == 0 && !bucket->IsPersistent;
         ulong bucketAddress = bucket->Virtual;
@@ -189,7 +199,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
         }
         ulong heapState = _lock.Acquire(ref _heapLock);
         _reallocations++;
-        PebbleStatus status = LocateOwned((ulong)pointer, owner, out Bucket* bucket, out uint header, out ulong bucketState);
+        PebbleStatus status = LocateOwned((ulong)pointer, owner, out Bucket* bucket, out uint header);
         if (status != PebbleStatus.Ok)
         {
             CountRejection(status);
@@ -203,7 +213,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
         ulong placementStart = (bucket->IsContiguous ? bucket->PhysicalStart : bucket->Virtual) + header + Pebble.HeaderBytes;
         if (size <= pebble->Capacity && !MemConstants.CrossesBoundary(placementStart, size, boundary))
         {
-            _lock.Release(ref _heapLock, bucketState);
+            _lock.ReleaseNested(ref _heapLock);
             ResizeLocked(bucket, header, size);
             _lock.Release(ref bucket->Lock, heapState);
             if (clear && size > oldRequested)
@@ -219,7 +229,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
         ulong alignment = pebble->Alignment;
         ulong name0 = pebble->Name0;
         ulong name1 = pebble->Name1;
-        _lock.Release(ref bucket->Lock, bucketState);
+        _lock.ReleaseNested(ref bucket->Lock);
         _lock.Release(ref _heapLock, heapState);
         if (AllocateCore(size, alignment, boundary, flags, name0, name1, owner, out void* moved) != PebbleStatus.Ok)
         {
@@ -279,7 +289,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
         {
             Bucket* bucket = (Bucket*)at;
             at = bucket->Next;
-            ulong bucketState = _lock.Acquire(ref bucket->Lock);
+            _lock.AcquireNested(ref bucket->Lock);
             uint offset = FirstPebble;
             while (offset != 0)
             {
@@ -297,7 +307,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
             {
                 Unlink(bucket);
             }
-            _lock.Release(ref bucket->Lock, bucketState);
+            _lock.ReleaseNested(ref bucket->Lock);
             if (release)
             {
                 DestroyBucket(bucket);
@@ -321,14 +331,14 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
         for (ulong at = _firstBucket; at != 0; at = ((Bucket*)at)->Next)
         {
             Bucket* bucket = (Bucket*)at;
-            ulong bucketState = _lock.Acquire(ref bucket->Lock);
+            _lock.AcquireNested(ref bucket->Lock);
             bucketBytes += bucket->Bytes;
             inUse += bucket->PebblesInUse;
             free += bucket->FreePebbles;
             requested += bucket->RequestedInUse;
             blockBytesInUse += bucket->BlockBytesInUse;
             largest = bucket->LargestFree > largest ? bucket->LargestFree : largest;
-            _lock.Release(ref bucket->Lock, bucketState);
+            _lock.ReleaseNested(ref bucket->Lock);
         }
         ulong headers = (ulong)_bucketCount * Bucket.HeaderBytes + (inUse + free) * Pebble.HeaderBytes;
         var statistics = new PebbleStatistics
@@ -372,9 +382,9 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
             if (at > cursor)
             {
                 Bucket* bucket = (Bucket*)at;
-                ulong bucketState = _lock.Acquire(ref bucket->Lock);
+                _lock.AcquireNested(ref bucket->Lock);
                 info = Describe(bucket);
-                _lock.Release(ref bucket->Lock, bucketState);
+                _lock.ReleaseNested(ref bucket->Lock);
                 cursor = at;
                 found = true;
                 break;
@@ -401,7 +411,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
             {
                 continue;
             }
-            ulong bucketState = _lock.Acquire(ref bucket->Lock);
+            _lock.AcquireNested(ref bucket->Lock);
             for (uint offset = FirstPebble; offset != 0; offset = At(bucket, offset)->Next)
             {
                 if (at + offset > cursor)
@@ -412,7 +422,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
                     break;
                 }
             }
-            _lock.Release(ref bucket->Lock, bucketState);
+            _lock.ReleaseNested(ref bucket->Lock);
         }
         _lock.Release(ref _heapLock, heapState);
         return found;
@@ -438,9 +448,9 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
                 && bucket->PhysicalEnd <= LimitOf(bucket->Type) && bucket->PhysicalStart < bucket->PhysicalEnd;
             if (ok)
             {
-                ulong bucketState = _lock.Acquire(ref bucket->Lock);
+                _lock.AcquireNested(ref bucket->Lock);
                 ok = VerifyBucket(bucket);
-                _lock.Release(ref bucket->Lock, bucketState);
+                _lock.ReleaseNested(ref bucket->Lock);
             }
             previous = at;
         }
@@ -473,6 +483,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
         return status;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static PebbleStatus Normalize(ulong size, ref ulong alignment, ulong boundary, PebbleFlags flags)
     {
         if (size == 0 || size > MaximumVirtualBucketBytes || (flags & ~KnownFlags) != 0)
@@ -499,6 +510,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
     }
 
     /// <summary>The bucket type a request needs: contiguity, the tightest address limit, persistence.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static PebbleFlags TypeOf(PebbleFlags flags)
     {
         PebbleFlags type = (flags & PebbleFlags.Physical) != 0 ? PebbleFlags.Physical : PebbleFlags.Virtual;
@@ -518,6 +530,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
     }
 
     /// <summary>The exclusive physical limit every byte of a bucket of <paramref name="type"/> must stay under.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong LimitOf(PebbleFlags type)
     {
         if ((type & PebbleFlags.Below1MiB) != 0)
@@ -553,9 +566,9 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
             {
                 continue;
             }
-            ulong bucketState = _lock.Acquire(ref bucket->Lock);
+            _lock.AcquireNested(ref bucket->Lock);
             uint header = PlaceLocked(bucket, size, capacity, alignment, boundary, flags, name0, name1, owner);
-            _lock.Release(ref bucket->Lock, bucketState);
+            _lock.ReleaseNested(ref bucket->Lock);
             if (header != 0)
             {
                 pebble = (byte*)bucket + header + Pebble.HeaderBytes;
@@ -569,7 +582,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
             return status;
         }
         Link(created);
-        ulong createdState = _lock.Acquire(ref created->Lock);
+        _lock.AcquireNested(ref created->Lock);
         uint placed = PlaceLocked(created, size, capacity, alignment, boundary, flags, name0, name1, owner);
         bool release = placed == 0;
         if (release)
@@ -577,7 +590,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
             // Unreachable while the sizing in CreateBucket is right; handled rather than leaked.
             Unlink(created);
         }
-        _lock.Release(ref created->Lock, createdState);
+        _lock.ReleaseNested(ref created->Lock);
         if (release)
         {
             DestroyBucket(created);
@@ -640,7 +653,10 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
             {
                 return PebbleStatus.InvalidRequest;
             }
-            if (!MapVirtualBucket(pages, limit, out virtualAddress, out physicalStart, out physicalEnd))
+            ulong state = _memoryLock.Enter();
+            bool mapped = MapVirtualBucket(pages, limit, out virtualAddress, out physicalStart, out physicalEnd);
+            _memoryLock.Exit(state);
+            if (!mapped)
             {
                 return PebbleStatus.OutOfMemory;
             }
@@ -665,6 +681,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
     }
 
     /// <summary>Takes bucket space and maps a frame under <paramref name="limit"/> at each page; all or nothing.</summary>
+    [SkipLocalsInit]
     private bool MapVirtualBucket(ulong pages, ulong limit, out ulong virtualAddress, out ulong lowest, out ulong highestEnd)
     {
         lowest = ulong.MaxValue;
@@ -673,38 +690,43 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
         {
             return false;
         }
-        for (ulong page = 0; page < pages; page++)
+        // A batch of frames under the limit at a time, then one mapper call for the batch.
+        ulong* frames = stackalloc ulong[MapBatch];
+        for (ulong done = 0; done < pages;)
         {
-            ulong at = virtualAddress + (page << MemConstants.PageShift);
-            bool mapped = false;
-            if (_frames.AllocateRun(1, MemConstants.PageSize, 0, limit, 0, out ulong frame) == FrameAllocationStatus.Ok)
+            ulong batch = pages - done < MapBatch ? pages - done : MapBatch;
+            ulong taken = 0;
+            while (taken < batch && _frames.AllocateRun(1, MemConstants.PageSize, 0, limit, 0, out frames[taken]) == FrameAllocationStatus.Ok)
             {
-                mapped = _mapper.Map(at, frame, BucketPageFlags, PageSize.Size4KiB) == PagingStatus.Success;
-                if (!mapped)
-                {
-                    _frames.Free(frame);
-                }
+                taken++;
             }
-            if (!mapped)
+            if (taken < batch || _mapper.MapPages(virtualAddress + (done << MemConstants.PageShift), frames, batch, BucketPageFlags) != PagingStatus.Success)
             {
-                UnmapPages(virtualAddress, page);
+                _frames.FreeFrameList(frames, taken);
+                UnmapPages(virtualAddress, done);
                 _space.Give(virtualAddress, pages);
                 return false;
             }
-            lowest = frame < lowest ? frame : lowest;
-            highestEnd = frame + MemConstants.PageSize > highestEnd ? frame + MemConstants.PageSize : highestEnd;
+            for (ulong i = 0; i < batch; i++)
+            {
+                lowest = frames[i] < lowest ? frames[i] : lowest;
+                highestEnd = frames[i] + MemConstants.PageSize > highestEnd ? frames[i] + MemConstants.PageSize : highestEnd;
+            }
+            done += batch;
         }
         return true;
     }
 
+    [SkipLocalsInit]
     private void UnmapPages(ulong virtualAddress, ulong pages)
     {
-        for (ulong page = 0; page < pages; page++)
+        ulong* frames = stackalloc ulong[MapBatch];
+        for (ulong done = 0; done < pages;)
         {
-            if (_mapper.Unmap(virtualAddress + (page << MemConstants.PageShift), PageSize.Size4KiB, out ulong frame) == PagingStatus.Success)
-            {
-                _frames.Free(frame);
-            }
+            ulong batch = pages - done < MapBatch ? pages - done : MapBatch;
+            _mapper.UnmapPages(virtualAddress + (done << MemConstants.PageShift), batch, frames);
+            _frames.FreeFrameList(frames, batch);
+            done += batch;
         }
     }
 
@@ -726,7 +748,9 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
         }
         else
         {
+            ulong state = _memoryLock.Enter();
             UnmapPages(virtualAddress, pages);
+            _memoryLock.Exit(state);
             _space.Give(virtualAddress, pages);
         }
         _bucketsReleased++;
@@ -795,13 +819,13 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
         if (at != 0)
         {
             Bucket* bucket = (Bucket*)at;
-            ulong bucketState = _lock.Acquire(ref bucket->Lock);
+            _lock.AcquireNested(ref bucket->Lock);
             bool release = bucket->PebblesInUse == 0 && !bucket->IsPersistent;
             if (release)
             {
                 Unlink(bucket);
             }
-            _lock.Release(ref bucket->Lock, bucketState);
+            _lock.ReleaseNested(ref bucket->Lock);
             if (release)
             {
                 DestroyBucket(bucket);
@@ -825,13 +849,11 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
 
     /// <summary>
     /// With the heap lock held: finds the in-use pebble whose data starts at <paramref name="address"/>. On
-    /// <see cref="PebbleStatus.Ok"/> the bucket's lock is held (its state in <paramref name="bucketState"/>);
-    /// on any other status no bucket lock is held.
+    /// <see cref="PebbleStatus.Ok"/> the bucket's lock is held; on any other status no bucket lock is held.
     /// </summary>
-    private PebbleStatus Locate(ulong address, out Bucket* bucket, out uint header, out ulong bucketState)
+    private PebbleStatus Locate(ulong address, out Bucket* bucket, out uint header)
     {
         header = 0;
-        bucketState = 0;
         bucket = FindBucket(address);
         if (bucket == null)
         {
@@ -841,11 +863,11 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
         {
             return PebbleStatus.Corrupted;
         }
-        bucketState = _lock.Acquire(ref bucket->Lock);
+        _lock.AcquireNested(ref bucket->Lock);
         PebbleStatus status = Classify(bucket, address - (ulong)bucket, out header);
         if (status != PebbleStatus.Ok)
         {
-            _lock.Release(ref bucket->Lock, bucketState);
+            _lock.ReleaseNested(ref bucket->Lock);
         }
         return status;
     }
@@ -854,12 +876,12 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
     /// <see cref="Locate"/>, then <see cref="PebbleStatus.NotOwner"/> (no bucket lock held) when the pebble is
     /// not <paramref name="owner"/>'s.
     /// </summary>
-    private PebbleStatus LocateOwned(ulong address, uint owner, out Bucket* bucket, out uint header, out ulong bucketState)
+    private PebbleStatus LocateOwned(ulong address, uint owner, out Bucket* bucket, out uint header)
     {
-        PebbleStatus status = Locate(address, out bucket, out header, out bucketState);
+        PebbleStatus status = Locate(address, out bucket, out header);
         if (status == PebbleStatus.Ok && At(bucket, header)->Owner != owner)
         {
-            _lock.Release(ref bucket->Lock, bucketState);
+            _lock.ReleaseNested(ref bucket->Lock);
             return PebbleStatus.NotOwner;
         }
         return status;
@@ -916,6 +938,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
     }
 
     /// <summary>Whether the header at <paramref name="offset"/> is consistent with its neighbours; reads only inside the bucket.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsLinked(Bucket* bucket, uint offset, Pebble* pebble)
     {
         ulong bytes = bucket->Bytes;
@@ -992,6 +1015,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
     /// <paramref name="boundary"/> window, both as placement addresses, leaving in front either nothing or a
     /// free pebble of at least the minimum block, and with the capacity inside the pebble.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryFit(
         ulong placementBase, ulong offset, ulong blockSize, ulong size, ulong capacity, ulong alignment, ulong boundary,
         out ulong dataOffset)
@@ -1134,6 +1158,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
     }
 
     /// <summary>Writes a free header (magic, size, links; no owner, name or request).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MakeFree(Pebble* pebble, Bucket* bucket, ulong size, uint previous, uint next)
     {
         *pebble = default;
@@ -1146,6 +1171,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
     }
 
     /// <summary>Links <paramref name="inserted"/> (its own links already set) after <paramref name="pebble"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LinkAfter(Bucket* bucket, Pebble* pebble, uint offset, Pebble* inserted, uint insertedOffset)
     {
         if (pebble->Next != 0)
@@ -1157,6 +1183,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
     }
 
     /// <summary>Merges the free <paramref name="absorbed"/> into its free predecessor <paramref name="pebble"/> and erases its magic.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Absorb(Bucket* bucket, Pebble* pebble, Pebble* absorbed)
     {
         pebble->Size += absorbed->Size;
@@ -1258,7 +1285,7 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
         RunBoundary = bucket->RunBoundary,
     };
 
-    /// <summary>With the heap lock (for the mapper) and the bucket's lock held.</summary>
+    /// <summary>With the heap lock and the bucket's lock held.</summary>
     private PebbleInfo Describe(Bucket* bucket, uint offset)
     {
         Pebble* pebble = At(bucket, offset);
@@ -1320,5 +1347,6 @@ public sealed unsafe class PebbleAllocator<TMem, TTlb, TLock>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Pebble* At(Bucket* bucket, ulong offset) => (Pebble*)((byte*)bucket + offset);
 }

@@ -34,6 +34,21 @@ namespace Kernel.Mem.Physical;
 /// <see cref="MaxRunFrames"/> frames. Its frames are ordinary allocated frames, so they can be freed
 /// together or one by one and tagged one by one. Nothing here throws or allocates after <see cref="Create"/>.
 /// </para>
+/// <para>
+/// Single frames taken and given back through the frame-source seam (<see cref="AllocateFrames"/>,
+/// <see cref="FreeFrameList"/>, <see cref="IFrameSource"/>: the kernel heap's pages, page tables, user pages)
+/// go through a cache of up to <see cref="CacheCapacity"/> free frames per zone, as Linux keeps per-CPU lists
+/// of order-0 pages: such frames come and go all the time, and each would otherwise split a block on the way
+/// out and merge up to the largest order on the way back. Cached frames are free (counted in
+/// <see cref="FreeFrames"/>) but in no block: a run allocation first gives them back to the buddy lists, and
+/// the block figures (<see cref="FreeBlockCount"/>) leave them out. <see cref="Allocate(ZoneId, out ulong)"/>,
+/// <see cref="Free"/> and <see cref="FreeRun"/> stay plain buddy operations.
+/// </para>
+/// <para>
+/// Every public member takes the memory manager's lock (<see cref="IFrameSource.Lock"/>, given to
+/// <see cref="Create"/>) around its work, except the counters that are one word. Members call each other only
+/// through their unlocked cores.
+/// </para>
 /// </remarks>
 public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     where TMem : struct, IPhysicalMemory
@@ -55,6 +70,12 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     public const ulong NoLimit = ulong.MaxValue;
 
     /// <summary>
+    /// The most free single frames a zone keeps out of its buddy blocks; a free beyond it goes to the blocks.
+    /// Enough for the kernel heap's commits (batches of 64) to find their frames without splitting blocks.
+    /// </summary>
+    public const int CacheCapacity = 64;
+
+    /// <summary>
     /// The metadata goes into the first usable range at or above 16 MiB that can hold it, so it does not
     /// eat the DMA zone; only when there is none does it go lower.
     /// </summary>
@@ -67,6 +88,7 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
 
     // Not readonly: calling Access on a readonly field of a non-readonly struct would copy it each time.
     private TMem _memory;
+    private readonly MemoryLock _lock;
     private readonly ulong _metadataBase;
     private readonly ulong _metadataBytes;
 
@@ -81,14 +103,17 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     // Indexed by zone.
     private readonly ulong[] _zoneTotalFrames;
     private readonly ulong[] _zoneFreeFrames;
+    private readonly uint[] _cacheHeads;
+    private readonly uint[] _cacheCounts;
 
     private readonly ulong[] _rejectedFreesByStatus;
     private ulong _rejectedFrees;
     private ulong _lastRejectedFree;
 
-    private FrameAllocator(TMem memory, ulong metadataBase, ulong metadataBytes, ulong firstFrame, uint frameSpan)
+    private FrameAllocator(TMem memory, MemoryLock memoryLock, ulong metadataBase, ulong metadataBytes, ulong firstFrame, uint frameSpan)
     {
         _memory = memory;
+        _lock = memoryLock;
         _metadataBase = metadataBase;
         _metadataBytes = metadataBytes;
         _firstFrame = firstFrame;
@@ -97,10 +122,16 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
         _freeBlockCounts = new ulong[Zone.Count * OrderCount];
         _zoneTotalFrames = new ulong[Zone.Count];
         _zoneFreeFrames = new ulong[Zone.Count];
+        _cacheHeads = new uint[Zone.Count];
+        _cacheCounts = new uint[Zone.Count];
         _rejectedFreesByStatus = new ulong[RejectionKinds];
         for (int i = 0; i < _freeHeads.Length; i++)
         {
             _freeHeads[i] = FrameEntry.NoFrame;
+        }
+        for (int i = 0; i < Zone.Count; i++)
+        {
+            _cacheHeads[i] = FrameEntry.NoFrame;
         }
     }
 
@@ -114,20 +145,25 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     /// <param name="memory">
     /// Must reach every usable byte of <paramref name="map"/>; the allocator touches only its metadata.
     /// </param>
-    public static FrameAllocatorCreateStatus Create(MemoryMap map, TMem memory, out FrameAllocator<TMem> allocator)
-        => Create(map, memory, NoLimit, out allocator);
+    /// <param name="memoryLock">The memory manager's lock, which the allocator takes and hands to whoever shares it (<see cref="Lock"/>).</param>
+    public static FrameAllocatorCreateStatus Create(MemoryMap map, TMem memory, MemoryLock memoryLock, out FrameAllocator<TMem> allocator)
+        => Create(map, memory, memoryLock, NoLimit, out allocator);
 
     /// <summary>
-    /// As <see cref="Create(MemoryMap, TMem, out FrameAllocator{TMem})"/>, with the metadata placed entirely
+    /// As <see cref="Create(MemoryMap, TMem, MemoryLock, out FrameAllocator{TMem})"/>, with the metadata placed entirely
     /// below <paramref name="metadataLimit"/>: the end of what <paramref name="memory"/> can reach while the
     /// allocator is created and used (the kernel's boot identity map covers only the first 4 GiB, while RAM
     /// may lie far above it). <see cref="FrameAllocatorCreateStatus.NoRoomForMetadata"/> when no usable range
     /// below the limit can hold it. Only the metadata is ever touched, so the frames above the limit are
     /// managed all the same.
     /// </summary>
-    public static FrameAllocatorCreateStatus Create(MemoryMap map, TMem memory, ulong metadataLimit, out FrameAllocator<TMem> allocator)
+    public static FrameAllocatorCreateStatus Create(MemoryMap map, TMem memory, MemoryLock memoryLock, ulong metadataLimit, out FrameAllocator<TMem> allocator)
     {
         allocator = null;
+        if (memoryLock == null)
+        {
+            return FrameAllocatorCreateStatus.NoLock;
+        }
         ulong lowest = ulong.MaxValue;
         ulong highest = 0;
         ulong usableFrames = 0;
@@ -168,11 +204,14 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
             return FrameAllocatorCreateStatus.MemoryMapFull;
         }
 
-        allocator = new FrameAllocator<TMem>(memory, metadataBase, metadataBytes, firstFrame, (uint)frameSpan);
+        allocator = new FrameAllocator<TMem>(memory, memoryLock, metadataBase, metadataBytes, firstFrame, (uint)frameSpan);
         allocator.ClearMetadata();
         allocator.ReleaseUsableRegions(map);
         return FrameAllocatorCreateStatus.Ok;
     }
+
+    /// <inheritdoc/>
+    public MemoryLock Lock => _lock;
 
     /// <summary>Physical address of the mem_map.</summary>
     public ulong MetadataBase => _metadataBase;
@@ -187,26 +226,58 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     public ulong ManagedEnd => (_firstFrame + _frameSpan) << MemConstants.PageShift;
 
     /// <summary>Frames the allocator hands out (free or allocated), in all zones.</summary>
-    public ulong TotalFrames => _zoneTotalFrames[0] + _zoneTotalFrames[1] + _zoneTotalFrames[2];
+    public ulong TotalFrames
+    {
+        get
+        {
+            ulong state = _lock.Enter();
+            ulong total = _zoneTotalFrames[0] + _zoneTotalFrames[1] + _zoneTotalFrames[2];
+            _lock.Exit(state);
+            return total;
+        }
+    }
 
-    public ulong FreeFrames => _zoneFreeFrames[0] + _zoneFreeFrames[1] + _zoneFreeFrames[2];
+    public ulong FreeFrames
+    {
+        get
+        {
+            ulong state = _lock.Enter();
+            ulong free = FreeFramesLocked();
+            _lock.Exit(state);
+            return free;
+        }
+    }
 
-    public ulong AllocatedFrames => TotalFrames - FreeFrames;
+    public ulong AllocatedFrames
+    {
+        get
+        {
+            ulong state = _lock.Enter();
+            ulong allocated = _zoneTotalFrames[0] + _zoneTotalFrames[1] + _zoneTotalFrames[2] - FreeFramesLocked();
+            _lock.Exit(state);
+            return allocated;
+        }
+    }
 
     /// <summary>The largest free block in any zone, in frames.</summary>
     public ulong LargestFreeBlockFrames
     {
         get
         {
+            ulong state = _lock.Enter();
             ulong largest = 0;
             for (int zone = 0; zone < Zone.Count; zone++)
             {
                 ulong frames = LargestFreeBlockIn(zone);
                 largest = frames > largest ? frames : largest;
             }
+            _lock.Exit(state);
             return largest;
         }
     }
+
+    /// <summary>Free single frames waiting in the zones' caches, outside every buddy block (a one-word read per zone).</summary>
+    public ulong CachedFrames => (ulong)_cacheCounts[0] + _cacheCounts[1] + _cacheCounts[2];
 
     /// <summary>Frees that were refused (double frees, foreign or misaligned addresses, empty runs).</summary>
     public ulong RejectedFrees => _rejectedFrees;
@@ -226,7 +297,10 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
             return default;
         }
         int zone = (int)id;
-        return new Zone(id, _zoneTotalFrames[zone], _zoneFreeFrames[zone], LargestFreeBlockIn(zone));
+        ulong state = _lock.Enter();
+        var figures = new Zone(id, _zoneTotalFrames[zone], _zoneFreeFrames[zone], LargestFreeBlockIn(zone));
+        _lock.Exit(state);
+        return figures;
     }
 
     /// <summary>How many free blocks of <paramref name="order"/> the zone holds (for the shell's <c>frames</c>).</summary>
@@ -248,23 +322,68 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     /// </summary>
     public bool Allocate(ZoneId highestZone, out ulong physical)
     {
+        ulong state = _lock.Enter();
+        bool allocated = AllocateLocked(highestZone, out physical);
+        _lock.Exit(state);
+        return allocated;
+    }
+
+    private bool AllocateLocked(ZoneId highestZone, out ulong physical)
+    {
         if ((uint)highestZone < Zone.Count)
         {
             for (int zone = (int)highestZone; zone >= 0; zone--)
             {
-                if (_zoneFreeFrames[zone] == 0)
+                if (AllocateFromBlocks(zone, out physical))
                 {
-                    continue;
+                    return true;
                 }
-                for (int order = 0; order <= MaxOrder; order++)
+            }
+        }
+        physical = 0;
+        return false;
+    }
+
+    /// <summary>As <see cref="AllocateLocked"/>, taking each zone's cached frames before its blocks.</summary>
+    private bool AllocateCachedLocked(ZoneId highestZone, out ulong physical)
+    {
+        if ((uint)highestZone < Zone.Count)
+        {
+            for (int zone = (int)highestZone; zone >= 0; zone--)
+            {
+                uint cached = _cacheHeads[zone];
+                if (cached != FrameEntry.NoFrame)
                 {
-                    uint block = _freeHeads[ListIndex(zone, order)];
-                    if (block != FrameEntry.NoFrame)
-                    {
-                        CarveRun(zone, block, order, block, 1);
-                        physical = AddressOf(block);
-                        return true;
-                    }
+                    _cacheHeads[zone] = EntryAt(cached)->Next;
+                    _cacheCounts[zone]--;
+                    _zoneFreeFrames[zone]--;
+                    *EntryAt(cached) = FrameEntry.Allocated(FrameTag.None);
+                    physical = AddressOf(cached);
+                    return true;
+                }
+                if (AllocateFromBlocks(zone, out physical))
+                {
+                    return true;
+                }
+            }
+        }
+        physical = 0;
+        return false;
+    }
+
+    /// <summary>One frame from the smallest free block of <paramref name="zone"/>, splitting it.</summary>
+    private bool AllocateFromBlocks(int zone, out ulong physical)
+    {
+        if (_zoneFreeFrames[zone] != _cacheCounts[zone])
+        {
+            for (int order = 0; order <= MaxOrder; order++)
+            {
+                uint block = _freeHeads[ListIndex(zone, order)];
+                if (block != FrameEntry.NoFrame)
+                {
+                    CarveRun(zone, block, order, block, 1);
+                    physical = AddressOf(block);
+                    return true;
                 }
             }
         }
@@ -307,7 +426,18 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     public FrameAllocationStatus AllocateRun(
         ulong frameCount, ulong alignment, ulong low, ulong high, ulong boundary, out ulong physical)
     {
+        ulong state = _lock.Enter();
+        FrameAllocationStatus status = AllocateRunLocked(frameCount, alignment, low, high, boundary, out physical);
+        _lock.Exit(state);
+        return status;
+    }
+
+    private FrameAllocationStatus AllocateRunLocked(
+        ulong frameCount, ulong alignment, ulong low, ulong high, ulong boundary, out ulong physical)
+    {
         physical = 0;
+        // A run may need the cached frames: back into their blocks first, merging as they go.
+        DrainCacheLocked();
         if (frameCount == 0 || frameCount > MaxRunFrames)
         {
             return FrameAllocationStatus.InvalidRequest;
@@ -383,12 +513,18 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     /// </summary>
     public FrameFreeStatus FreeRun(ulong physical, ulong frameCount)
     {
+        ulong state = _lock.Enter();
+        FrameFreeStatus status = FreeRunLocked(physical, frameCount);
+        _lock.Exit(state);
+        return status;
+    }
+
+    private FrameFreeStatus FreeRunLocked(ulong physical, ulong frameCount)
+    {
         FrameFreeStatus status = CheckRunIsAllocated(physical, frameCount);
         if (status != FrameFreeStatus.Ok)
         {
-            _rejectedFrees++;
-            _rejectedFreesByStatus[(int)status]++;
-            _lastRejectedFree = physical;
+            Reject(status, physical);
             return status;
         }
 
@@ -403,37 +539,110 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
         return FrameFreeStatus.Ok;
     }
 
-    /// <inheritdoc/>
-    public bool TryAllocateFrame(out ulong physical) => Allocate(out physical);
+    /// <summary>
+    /// Allocates <paramref name="count"/> single frames from <paramref name="highestZone"/> or below into
+    /// <paramref name="frames"/>, tagged <paramref name="firstTag"/> + i unless it is <see cref="FrameTag.None"/>,
+    /// under one lock; all or nothing (see <see cref="IFrameSource.TryAllocateFrames"/>).
+    /// </summary>
+    public bool AllocateFrames(ZoneId highestZone, ulong* frames, ulong count, ulong firstTag)
+    {
+        if (count != 0 && firstTag != FrameTag.None && (firstTag > FrameTag.Mask || count - 1 > FrameTag.Mask - firstTag))
+        {
+            return false;
+        }
+        ulong state = _lock.Enter();
+        ulong taken = 0;
+        while (taken < count && AllocateCachedLocked(highestZone, out frames[taken]))
+        {
+            if (firstTag != FrameTag.None)
+            {
+                *EntryAt(IndexOf(frames[taken])) = FrameEntry.Allocated(firstTag + taken);
+            }
+            taken++;
+        }
+        bool allocated = taken == count;
+        if (!allocated)
+        {
+            for (ulong i = 0; i < taken; i++)
+            {
+                FreeCachedLocked(frames[i]);
+            }
+        }
+        _lock.Exit(state);
+        return allocated;
+    }
+
+    /// <summary>Frees every frame listed in <paramref name="frames"/> but zeros under one lock; returns how many frees were refused (and counted).</summary>
+    public ulong FreeFrameList(ulong* frames, ulong count)
+    {
+        ulong refused = 0;
+        ulong state = _lock.Enter();
+        for (ulong i = 0; i < count; i++)
+        {
+            if (frames[i] != 0 && FreeCachedLocked(frames[i]) != FrameFreeStatus.Ok)
+            {
+                refused++;
+            }
+        }
+        _lock.Exit(state);
+        return refused;
+    }
 
     /// <inheritdoc/>
-    /// <remarks>A refused free shows in <see cref="RejectedFrees"/>; use <see cref="Free"/> to see the status.</remarks>
-    public void FreeFrame(ulong physical) => Free(physical);
+    /// <remarks>Through the cache of single frames, as <see cref="AllocateFrames"/>.</remarks>
+    public bool TryAllocateFrame(out ulong physical)
+    {
+        ulong state = _lock.Enter();
+        bool allocated = AllocateCachedLocked(ZoneId.Normal, out physical);
+        _lock.Exit(state);
+        return allocated;
+    }
+
+    /// <inheritdoc/>
+    public bool TryAllocateFrames(ulong* frames, ulong count, ulong firstTag) => AllocateFrames(ZoneId.Normal, frames, count, firstTag);
+
+    /// <inheritdoc/>
+    /// <remarks>Refusals show in <see cref="RejectedFrees"/>; <see cref="FreeFrameList"/> counts them.</remarks>
+    void IFrameSource.FreeFrames(ulong* frames, ulong count) => FreeFrameList(frames, count);
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Into the cache of single frames, as <see cref="FreeFrameList"/>. A refused free shows in
+    /// <see cref="RejectedFrees"/>; use <see cref="Free"/> to see the status.
+    /// </remarks>
+    public void FreeFrame(ulong physical)
+    {
+        ulong state = _lock.Enter();
+        FreeCachedLocked(physical);
+        _lock.Exit(state);
+    }
 
     /// <inheritdoc/>
     /// <remarks>Frames of runs can be tagged one by one; frees of any kind erase the tags of what they free.</remarks>
     public bool TrySetFrameTag(ulong physical, ulong tag)
     {
-        FrameEntry* entry = AllocatedEntryOf(physical);
-        if (entry == null || tag > FrameTag.Mask)
+        if (tag > FrameTag.Mask)
         {
             return false;
         }
-        *entry = FrameEntry.Allocated(tag);
-        return true;
+        ulong state = _lock.Enter();
+        FrameEntry* entry = AllocatedEntryOf(physical);
+        if (entry != null)
+        {
+            *entry = FrameEntry.Allocated(tag);
+        }
+        _lock.Exit(state);
+        return entry != null;
     }
 
     /// <inheritdoc/>
     public bool TryGetFrameTag(ulong physical, out ulong tag)
     {
+        ulong state = _lock.Enter();
         FrameEntry* entry = AllocatedEntryOf(physical);
-        if (entry == null)
-        {
-            tag = 0;
-            return false;
-        }
-        tag = entry->Tag;
-        return true;
+        tag = entry == null ? 0 : entry->Tag;
+        _lock.Exit(state);
+        return entry != null;
     }
 
     /// <summary>
@@ -446,6 +655,14 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
         {
             return 0;
         }
+        ulong state = _lock.Enter();
+        ulong largest = MeasureLargestFreeRunLocked(id);
+        _lock.Exit(state);
+        return largest;
+    }
+
+    private ulong MeasureLargestFreeRunLocked(ZoneId id)
+    {
         ulong end = _firstFrame + _frameSpan;
         ulong frame = Zone.StartOf(id) >> MemConstants.PageShift;
         ulong zoneEnd = Zone.EndOf(id) >> MemConstants.PageShift;
@@ -464,9 +681,10 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
                 frame += blockFrames;
                 continue;
             }
-            if (entry.State == FrameState.Free)
+            if (entry.State == FrameState.Free || entry.State == FrameState.Cached)
             {
-                // Unreachable while the invariants hold (the walk lands only on block heads); counted anyway.
+                // A cached frame is free; a lone Free entry is unreachable while the invariants hold (the walk
+                // lands only on block heads) and counted anyway.
                 current++;
             }
             else
@@ -481,9 +699,18 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
 
     /// <summary>
     /// Checks the free lists against the counters: every listed block is a correctly aligned free head of
-    /// the list's order and zone, back links match, and block and frame counts agree. O(free blocks).
+    /// the list's order and zone, back links match, every cached frame is marked so and in its zone's cache, and
+    /// block, cached and free frame counts agree. O(free blocks).
     /// </summary>
     public bool VerifyFreeLists()
+    {
+        ulong state = _lock.Enter();
+        bool valid = VerifyFreeListsLocked();
+        _lock.Exit(state);
+        return valid;
+    }
+
+    private bool VerifyFreeListsLocked()
     {
         for (int zone = 0; zone < Zone.Count; zone++)
         {
@@ -517,7 +744,17 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
                 }
                 freeFrames += blocks << order;
             }
-            if (freeFrames != _zoneFreeFrames[zone])
+            ulong cached = 0;
+            for (uint frame = _cacheHeads[zone]; frame != FrameEntry.NoFrame; frame = EntryAt(frame)->Next)
+            {
+                if (frame >= _frameSpan || cached >= CacheCapacity || EntryAt(frame)->State != FrameState.Cached
+                    || ZoneOfFrame(_firstFrame + frame) != zone)
+                {
+                    return false;
+                }
+                cached++;
+            }
+            if (cached != _cacheCounts[zone] || freeFrames + cached != _zoneFreeFrames[zone])
             {
                 return false;
             }
@@ -532,6 +769,14 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
     /// O(frames): for self-tests.
     /// </summary>
     public bool VerifyFrameStates()
+    {
+        ulong state = _lock.Enter();
+        bool valid = VerifyFrameStatesLocked();
+        _lock.Exit(state);
+        return valid;
+    }
+
+    private bool VerifyFrameStatesLocked()
     {
         ulong* free = stackalloc ulong[Zone.Count];
         ulong* managed = stackalloc ulong[Zone.Count];
@@ -582,6 +827,10 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
                 case FrameState.Free:
                     // A free frame outside any free block.
                     return false;
+                case FrameState.Cached:
+                    free[zone]++;
+                    managed[zone]++;
+                    break;
                 case FrameState.Allocated:
                     // A tag is confined to the link bits; an order here would mean it overflowed them.
                     if (entry.Order != 0)
@@ -959,6 +1208,7 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
                     break;
                 case FrameState.Free:
                 case FrameState.FreeHead:
+                case FrameState.Cached:
                     return FrameFreeStatus.AlreadyFree;
                 default:
                     return FrameFreeStatus.NotManaged;
@@ -978,6 +1228,63 @@ public sealed unsafe class FrameAllocator<TMem> : IFrameSource
         FrameEntry* entry = EntryAt((uint)(frame - _firstFrame));
         return entry->State == FrameState.Allocated ? entry : null;
     }
+
+    /// <summary>Frees one allocated frame into its zone's cache, or into its blocks when the cache is full.</summary>
+    private FrameFreeStatus FreeCachedLocked(ulong physical)
+    {
+        // The common case checked inline: an aligned, managed, allocated frame.
+        ulong frameNumber = physical >> MemConstants.PageShift;
+        bool allocated = (physical & MemConstants.PageMask) == 0 && frameNumber - _firstFrame < _frameSpan
+            && EntryAt((uint)(frameNumber - _firstFrame))->State == FrameState.Allocated;
+        if (!allocated)
+        {
+            FrameFreeStatus status = CheckRunIsAllocated(physical, 1);
+            Reject(status, physical);
+            return status;
+        }
+        uint index = IndexOf(physical);
+        int zone = ZoneOfFrame(_firstFrame + index);
+        _zoneFreeFrames[zone]++;
+        if (_cacheCounts[zone] < CacheCapacity)
+        {
+            *EntryAt(index) = FrameEntry.Cached(_cacheHeads[zone]);
+            _cacheHeads[zone] = index;
+            _cacheCounts[zone]++;
+        }
+        else
+        {
+            *EntryAt(index) = FrameEntry.Of(FrameState.Free);
+            ReleaseBlocks(index, index + 1);
+        }
+        return FrameFreeStatus.Ok;
+    }
+
+    /// <summary>Gives every cached frame back to the buddy blocks, merging as it goes; they stay free.</summary>
+    private void DrainCacheLocked()
+    {
+        for (int zone = 0; zone < Zone.Count; zone++)
+        {
+            uint index = _cacheHeads[zone];
+            while (index != FrameEntry.NoFrame)
+            {
+                uint next = EntryAt(index)->Next;
+                *EntryAt(index) = FrameEntry.Of(FrameState.Free);
+                ReleaseBlocks(index, index + 1);
+                index = next;
+            }
+            _cacheHeads[zone] = FrameEntry.NoFrame;
+            _cacheCounts[zone] = 0;
+        }
+    }
+
+    private void Reject(FrameFreeStatus status, ulong physical)
+    {
+        _rejectedFrees++;
+        _rejectedFreesByStatus[(int)status]++;
+        _lastRejectedFree = physical;
+    }
+
+    private ulong FreeFramesLocked() => _zoneFreeFrames[0] + _zoneFreeFrames[1] + _zoneFreeFrames[2];
 
     private ulong LargestFreeBlockIn(int zone)
     {

@@ -13,4 +13,7 @@ public enum FrameAllocatorCreateStatus
 
     /// <summary>The memory map had no room left to record the metadata carve-out.</summary>
     MemoryMapFull,
+
+    /// <summary>No memory manager lock was given.</summary>
+    NoLock,
 }

@@ -8,6 +8,7 @@ namespace Kernel.Mem.Physical;
 ///  63  62..60  59..56  55..28  27..0
 /// [ 0 | state | order |  prev |  next ]   FreeHead
 /// [ 0 | state |   0   |      tag      ]   Allocated
+/// [ 0 | state |   0   |   0   |  next ]   Cached
 /// [ 0 | state |   0   |       0       ]   Free, Reserved
 /// </code>
 /// Links are indices into the mem_map (frame number minus the first managed frame), 28 bits each, so one
@@ -89,6 +90,11 @@ public readonly struct FrameEntry
             | (((ulong)order & OrderMask) << OrderShift)
             | (((ulong)prev & LinkMask) << PrevShift)
             | ((ulong)next & LinkMask));
+
+    /// <summary>A frame in its zone's cache of single frames, linked to the next one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FrameEntry Cached(uint next)
+        => new FrameEntry(((ulong)FrameState.Cached << StateShift) | ((ulong)next & LinkMask));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public FrameEntry WithNext(uint next) => new FrameEntry((_value & ~LinkMask) | ((ulong)next & LinkMask));

@@ -17,4 +17,10 @@ public enum FrameState : byte
 
     /// <summary>Handed out and not yet returned.</summary>
     Allocated = 3,
+
+    /// <summary>
+    /// Free, a single frame waiting in its zone's cache (linked through the next field) instead of in a buddy
+    /// block; see <see cref="FrameAllocator{TMem}.CacheCapacity"/>.
+    /// </summary>
+    Cached = 4,
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Kernel.Mem.Physical;
 
 /// <summary>
@@ -44,6 +46,7 @@ public readonly struct Zone
     public ulong LargestFreeBlockFrames { get; }
 
     /// <summary>The zone the byte at <paramref name="physical"/> belongs to.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ZoneId Of(ulong physical)
     {
         if (physical < DmaEnd)

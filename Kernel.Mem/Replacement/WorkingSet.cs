@@ -7,13 +7,19 @@ namespace Kernel.Mem.Replacement;
 /// of them, each with the page-file slot that holds a copy of it (or <see cref="NoSlot"/>) and its aging
 /// counter. While there is room a faulting page is placed in the first free entry; when it is full a victim is
 /// chosen by the policy, from the hand, which then moves past it (the new page takes the victim's entry).
-/// Freed pages leave holes that placement fills. Hardware-free: the machine's accessed and dirty bits are
-/// read through <typeparamref name="TBits"/>-constrained calls, so the host model replays the very same code.
+/// Freed pages leave holes that placement fills. The table of entries starts small and doubles as pages join
+/// (<see cref="MakeRoom"/>), up to the capacity, so a generous limit costs nothing until it is used; when the
+/// memory for a larger table cannot be had, the set counts as full and replaces instead. Hardware-free: the
+/// machine's accessed and dirty bits are read through <typeparamref name="TBits"/>-constrained calls, so the
+/// host model replays the very same code.
 /// </summary>
 public sealed unsafe class WorkingSet
 {
     /// <summary>The slot of a page that has no copy in the page file.</summary>
     public const ulong NoSlot = ulong.MaxValue;
+
+    /// <summary>Entries of a table that grows, at first.</summary>
+    public const int InitialEntries = 64;
 
     /// <summary>An entry that holds no page (user pages are never at 0).</summary>
     private const ulong Empty = 0;
@@ -21,35 +27,58 @@ public sealed unsafe class WorkingSet
     /// <summary>A page just loaded or referenced counts as used at the latest aging step.</summary>
     private const uint Referenced = 1U << 31;
 
-    private readonly ulong[] _pages;
-    private readonly ulong[] _slots;
-    private readonly uint[] _ages;
+    private struct Entry
+    {
+        public ulong Page;
+        public ulong Slot;
+        public uint Age;
+    }
+
+    private Entry[] _entries;
+    private readonly delegate*<object, int, object> _allocateLike;
+    private readonly delegate*<object, FreeStatus> _free;
+    private readonly int _capacity;
     private readonly ReplacementPolicy _policy;
     private int _count;
     private int _used;
     private int _hand;
 
+    /// <summary>A set of <paramref name="capacity"/> entries, all made now.</summary>
     public WorkingSet(int capacity, ReplacementPolicy policy)
+        : this(capacity, policy, capacity, null, null)
     {
-        _pages = new ulong[capacity];
-        _slots = new ulong[capacity];
-        _ages = new uint[capacity];
-        _policy = policy;
-        for (int i = 0; i < capacity; i++)
-        {
-            _slots[i] = NoSlot;
-        }
     }
 
-    /// <summary>Hands the set's arrays to <paramref name="free"/> (a kernel without a collector frees them explicitly).</summary>
+    /// <summary>
+    /// A set that may hold <paramref name="capacity"/> pages, with a table of <paramref name="initialEntries"/>
+    /// to start. Larger tables come from <paramref name="allocateLike"/> (a zeroed array like the one given, of
+    /// the length given, or null when memory is short: the kernel's, so that running short means a full set
+    /// rather than a panic) and outgrown ones go to <paramref name="free"/>; with null for either, tables are
+    /// made with <c>new</c> and left to the collector (the host).
+    /// </summary>
+    public WorkingSet(int capacity, ReplacementPolicy policy, int initialEntries,
+        delegate*<object, int, object> allocateLike, delegate*<object, FreeStatus> free)
+    {
+        _allocateLike = allocateLike;
+        _free = free;
+        _capacity = capacity;
+        _policy = policy;
+        _entries = new Entry[initialEntries < capacity ? initialEntries : capacity];
+        ClearSlots(0);
+    }
+
+    /// <summary>Hands the set's table to <paramref name="free"/> (a kernel without a collector frees it explicitly).</summary>
     public void ReleaseObjects(delegate*<object, FreeStatus> free)
     {
-        free(_pages);
-        free(_slots);
-        free(_ages);
+        free(_entries);
+        _entries = null;
     }
 
-    public int Capacity => _pages.Length;
+    /// <summary>The most pages the set may hold.</summary>
+    public int Capacity => _capacity;
+
+    /// <summary>Entries the table has now (it grows towards <see cref="Capacity"/>).</summary>
+    public int TableEntries => _entries.Length;
 
     /// <summary>Pages in the set.</summary>
     public int Count => _count;
@@ -59,22 +88,68 @@ public sealed unsafe class WorkingSet
     /// <summary>The entry the next sweep starts at.</summary>
     public int Hand => _hand;
 
-    public bool IsFull => _count == _pages.Length;
+    public bool IsFull => _count == _capacity;
 
-    public ulong PageAt(int index) => _pages[index];
+    public ulong PageAt(int index) => _entries[index].Page;
 
-    public ulong SlotAt(int index) => _slots[index];
+    public ulong SlotAt(int index) => _entries[index].Slot;
 
-    public uint AgeAt(int index) => _ages[index];
+    public uint AgeAt(int index) => _entries[index].Age;
 
-    public void SetSlot(int index, ulong slot) => _slots[index] = slot;
+    public void SetSlot(int index, ulong slot) => _entries[index].Slot = slot;
+
+    /// <summary>
+    /// True when a page can be added now: the table has a free entry, or it could be doubled (up to the
+    /// capacity). False when the set is full, or its table is and no memory for a larger one was found.
+    /// </summary>
+    public bool MakeRoom()
+    {
+        if (_count < _entries.Length)
+        {
+            return true;
+        }
+        if (_entries.Length >= _capacity)
+        {
+            return false;
+        }
+        int length = _entries.Length <= _capacity / 2 ? _entries.Length * 2 : _capacity;
+        if (length == 0)
+        {
+            length = 1;
+        }
+        Entry[] larger = _allocateLike == null ? new Entry[length] : (Entry[])_allocateLike(_entries, length);
+        if (larger == null)
+        {
+            return false;
+        }
+        for (int i = 0; i < _used; i++)
+        {
+            larger[i] = _entries[i];
+        }
+        Entry[] old = _entries;
+        _entries = larger;
+        ClearSlots(_used);
+        if (_free != null)
+        {
+            _free(old);
+        }
+        return true;
+    }
+
+    private void ClearSlots(int from)
+    {
+        for (int i = from; i < _entries.Length; i++)
+        {
+            _entries[i].Slot = NoSlot;
+        }
+    }
 
     /// <summary>The entry that holds <paramref name="page"/>, or -1. O(capacity): for tests and rare paths.</summary>
     public int IndexOf(ulong page)
     {
         for (int i = 0; i < _used; i++)
         {
-            if (_pages[i] == page)
+            if (_entries[i].Page == page)
             {
                 return i;
             }
@@ -82,13 +157,20 @@ public sealed unsafe class WorkingSet
         return -1;
     }
 
-    /// <summary>Places <paramref name="page"/> in the first free entry (the set must not be full); returns the entry.</summary>
+    /// <summary>
+    /// Places <paramref name="page"/> in the first free entry and returns it; -1, changing nothing, when there is
+    /// no room (see <see cref="MakeRoom"/>).
+    /// </summary>
     public int Add(ulong page, ulong slot)
     {
+        if (!MakeRoom())
+        {
+            return -1;
+        }
         int index = _used;
         for (int i = 0; i < _used; i++)
         {
-            if (_pages[i] == Empty)
+            if (_entries[i].Page == Empty)
             {
                 index = i;
                 break;
@@ -109,9 +191,7 @@ public sealed unsafe class WorkingSet
     /// <summary>Empties an entry (its page was freed or evicted without a successor). An emptied set starts afresh.</summary>
     public void RemoveAt(int index)
     {
-        _pages[index] = Empty;
-        _slots[index] = NoSlot;
-        _ages[index] = 0;
+        _entries[index] = new Entry { Page = Empty, Slot = NoSlot, Age = 0 };
         _count--;
         if (_count == 0)
         {
@@ -128,11 +208,11 @@ public sealed unsafe class WorkingSet
     {
         for (; cursor < _used; cursor++)
         {
-            ulong candidate = _pages[cursor];
+            ulong candidate = _entries[cursor].Page;
             if (candidate != Empty && candidate >= start && candidate < end)
             {
                 page = candidate;
-                slot = _slots[cursor];
+                slot = _entries[cursor].Slot;
                 RemoveAt(cursor);
                 cursor++;
                 return true;
@@ -176,18 +256,16 @@ public sealed unsafe class WorkingSet
     {
         for (int i = 0; i < _used; i++)
         {
-            if (_pages[i] != Empty)
+            if (_entries[i].Page != Empty)
             {
-                _ages[i] = (_ages[i] >> 1) | (bits.TestAndClearAccessed(_pages[i]) ? Referenced : 0);
+                _entries[i].Age = (_entries[i].Age >> 1) | (bits.TestAndClearAccessed(_entries[i].Page) ? Referenced : 0);
             }
         }
     }
 
     private void Fill(int index, ulong page, ulong slot)
     {
-        _pages[index] = page;
-        _slots[index] = slot;
-        _ages[index] = Referenced;
+        _entries[index] = new Entry { Page = page, Slot = slot, Age = Referenced };
     }
 
     private int ClockVictim<TBits>(ref TBits bits)
@@ -197,7 +275,7 @@ public sealed unsafe class WorkingSet
         int index = _hand;
         for (int step = 0; step <= 2 * _used; step++, index = Next(index))
         {
-            if (_pages[index] != Empty && !bits.TestAndClearAccessed(_pages[index]))
+            if (_entries[index].Page != Empty && !bits.TestAndClearAccessed(_entries[index].Page))
             {
                 return index;
             }
@@ -215,7 +293,7 @@ public sealed unsafe class WorkingSet
             int index = _hand;
             for (int step = 0; step < _used; step++, index = Next(index))
             {
-                ulong page = _pages[index];
+                ulong page = _entries[index].Page;
                 if (page != Empty && !bits.IsAccessed(page) && !bits.IsDirty(page))
                 {
                     return index;
@@ -224,7 +302,7 @@ public sealed unsafe class WorkingSet
             index = _hand;
             for (int step = 0; step < _used; step++, index = Next(index))
             {
-                ulong page = _pages[index];
+                ulong page = _entries[index].Page;
                 if (page != Empty && !bits.TestAndClearAccessed(page) && bits.IsDirty(page))
                 {
                     return index;
@@ -240,7 +318,7 @@ public sealed unsafe class WorkingSet
         int index = _hand;
         for (int step = 0; step < _used; step++, index = Next(index))
         {
-            if (_pages[index] != Empty && (oldest < 0 || _ages[index] < _ages[oldest]))
+            if (_entries[index].Page != Empty && (oldest < 0 || _entries[index].Age < _entries[oldest].Age))
             {
                 oldest = index;
             }
@@ -253,7 +331,7 @@ public sealed unsafe class WorkingSet
         int index = _hand;
         for (int step = 0; step < _used; step++, index = Next(index))
         {
-            if (_pages[index] != Empty)
+            if (_entries[index].Page != Empty)
             {
                 return index;
             }

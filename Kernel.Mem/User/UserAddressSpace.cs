@@ -474,26 +474,71 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
     }
 
     /// <summary>
-    /// mlockall(MCL_CURRENT): every resident page of the working set is pinned (marked, and taken out of the set
-    /// for good, so it is never evicted); a copy it had in the page file is given back.
+    /// mlockall(MCL_CURRENT): every page backed now is locked in memory. Resident pages of the working set are
+    /// pinned (marked, and taken out of the set for good, so they are never evicted) and pages in the page file
+    /// are read back into free frames first, as mlockall faults in what it locks; their slots are given back.
+    /// Reserved pages never touched stay lazy (locking them would commit the whole runtime region). Without a
+    /// working set nothing is ever evicted, so there is nothing to do. <see cref="UserMemoryStatus.OutOfMemory"/>
+    /// or <see cref="UserMemoryStatus.PageFileError"/> when a swapped page cannot be read back: the pages done so
+    /// far stay locked, the rest stay in the page file, and everything stays consistent.
     /// </summary>
-    public void PinResidentPages<TStore>(ref TStore store)
+    public UserMemoryStatus PinResidentPages<TStore>(ref TStore store)
         where TStore : struct, IPageStore
     {
         if (_workingSet == null)
         {
-            return;
+            return UserMemoryStatus.Ok;
         }
         int cursor = 0;
         while (_workingSet.TryRemoveNextInRange(0, UserLayout.End, ref cursor, out ulong page, out ulong slot))
         {
-            _mapper.SetPinned(page, true);
-            _pinnedPages++;
-            if (slot != WorkingSet.NoSlot)
+            Pin(page, slot, ref store);
+        }
+        if (_swappedPages == 0)
+        {
+            return UserMemoryStatus.Ok;
+        }
+        ulong walk = 0;
+        while (_mapper.NextEntry(ref walk, UserLayout.End, out ulong page, out PageTableEntry entry))
+        {
+            if (!entry.IsSwapped)
             {
-                store.FreeSlot(slot);
-                _slotsHeld--;
+                continue;
             }
+            ulong slot = entry.SwapSlot;
+            if (!_frames.TryAllocateFrame(out ulong frame))
+            {
+                return UserMemoryStatus.OutOfMemory;
+            }
+            if (store.Read(slot, frame) != PageStoreStatus.Ok)
+            {
+                _frames.FreeFrame(frame);
+                return UserMemoryStatus.PageFileError;
+            }
+            if (MapFrame(page, frame, PageFlags.User | PageFlags.Writable | PageFlags.NoExecute) != PagingStatus.Success)
+            {
+                return UserMemoryStatus.OutOfMemory;
+            }
+            _pageIns++;
+            _swappedPages--;
+            if (UserLayout.IsHeapRange(page, MemConstants.PageSize))
+            {
+                _heapResidentPages++;
+            }
+            Pin(page, slot, ref store);
+        }
+        return UserMemoryStatus.Ok;
+    }
+
+    private void Pin<TStore>(ulong page, ulong slot, ref TStore store)
+        where TStore : struct, IPageStore
+    {
+        _mapper.SetPinned(page, true);
+        _pinnedPages++;
+        if (slot != WorkingSet.NoSlot)
+        {
+            store.FreeSlot(slot);
+            _slotsHeld--;
         }
     }
 
@@ -506,7 +551,7 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
     {
         entry = -1;
         bool replaces = _workingSet != null && store.IsPresent;
-        if (replaces && _workingSet.IsFull)
+        if (replaces && !_workingSet.MakeRoom())
         {
             return Evict(ref store, out frame, out entry);
         }
@@ -661,7 +706,9 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
         _mapper = null;
     }
 
-    // IFrameSource, for the mapper's page tables: passed on to the real source and counted.
+    // IFrameSource, for the mapper's page tables: passed on to the real source and counted, under its lock.
+    MemoryLock IFrameSource.Lock => _frames.Lock;
+
     bool IFrameSource.TryAllocateFrame(out ulong physical)
     {
         if (!_frames.TryAllocateFrame(out physical))
@@ -673,6 +720,27 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
     }
 
     void IFrameSource.FreeFrame(ulong physical) => ReleaseTableFrame(physical);
+
+    bool IFrameSource.TryAllocateFrames(ulong* frames, ulong count, ulong firstTag)
+    {
+        if (!_frames.TryAllocateFrames(frames, count, firstTag))
+        {
+            return false;
+        }
+        _tableFrames += count;
+        return true;
+    }
+
+    void IFrameSource.FreeFrames(ulong* frames, ulong count)
+    {
+        for (ulong i = 0; i < count; i++)
+        {
+            if (frames[i] != 0)
+            {
+                ReleaseTableFrame(frames[i]);
+            }
+        }
+    }
 
     bool IFrameSource.TrySetFrameTag(ulong physical, ulong tag) => _frames.TrySetFrameTag(physical, tag);
 

@@ -56,6 +56,25 @@ public sealed class PageFileImages : IDisposable
     /// <summary>The image as the tool wrote it.</summary>
     public byte[] Template { get; }
 
+    /// <summary>A new image of <paramref name="mib"/> MiB made by the tool (sparse), for one test to write to.</summary>
+    public string Sized(int mib)
+    {
+        string path = Path.Combine(Directory, $"sized-{mib}-{++_copies}.img");
+        var start = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(Path.Combine(KernelImage.Root, "tools", "build.sh"));
+        start.ArgumentList.Add("pagefile");
+        start.ArgumentList.Add(path);
+        start.ArgumentList.Add(mib.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using Process process = Process.Start(start)!;
+        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException("tools/build.sh pagefile failed:\n" + output);
+        }
+        return path;
+    }
+
     /// <summary>A fresh copy of the tool's image, for one test to write to.</summary>
     public string FreshCopy() => Copy(Template);
 

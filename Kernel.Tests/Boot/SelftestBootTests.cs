@@ -18,7 +18,7 @@ public sealed class SelftestBootTests
         Assert.Contains("[PASS] runtime.interface.five_implementers", output);
         Assert.Contains("[PASS] arch.timer_ticks_advance", output);
         Assert.True(status == QemuSession.Success, $"QEMU exit status {status}, expected {QemuSession.Success}. Output:\n{output}");
-        foreach (string suite in new[] { "runtime", "arch", "frames", "paging", "kheap", "pebble", "user", "uheap" })
+        foreach (string suite in new[] { "runtime", "arch", "frames", "paging", "kheap", "pebble", "user", "uheap", "pagefile" })
         {
             Assert.Contains($"[PASS] {suite}.no_leak\n", output);
         }
@@ -49,7 +49,7 @@ public sealed class SelftestBootTests
         {
             Assert.DoesNotContain("[FAIL]", run);
             Assert.Matches(@"selftest: \d+ passed, 0 failed", run);
-            Assert.Equal(8, Regex.Matches(run, @"\[PASS\] \w+\.no_leak\n").Count);
+            Assert.Equal(9, Regex.Matches(run, @"\[PASS\] \w+\.no_leak\n").Count);
         }
         Assert.Equal(afterFirst, afterSecond);
     }

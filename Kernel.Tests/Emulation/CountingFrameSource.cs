@@ -9,7 +9,8 @@ namespace Kernel.Tests.Emulation;
 /// plus a free list, a count of frames handed out, and a settable limit that simulates exhaustion. Frames
 /// are filled with junk when handed out and when returned, so code that forgets to clear a frame, or keeps
 /// using one it gave back, reads garbage. Freeing a frame it does not own fails the test. Frame tags live
-/// in a dictionary and go with the frame when it is returned.
+/// in a dictionary and go with the frame when it is returned. Every call holds <see cref="Lock"/>, as the
+/// frame allocator's do.
 /// </summary>
 public sealed unsafe class CountingFrameSource : IFrameSource
 {
@@ -26,9 +27,13 @@ public sealed unsafe class CountingFrameSource : IFrameSource
     private readonly Dictionary<ulong, ulong> _tags = new Dictionary<ulong, ulong>();
     private ulong _next;
 
-    /// <summary>Hands out the frames of [<paramref name="start"/>, <paramref name="start"/> + <paramref name="frameCount"/> frames) of <paramref name="ram"/>.</summary>
-    public CountingFrameSource(EmulatedRam ram, ulong start, ulong frameCount)
+    /// <summary>
+    /// Hands out the frames of [<paramref name="start"/>, <paramref name="start"/> + <paramref name="frameCount"/> frames)
+    /// of <paramref name="ram"/>, under <paramref name="memoryLock"/> (a lock of its own when none is given).
+    /// </summary>
+    public CountingFrameSource(EmulatedRam ram, ulong start, ulong frameCount, MemoryLock memoryLock = null)
     {
+        Lock = memoryLock ?? new MemoryLock<HostInterruptLock>();
         if (!MemConstants.IsAligned(start, MemConstants.PageSize) || start < ram.PhysicalStart
             || start + frameCount * MemConstants.PageSize > ram.PhysicalEnd)
         {
@@ -38,6 +43,8 @@ public sealed unsafe class CountingFrameSource : IFrameSource
         _next = start;
         _end = start + frameCount * MemConstants.PageSize;
     }
+
+    public MemoryLock Lock { get; }
 
     /// <summary>Frames handed out and not yet returned.</summary>
     public int Outstanding => _outstanding.Count;
@@ -55,6 +62,105 @@ public sealed unsafe class CountingFrameSource : IFrameSource
     public void AllowOnly(int more) => Limit = Outstanding + more;
 
     public bool TryAllocateFrame(out ulong physical)
+    {
+        ulong state = Lock.Enter();
+        try
+        {
+            return TryAllocateFrameLocked(out physical);
+        }
+        finally
+        {
+            Lock.Exit(state);
+        }
+    }
+
+    public void FreeFrame(ulong physical)
+    {
+        ulong state = Lock.Enter();
+        try
+        {
+            FreeFrameLocked(physical);
+        }
+        finally
+        {
+            Lock.Exit(state);
+        }
+    }
+
+    public bool TryAllocateFrames(ulong* frames, ulong count, ulong firstTag)
+    {
+        ulong state = Lock.Enter();
+        try
+        {
+            for (ulong i = 0; i < count; i++)
+            {
+                if (!TryAllocateFrameLocked(out frames[i]) || (firstTag != FrameTag.None && !TrySetFrameTagLocked(frames[i], firstTag + i)))
+                {
+                    // The frame just taken (if any) and every one before go back.
+                    for (ulong j = 0; j <= i; j++)
+                    {
+                        if (j < i || _outstanding.Contains(frames[j]))
+                        {
+                            FreeFrameLocked(frames[j]);
+                        }
+                    }
+                    return false;
+                }
+            }
+            return true;
+        }
+        finally
+        {
+            Lock.Exit(state);
+        }
+    }
+
+    public void FreeFrames(ulong* frames, ulong count)
+    {
+        ulong state = Lock.Enter();
+        try
+        {
+            for (ulong i = 0; i < count; i++)
+            {
+                if (frames[i] != 0)
+                {
+                    FreeFrameLocked(frames[i]);
+                }
+            }
+        }
+        finally
+        {
+            Lock.Exit(state);
+        }
+    }
+
+    public bool TrySetFrameTag(ulong physical, ulong tag)
+    {
+        ulong state = Lock.Enter();
+        try
+        {
+            return TrySetFrameTagLocked(physical, tag);
+        }
+        finally
+        {
+            Lock.Exit(state);
+        }
+    }
+
+    public bool TryGetFrameTag(ulong physical, out ulong tag)
+    {
+        ulong state = Lock.Enter();
+        try
+        {
+            return TryGetFrameTagLocked(physical, out tag);
+        }
+        finally
+        {
+            Lock.Exit(state);
+        }
+    }
+
+    private bool TryAllocateFrameLocked(out ulong physical)
     {
         physical = 0;
         if (Limit.HasValue && _outstanding.Count >= Limit.Value)
@@ -80,7 +186,7 @@ public sealed unsafe class CountingFrameSource : IFrameSource
         return true;
     }
 
-    public void FreeFrame(ulong physical)
+    private void FreeFrameLocked(ulong physical)
     {
         if (!_outstanding.Remove(physical))
         {
@@ -91,7 +197,7 @@ public sealed unsafe class CountingFrameSource : IFrameSource
         _free.Push(physical);
     }
 
-    public bool TrySetFrameTag(ulong physical, ulong tag)
+    private bool TrySetFrameTagLocked(ulong physical, ulong tag)
     {
         ulong frame = MemConstants.AlignDown(physical, MemConstants.PageSize);
         if (!_outstanding.Contains(frame) || tag > FrameTag.Mask)
@@ -102,7 +208,7 @@ public sealed unsafe class CountingFrameSource : IFrameSource
         return true;
     }
 
-    public bool TryGetFrameTag(ulong physical, out ulong tag)
+    private bool TryGetFrameTagLocked(ulong physical, out ulong tag)
     {
         ulong frame = MemConstants.AlignDown(physical, MemConstants.PageSize);
         if (!_outstanding.Contains(frame))

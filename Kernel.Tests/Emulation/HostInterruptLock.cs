@@ -1,6 +1,6 @@
 using System;
 using System.Threading;
-using Kernel.Mem.Pebble;
+using Kernel.Mem;
 
 namespace Kernel.Tests.Emulation;
 
@@ -16,6 +16,8 @@ public readonly struct HostInterruptLock : IInterruptLock
 
     /// <summary>Whether the calling thread's emulated interrupt flag is set.</summary>
     public static bool InterruptsEnabled => !t_interruptsDisabled;
+
+    public ulong CurrentHolder => (ulong)Environment.CurrentManagedThreadId;
 
     public ulong Acquire(ref uint word)
     {
@@ -34,4 +36,19 @@ public readonly struct HostInterruptLock : IInterruptLock
         Volatile.Write(ref word, 0);
         t_interruptsDisabled = state == 0;
     }
+
+    public void AcquireNested(ref uint word)
+    {
+        if (!t_interruptsDisabled)
+        {
+            throw new InvalidOperationException("a nested acquire with interrupts enabled");
+        }
+        var spinner = new SpinWait();
+        while (Interlocked.CompareExchange(ref word, 1, 0) != 0)
+        {
+            spinner.SpinOnce();
+        }
+    }
+
+    public void ReleaseNested(ref uint word) => Volatile.Write(ref word, 0);
 }

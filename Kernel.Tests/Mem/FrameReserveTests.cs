@@ -32,11 +32,17 @@ public sealed unsafe class FrameReserveTests
             _total = total;
         }
 
-        public ulong FreeFrames => _total - (ulong)_frames.Outstanding;
+        public ulong FreeFrameCount => _total - (ulong)_frames.Outstanding;
+
+        public MemoryLock Lock => _frames.Lock;
 
         public bool TryAllocateFrame(out ulong physical) => _frames.TryAllocateFrame(out physical);
 
         public void FreeFrame(ulong physical) => _frames.FreeFrame(physical);
+
+        public bool TryAllocateFrames(ulong* frames, ulong count, ulong firstTag) => _frames.TryAllocateFrames(frames, count, firstTag);
+
+        public void FreeFrames(ulong* frames, ulong count) => _frames.FreeFrames(frames, count);
 
         public bool TrySetFrameTag(ulong physical, ulong tag) => _frames.TrySetFrameTag(physical, tag);
 
@@ -73,21 +79,21 @@ public sealed unsafe class FrameReserveTests
     public void A_frame_is_refused_once_taking_it_would_leave_less_than_the_reserve_while_the_kernel_still_gets_one()
     {
         using var machine = new Machine();
-        ulong available = machine.Kernel.FreeFrames - Reserve;
+        ulong available = machine.Kernel.FreeFrameCount - Reserve;
         Assert.Equal(available, machine.User.AvailableFrames);
         for (ulong i = 0; i < available; i++)
         {
             Assert.True(machine.User.TryAllocateFrame(out _));
         }
 
-        Assert.Equal(Reserve, machine.Kernel.FreeFrames);
+        Assert.Equal(Reserve, machine.Kernel.FreeFrameCount);
         Assert.Equal(0UL, machine.User.AvailableFrames);
         Assert.False(machine.User.TryAllocateFrame(out ulong refused));
         Assert.Equal(0UL, refused);
         Assert.Equal(1UL, machine.User.Refusals);
-        Assert.Equal(Reserve, machine.Kernel.FreeFrames);
+        Assert.Equal(Reserve, machine.Kernel.FreeFrameCount);
         Assert.True(machine.Kernel.TryAllocateFrame(out ulong kernel));
-        Assert.Equal(Reserve - 1, machine.Kernel.FreeFrames);
+        Assert.Equal(Reserve - 1, machine.Kernel.FreeFrameCount);
         Assert.False(machine.User.TryAllocateFrame(out _));
 
         // The kernel giving its frame back brings the count to the reserve again, not above it.
@@ -110,6 +116,30 @@ public sealed unsafe class FrameReserveTests
         Assert.Equal(1UL, machine.User.AvailableFrames);
         Assert.True(machine.User.TryAllocateFrame(out _));
         Assert.Equal(0UL, machine.User.Refusals);
+    }
+
+    [Fact]
+    public void A_run_of_frames_is_taken_whole_only_when_it_leaves_the_reserve()
+    {
+        using var machine = new Machine();
+        ulong available = machine.User.AvailableFrames;
+        ulong* frames = stackalloc ulong[8];
+        for (ulong taken = 0; taken + 8 <= available; taken += 8)
+        {
+            Assert.True(machine.User.TryAllocateFrames(frames, 8, FrameTag.None));
+        }
+        ulong left = machine.User.AvailableFrames;
+        ulong outstanding = (ulong)machine.Paging.Frames.Outstanding;
+
+        Assert.False(machine.User.TryAllocateFrames(frames, left + 1, FrameTag.None));
+        Assert.Equal(outstanding, (ulong)machine.Paging.Frames.Outstanding);
+        Assert.Equal(1UL, machine.User.Refusals);
+        if (left > 0)
+        {
+            Assert.True(machine.User.TryAllocateFrames(frames, left, FrameTag.None));
+        }
+        Assert.Equal(Reserve, machine.Kernel.FreeFrameCount);
+        Assert.False(machine.Kernel.Lock.IsHeld);
     }
 
     [Theory]
@@ -140,7 +170,7 @@ public sealed unsafe class FrameReserveTests
 
         Assert.Equal(UserMemoryStatus.OutOfMemory, status);
         Assert.True(backed > 0 && backed < HeapPages);
-        Assert.Equal(Reserve, machine.Kernel.FreeFrames);
+        Assert.Equal(Reserve, machine.Kernel.FreeFrameCount);
         Assert.Equal(backed, space.HeapResidentPages);
         // A new process cannot even get its PML4; the kernel's own requests are served out of the reserve.
         Assert.NotEqual(PagingStatus.Success, UserAddressSpace<EmulatedRam.Accessor, RecordingTlb>.Create(
@@ -149,8 +179,8 @@ public sealed unsafe class FrameReserveTests
         machine.Kernel.FreeFrame(kernel);
 
         space.Destroy();
-        Assert.Equal(Frames - (ulong)machine.Paging.Frames.Outstanding, machine.Kernel.FreeFrames);
-        Assert.Equal(machine.Kernel.FreeFrames - Reserve, machine.User.AvailableFrames);
+        Assert.Equal(Frames - (ulong)machine.Paging.Frames.Outstanding, machine.Kernel.FreeFrameCount);
+        Assert.Equal(machine.Kernel.FreeFrameCount - Reserve, machine.User.AvailableFrames);
     }
 
     [Fact]
@@ -168,11 +198,11 @@ public sealed unsafe class FrameReserveTests
         for (ulong page = 0; page < HeapPages; page++)
         {
             WorkingSetPageFileModelTests.Access(machine.Paging, space, ref seam, heap + page * MemConstants.PageSize, true, (byte)(page + 1));
-            Assert.True(machine.Kernel.FreeFrames >= Reserve);
+            Assert.True(machine.Kernel.FreeFrameCount >= Reserve);
         }
 
         Assert.True(space.PageOuts > 0);
-        Assert.Equal(Reserve, machine.Kernel.FreeFrames);
+        Assert.Equal(Reserve, machine.Kernel.FreeFrameCount);
         Assert.Equal(HeapPages, space.HeapResidentPages + space.SwappedPages);
         for (ulong page = 0; page < HeapPages; page++)
         {

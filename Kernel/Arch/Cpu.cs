@@ -41,6 +41,12 @@ namespace Kernel.Arch
 
         [RuntimeImport("*", "CpuCompareExchange32")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern int CompareExchange32(int* location, int value, int comparand);
 
+        /// <summary>Saves RFLAGS, disables interrupts and takes the spin lock word (0 to 1); returns the saved RFLAGS.</summary>
+        [RuntimeImport("*", "CpuSpinLockAcquire")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong SpinLockAcquire(uint* word);
+
+        /// <summary>Frees the spin lock word and enables interrupts again when <paramref name="flags"/> had them on.</summary>
+        [RuntimeImport("*", "CpuSpinLockRelease")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void SpinLockRelease(uint* word, ulong flags);
+
         /// <summary>RFLAGS.IF: maskable interrupts are enabled (SDM Vol. 1, 3.4.3).</summary>
         public const ulong InterruptFlag = 1UL << 9;
 

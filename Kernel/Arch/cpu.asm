@@ -173,3 +173,36 @@ CpuCompareExchange32:
     mov eax, edx
     lock cmpxchg [rdi], esi
     ret
+
+; CpuSpinLockAcquire(uint* word): saves RFLAGS, disables interrupts, then takes the lock word 0 -> 1 with
+; LOCK CMPXCHG, spinning on plain reads (with PAUSE) while another CPU holds it; returns the saved RFLAGS.
+; One stub for the whole acquire: under emulation every call and return costs a translation-block lookup.
+global CpuSpinLockAcquire
+CpuSpinLockAcquire:
+    pushfq
+    pop r8
+    cli
+    mov ecx, 1
+.try:
+    xor eax, eax
+    lock cmpxchg [rdi], ecx
+    jnz .held
+    mov rax, r8
+    ret
+.held:
+    pause
+    cmp dword [rdi], 0
+    jne .held
+    jmp .try
+
+; CpuSpinLockRelease(uint* word, ulong flags): frees the lock word with a plain store, which is a release on
+; x86 (stores are not reordered with older loads or stores: SDM Vol. 3A, "Memory Ordering in P6 and More
+; Recent Processor Families"), then sets IF again when flags had it.
+global CpuSpinLockRelease
+CpuSpinLockRelease:
+    mov dword [rdi], 0
+    test esi, 0x200
+    jz .done
+    sti
+.done:
+    ret

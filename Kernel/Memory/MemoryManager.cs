@@ -123,7 +123,10 @@ namespace Kernel.Memory
                 RefuseToRun();
             }
             // The frame metadata is cleared and used before the direct map exists: keep it under the boot identity map.
-            FrameAllocatorCreateStatus created = FrameAllocator<KernelPhysicalMemory>.Create(s_map, default, PhysicalMemory.BootIdentityMapEnd, out s_frames);
+            // The memory manager's one lock: the frame allocator hands it to every mapper, the heap and the pebbles.
+            var memoryLock = new MemoryLock<KernelInterruptLock>();
+            FrameAllocatorCreateStatus created = FrameAllocator<KernelPhysicalMemory>.Create(
+                s_map, default, memoryLock, PhysicalMemory.BootIdentityMapEnd, out s_frames);
             if (created != FrameAllocatorCreateStatus.Ok)
             {
                 Panic.Fail("memory: cannot create the frame allocator from the memory map");

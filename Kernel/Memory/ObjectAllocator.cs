@@ -71,6 +71,35 @@ namespace Kernel.Memory
             return AllocateEarly(size);
         }
 
+        /// <summary>
+        /// A zeroed array of <paramref name="template"/>'s type with <paramref name="length"/> elements, or null
+        /// when the kernel heap cannot supply it: unlike <c>new</c>, which panics. For tables that grow on the
+        /// page-fault path (a working set), where running short must mean "replace instead", not a dead kernel.
+        /// </summary>
+        public static object TryNewArrayLike(object template, int length)
+        {
+            if (template == null || length < 0 || !s_useHeap || s_refused)
+            {
+                return null;
+            }
+            Internal.Runtime.MethodTable* type = *(Internal.Runtime.MethodTable**)Unsafe.As<object, nint>(ref template);
+            if (!type->HasComponentSize)
+            {
+                return null;
+            }
+            ulong size = (type->BaseSize + (ulong)length * type->ComponentSize + 7) & ~7UL;
+            byte* memory = (byte*)MemoryManager.Heap.AllocateZeroed((nuint)size);
+            if (memory == null)
+            {
+                return null;
+            }
+            s_heapAllocations++;
+            *(Internal.Runtime.MethodTable**)memory = type;
+            *(int*)(memory + 8) = length;
+            nint address = (nint)memory;
+            return Unsafe.As<nint, object>(ref address);
+        }
+
         private static void* AllocateEarly(nuint size)
         {
             if (s_next == null)

@@ -21,7 +21,10 @@ namespace Kernel.SelfTest
         }
 
         /// <summary>Spawns NAME [FIRST [SECOND]] as a child of the shell; null when it could not start.</summary>
-        public static Tasks.Process Spawn(string name, string first, string second)
+        public static Tasks.Process Spawn(string name, string first, string second) => Spawn(name, first, second, SpawnOptions.Default);
+
+        /// <summary>Spawns NAME [FIRST [SECOND]] with the given working set; null when it could not start.</summary>
+        public static Tasks.Process Spawn(string name, string first, string second, SpawnOptions options)
         {
             byte* text = stackalloc byte[128];
             byte** arguments = stackalloc byte*[3];
@@ -31,7 +34,7 @@ namespace Kernel.SelfTest
             Add(name, text, arguments, lengths, ref count, ref used);
             Add(first, text, arguments, lengths, ref count, ref used);
             Add(second, text, arguments, lengths, ref count, ref used);
-            long status = ProcessManager.Spawn(arguments[0], (int)lengths[0], arguments, lengths, count, ProcessManager.Shell, out Tasks.Process child, out _);
+            long status = ProcessManager.Spawn(arguments[0], (int)lengths[0], arguments, lengths, count, ProcessManager.Shell, options, out Tasks.Process child, out _);
             return status == 0 ? child : null;
         }
 

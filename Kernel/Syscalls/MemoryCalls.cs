@@ -28,9 +28,10 @@ namespace Kernel.Syscalls
         }
 
         /// <summary>
-        /// mlockall(flags): MCL_CURRENT (1) pins every page resident now, taking it out of the working set for
-        /// good (tests use it to keep their own stack and metadata out of a replacement experiment). MCL_FUTURE
-        /// is not offered: -EINVAL, as for any other flag.
+        /// mlockall(flags): MCL_CURRENT (1) locks every page backed now in memory, taking it out of the working set
+        /// for good and reading back the ones in the page file (tests use it to keep their own stack and metadata
+        /// out of a replacement experiment). -ENOMEM when no frame is left for a swapped page, -EIO when the page
+        /// file fails to give one back. MCL_FUTURE is not offered: -EINVAL, as for any other flag.
         /// </summary>
         public static long LockAll(ulong flags)
         {
@@ -40,8 +41,7 @@ namespace Kernel.Syscalls
                 return -Errno.EINVAL;
             }
             KernelPageStore store = default;
-            ProcessManager.Current.AddressSpace.PinResidentPages(ref store);
-            return 0;
+            return ToErrno(ProcessManager.Current.AddressSpace.PinResidentPages(ref store));
         }
 
         private static long ToErrno(UserMemoryStatus status)
@@ -54,6 +54,8 @@ namespace Kernel.Syscalls
                     return -Errno.EEXIST;
                 case UserMemoryStatus.OutOfMemory:
                     return -Errno.ENOMEM;
+                case UserMemoryStatus.PageFileError:
+                    return -Errno.EIO;
                 default:
                     return -Errno.EINVAL;
             }

@@ -58,6 +58,9 @@ namespace Kernel.Tasks
         /// <summary>Ring-3 page faults taken (resolved or fatal).</summary>
         public ulong PageFaults { get; set; }
 
+        /// <summary>Its paging figures as they were when it ended (the address space is gone by then).</summary>
+        public PagingCounters FinalPaging { get; set; }
+
         /// <summary>Aging steps its working set has taken (LRU aging: one per tick that found it in ring 3).</summary>
         public ulong AgingSteps { get; set; }
 

@@ -131,7 +131,8 @@ namespace Kernel.Tasks
             {
                 // Made before anything is loaded, so that every replaceable page (the stack's, the heap's)
                 // joins it from its first touch.
-                space.UseWorkingSet(new WorkingSet(options.WorkingSetPages, options.Policy));
+                space.UseWorkingSet(new WorkingSet(options.WorkingSetPages, options.Policy, WorkingSet.InitialEntries,
+                    &ObjectAllocator.TryNewArrayLike, &ObjectAllocator.Free));
             }
             long error = Populate(space, image, arguments, lengths, count, out ulong stackPointer);
             if (error != 0)
@@ -280,7 +281,8 @@ namespace Kernel.Tasks
         private static void End(Process process)
         {
             KernelTlb.Activate(MemoryManager.KernelRoot);
-            s_ended.Add(PagingCounters.Of(process));
+            process.FinalPaging = PagingCounters.Of(process);
+            s_ended.Add(process.FinalPaging);
             if (process.AddressSpace != null)
             {
                 DestroyAddressSpace(process.AddressSpace);

@@ -5,8 +5,12 @@ namespace Kernel.Tasks
     /// <summary>How a process's memory is managed: its working set's size and replacement policy (FOS'25).</summary>
     internal unsafe struct SpawnOptions
     {
-        /// <summary>Without a page size given (run -ws), a process may keep this many pages resident: 16 MiB.</summary>
-        public const int DefaultWorkingSetPages = 4096;
+        /// <summary>
+        /// Without a size given (run -ws, ws=), a process may keep this many pages resident: 1 GiB, so by default
+        /// replacement starts when memory runs short rather than at a small limit (the working set's table
+        /// grows as pages join, so the limit itself costs nothing).
+        /// </summary>
+        public const int DefaultWorkingSetPages = 1 << 18;
 
         /// <summary>The smallest working set a process may be given: its stack page and a few others must fit.</summary>
         public const int MinimumWorkingSetPages = 4;

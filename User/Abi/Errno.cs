@@ -7,6 +7,7 @@ namespace Kernel.Abi
         public const long ENOENT = 2;
         public const long ESRCH = 3;
         public const long EINTR = 4;
+        public const long EIO = 5;
         public const long E2BIG = 7;
         public const long ENOEXEC = 8;
         public const long EBADF = 9;
@@ -28,6 +29,7 @@ namespace Kernel.Abi
                 case ENOENT: return "ENOENT";
                 case ESRCH: return "ESRCH";
                 case EINTR: return "EINTR";
+                case EIO: return "EIO";
                 case E2BIG: return "E2BIG";
                 case ENOEXEC: return "ENOEXEC";
                 case EBADF: return "EBADF";

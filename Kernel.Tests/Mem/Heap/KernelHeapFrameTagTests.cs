@@ -208,11 +208,26 @@ public sealed unsafe class KernelHeapFrameTagTests : IDisposable
             _allowedTags = allowedTags;
         }
 
+        public MemoryLock Lock => _inner.Lock;
+
         public bool TryAllocateFrame(out ulong physical) => _inner.TryAllocateFrame(out physical);
 
         public void FreeFrame(ulong physical) => _inner.FreeFrame(physical);
 
         public bool TrySetFrameTag(ulong physical, ulong tag) => _allowedTags-- > 0 && _inner.TrySetFrameTag(physical, tag);
+
+        public unsafe bool TryAllocateFrames(ulong* frames, ulong count, ulong firstTag)
+        {
+            bool tagged = firstTag != FrameTag.None;
+            if (tagged && (ulong)_allowedTags < count)
+            {
+                return false;
+            }
+            _allowedTags -= tagged ? (int)count : 0;
+            return _inner.TryAllocateFrames(frames, count, firstTag);
+        }
+
+        public unsafe void FreeFrames(ulong* frames, ulong count) => _inner.FreeFrames(frames, count);
 
         public bool TryGetFrameTag(ulong physical, out ulong tag) => _inner.TryGetFrameTag(physical, out tag);
     }

@@ -258,6 +258,7 @@ public sealed unsafe class KernelHeapModelTests
         Expect(stats.Frames == stats.BlockPages + stats.PagesInUse, "frames add up");
         Expect(stats.PageBytesInUse + stats.PageBytesFree == stats.Break - layout.PageAreaStart, "page area below the break adds up");
         Expect(machine.Frames.Outstanding >= machine.BaselineFrames + (int)stats.Frames, "frames outstanding");
+        Expect(heap.Verify(), "the allocators' own invariants");
         CheckIntrospection(machine, live, stats);
     }
 

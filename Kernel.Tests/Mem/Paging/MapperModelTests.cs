@@ -12,8 +12,8 @@ namespace Kernel.Tests.Mem.Paging;
 /// <summary>
 /// Random sequences of map, unmap, protect, reserve and unreserve, checked step by step against a plain
 /// dictionary model: every status is predicted, every candidate address translates as the model says, the
-/// number of page tables is what the live mappings need, a failed step changes nothing, and at the end
-/// tearing everything down returns every page-table frame.
+/// number of page tables is what the live mappings need, every table's entry count is right, a failed step
+/// changes nothing, and at the end tearing everything down returns every page-table frame.
 /// </summary>
 public class MapperModelTests
 {
@@ -158,6 +158,7 @@ public class MapperModelTests
                 upperPdptCreated.Add(op.Region);
             }
             AssertAgrees(machine, mappings, marks, upperPdptCreated.Count);
+            Assert.True(machine.Mapper.VerifyEntryCounts(), $"{op}: entry counts");
         }
 
         // Tear down: what remains is the root and the shared upper-half PDPT, if one was ever created.

@@ -174,7 +174,18 @@ public class MapperTlbTests : IDisposable
 
         public int FreesAfterInvalidation { get; private set; }
 
+        public MemoryLock Lock => _inner.Lock;
+
         public bool TryAllocateFrame(out ulong physical) => _inner.TryAllocateFrame(out physical);
+
+        public unsafe bool TryAllocateFrames(ulong* frames, ulong count, ulong firstTag) => _inner.TryAllocateFrames(frames, count, firstTag);
+
+        public unsafe void FreeFrames(ulong* frames, ulong count)
+        {
+            Assert.NotEmpty(_tlb.Pages);
+            FreesAfterInvalidation++;
+            _inner.FreeFrames(frames, count);
+        }
 
         public void FreeFrame(ulong physical)
         {

@@ -83,11 +83,15 @@ public class PageTableEntryTests
         const ulong AvailableLow = 0x7UL << 9;
         const ulong AvailableHigh = 0x7FUL << 52;
         const ulong ReservedWhenNotPresentNothing = AvailableHigh | PageTableEntry.AddressMask;
+        // Ignored in an entry that references a table (no protection key there): 62..52.
+        const ulong IgnoredInTableEntries = 0x7FFUL << 52;
 
         Assert.Equal(1UL << 9, PageTableEntry.UserHeapReservedBit);
         Assert.Equal(1UL << 10, PageTableEntry.GuardBit);
         Assert.Equal(1UL << 11, PageTableEntry.PinnedBit);
         Assert.Equal(PageTableEntry.SoftwareMask, PageTableEntry.SoftwareMask & AvailableLow);
+        Assert.Equal(PageTableEntry.EntryCountMask, PageTableEntry.EntryCountMask & IgnoredInTableEntries);
+        Assert.Equal(0UL, PageTableEntry.SoftwareMask & (PageTableEntry.AddressMask | PageTableEntry.EntryCountMask));
         Assert.Equal(1UL << 52, PageTableEntry.SwappedBit);
         Assert.Equal(PageTableEntry.SwappedBit, PageTableEntry.SwappedBit & AvailableHigh);
         Assert.Equal(0UL, PageTableEntry.SoftwareMask & (PageTableEntry.AddressMask | AvailableHigh));
@@ -97,6 +101,17 @@ public class PageTableEntryTests
         Assert.True(swapped.IsSwapped && swapped.IsReservation && swapped.IsUserHeapReserved);
         Assert.Equal(PageTableEntry.MaximumSwapSlot, swapped.SwapSlot);
         Assert.Equal(0UL, swapped.Value & ~(ReservedWhenNotPresentNothing | PageTableEntry.UserHeapReservedBit));
+    }
+
+    [Fact]
+    public void A_table_entry_counts_up_to_every_entry_of_its_table()
+    {
+        PageTableEntry full = PageTableEntry.Table(0x7000, user: true, VirtualAddressLayout.EntriesPerTable);
+
+        Assert.Equal((uint)VirtualAddressLayout.EntriesPerTable, full.EntryCount);
+        Assert.Equal(0x7000UL, full.Address);
+        Assert.True(full.IsUser && full.IsWritable && full.IsPresent && !full.IsNoExecute);
+        Assert.Equal(1U, new PageTableEntry(full.Value + PageTableEntry.EntryCountOne).EntryCount - VirtualAddressLayout.EntriesPerTable);
     }
 
     [Fact]
@@ -141,6 +156,7 @@ public class PageTableEntryTests
         Assert.Equal(0x000F_FFFF_FFFF_F000UL, entry.Address);
         Assert.Equal(0x000F_FFFF_FFE0_0000UL, entry.FrameAddress(PageSize.Size2MiB));
         Assert.Equal(0x000F_FFFF_C000_0000UL, entry.FrameAddress(PageSize.Size1GiB));
+        Assert.Equal(0x3FFU, entry.EntryCount);
         Assert.Equal(PageTableEntry.PhysicalAddressLimit - MemConstants.PageSize, entry.Address);
     }
 }

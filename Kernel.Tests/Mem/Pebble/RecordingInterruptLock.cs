@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
-using Kernel.Mem.Pebble;
+using Kernel.Mem;
 
 namespace Kernel.Tests.Mem.Pebble;
 
@@ -17,9 +17,15 @@ public readonly unsafe struct RecordingInterruptLock : IInterruptLock
 
     public RecordingInterruptLock(Log log) => _log = log;
 
+    public ulong CurrentHolder => (ulong)Environment.CurrentManagedThreadId;
+
     public ulong Acquire(ref uint word) => _log.Acquire((ulong)Unsafe.AsPointer(ref word), ref word);
 
     public void Release(ref uint word, ulong state) => _log.Release((ulong)Unsafe.AsPointer(ref word), ref word, state);
+
+    public void AcquireNested(ref uint word) => _log.AcquireNested((ulong)Unsafe.AsPointer(ref word), ref word);
+
+    public void ReleaseNested(ref uint word) => _log.ReleaseNested((ulong)Unsafe.AsPointer(ref word), ref word);
 
     public sealed class Log
     {
@@ -47,6 +53,29 @@ public readonly unsafe struct RecordingInterruptLock : IInterruptLock
 
         public ulong Acquire(ulong address, ref uint word)
         {
+            ulong state = _interruptsEnabled ? 1UL : 0UL;
+            Take(address, ref word);
+            return state;
+        }
+
+        /// <summary>A lock taken inside another: interrupts must be off already, and stay so.</summary>
+        public void AcquireNested(ulong address, ref uint word)
+        {
+            if (_interruptsEnabled)
+            {
+                Violations.Add($"nested acquire of 0x{address:x16} with interrupts enabled");
+            }
+            Take(address, ref word);
+        }
+
+        public void ReleaseNested(ulong address, ref uint word)
+        {
+            ulong state = _interruptsEnabled ? 1UL : 0UL;
+            Release(address, ref word, state);
+        }
+
+        private void Take(ulong address, ref uint word)
+        {
             Observe();
             bool bucket = IsBucketWord(address);
             if (!bucket && _bucketsHeld > 0)
@@ -58,7 +87,6 @@ public readonly unsafe struct RecordingInterruptLock : IInterruptLock
                 Violations.Add($"lock at 0x{address:x16} taken twice");
             }
             word = 1;
-            ulong state = _interruptsEnabled ? 1UL : 0UL;
             _interruptsEnabled = false;
             if (bucket)
             {
@@ -70,7 +98,6 @@ public readonly unsafe struct RecordingInterruptLock : IInterruptLock
                 _heapHeld++;
                 HeapAcquisitions++;
             }
-            return state;
         }
 
         public void Release(ulong address, ref uint word, ulong state)

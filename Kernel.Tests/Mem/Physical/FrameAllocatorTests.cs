@@ -83,7 +83,7 @@ public sealed class FrameAllocatorTests
         using var ram = new EmulatedRam(0, 4 * GiB);
         MemoryMap map = LowRamAndFourGiBAbove();
 
-        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, 4 * GiB, out FrameAllocator<EmulatedRam.Accessor> frames);
+        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, new MemoryLock<HostInterruptLock>(), 4 * GiB, out FrameAllocator<EmulatedRam.Accessor> frames);
 
         Assert.Equal(FrameAllocatorCreateStatus.Ok, status);
         Assert.True(frames.MetadataBytes > 23 * MiB - Zone.DmaEnd, "the low range above 16 MiB must be too short for the metadata");
@@ -101,7 +101,7 @@ public sealed class FrameAllocatorTests
         map.AddFirmwareEntry(1 * MiB, 2 * MiB, 1);
         map.AddFirmwareEntry(4 * GiB, 4 * GiB, 1);
 
-        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, 4 * GiB, out FrameAllocator<EmulatedRam.Accessor> frames);
+        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, new MemoryLock<HostInterruptLock>(), 4 * GiB, out FrameAllocator<EmulatedRam.Accessor> frames);
 
         Assert.Equal(FrameAllocatorCreateStatus.NoRoomForMetadata, status);
         Assert.Null(frames);
@@ -115,7 +115,7 @@ public sealed class FrameAllocatorTests
         var map = new MemoryMap();
         map.AddFirmwareEntry(4 * GiB - 64 * MiB, 4 * GiB + 64 * MiB, 1);
 
-        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, 4 * GiB, out FrameAllocator<EmulatedRam.Accessor> frames);
+        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, new MemoryLock<HostInterruptLock>(), 4 * GiB, out FrameAllocator<EmulatedRam.Accessor> frames);
 
         Assert.Equal(FrameAllocatorCreateStatus.Ok, status);
         Assert.Equal(4 * GiB - 64 * MiB, frames.MetadataBase);
@@ -129,7 +129,7 @@ public sealed class FrameAllocatorTests
         var map = new MemoryMap();
         map.AddFirmwareEntry(0, 16 * MiB, 2);
 
-        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, out FrameAllocator<EmulatedRam.Accessor> frames);
+        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, new MemoryLock<HostInterruptLock>(), out FrameAllocator<EmulatedRam.Accessor> frames);
 
         Assert.Equal(FrameAllocatorCreateStatus.NoUsableMemory, status);
         Assert.Null(frames);
@@ -143,7 +143,7 @@ public sealed class FrameAllocatorTests
         map.AddFirmwareEntry(1 * MiB, PageSize, 1);
         map.AddFirmwareEntry(1 * GiB, PageSize, 1);
 
-        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, out _);
+        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, new MemoryLock<HostInterruptLock>(), out _);
 
         Assert.Equal(FrameAllocatorCreateStatus.NoRoomForMetadata, status);
         Assert.Equal(0UL, map.BytesOf(MemoryRegionKind.FrameMetadata));
@@ -156,7 +156,7 @@ public sealed class FrameAllocatorTests
         var map = new MemoryMap(1);
         map.AddFirmwareEntry(1 * MiB, 1 * MiB, 1);
 
-        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, out _);
+        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, new MemoryLock<HostInterruptLock>(), out _);
 
         Assert.Equal(FrameAllocatorCreateStatus.MemoryMapFull, status);
     }
@@ -168,7 +168,7 @@ public sealed class FrameAllocatorTests
         var map = new MemoryMap();
         map.AddFirmwareEntry(1 * MiB, 63 * MiB, 1);
         var log = new TouchLog();
-        FrameAllocator<TouchRecordingMemory>.Create(map, new TouchRecordingMemory(ram.Memory, log), out FrameAllocator<TouchRecordingMemory> frames);
+        FrameAllocator<TouchRecordingMemory>.Create(map, new TouchRecordingMemory(ram.Memory, log), new MemoryLock<HostInterruptLock>(), out FrameAllocator<TouchRecordingMemory> frames);
 
         var held = new List<ulong>();
         for (int i = 0; i < 1000; i++)

@@ -25,7 +25,7 @@ public sealed class PhysicalMachine : IDisposable
     {
         Ram = ram;
         Map = map;
-        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, out FrameAllocator<EmulatedRam.Accessor> frames);
+        FrameAllocatorCreateStatus status = FrameAllocator<EmulatedRam.Accessor>.Create(map, ram.Memory, new MemoryLock<HostInterruptLock>(), out FrameAllocator<EmulatedRam.Accessor> frames);
         Assert.Equal(FrameAllocatorCreateStatus.Ok, status);
         Frames = frames;
     }

@@ -151,6 +151,92 @@ public sealed unsafe class WorkingSetPageFileModelTests
         Assert.Equal(0, store.SlotsInUse);
     }
 
+    [Fact]
+    public void Mlockall_reads_back_swapped_pages_and_locks_every_backed_page_out_of_replacement()
+    {
+        using var machine = new PagingFixture(frames: 1024);
+        Assert.Equal(PagingStatus.Success, machine.Mapper.PopulateUpperHalf());
+        int baseline = machine.Frames.Outstanding;
+        var store = new MemoryPageStore(machine.Ram, 16);
+        MemoryPageStore.Seam seam = store.AsSeam;
+        UserAddressSpace<EmulatedRam.Accessor, RecordingTlb>.Create(machine.Ram.Memory, new RecordingTlb(machine.Tlb), machine.Frames, machine.Root,
+            PageFlags.NoExecute, out var space);
+        space.UseWorkingSet(new WorkingSet(4, ReplacementPolicy.Clock));
+        ulong heap = UserLayout.PageAreaBase;
+        space.ReserveHeap(heap, 16 * MemConstants.PageSize);
+        for (int i = 0; i < 10; i++)
+        {
+            Access(machine, space, ref seam, heap + (ulong)i * MemConstants.PageSize, true, (byte)(i + 1));
+        }
+        Assert.Equal(6UL, space.SwappedPages);
+
+        Assert.Equal(UserMemoryStatus.Ok, space.PinResidentPages(ref seam));
+        Assert.Equal(10UL, space.PinnedPages);
+        Assert.Equal(10UL, space.ResidentPages);
+        Assert.Equal(0UL, space.SwappedPages + space.SlotsHeld);
+        Assert.Equal(0, store.SlotsInUse);
+        Assert.Equal(0, space.WorkingSet.Count);
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.Equal((byte)(i + 1), ReadByte(machine, space, heap + (ulong)i * MemConstants.PageSize));
+        }
+
+        // Pages touched afterwards are replaced among themselves; the locked ones stay.
+        for (int i = 10; i < 16; i++)
+        {
+            Access(machine, space, ref seam, heap + (ulong)i * MemConstants.PageSize, true, (byte)(i + 1));
+        }
+        Assert.Equal(4, space.WorkingSet.Count);
+        Assert.Equal(2UL, space.SwappedPages);
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.Equal((byte)(i + 1), ReadByte(machine, space, heap + (ulong)i * MemConstants.PageSize));
+        }
+        space.Destroy(ref seam);
+        Assert.Equal(0, store.SlotsInUse);
+        Assert.Equal(baseline, machine.Frames.Outstanding);
+    }
+
+    [Fact]
+    public void Mlockall_short_of_frames_or_failing_to_read_keeps_the_rest_swapped_and_consistent()
+    {
+        using var machine = new PagingFixture(frames: 1024);
+        Assert.Equal(PagingStatus.Success, machine.Mapper.PopulateUpperHalf());
+        int baseline = machine.Frames.Outstanding;
+        var store = new MemoryPageStore(machine.Ram, 16);
+        MemoryPageStore.Seam seam = store.AsSeam;
+        UserAddressSpace<EmulatedRam.Accessor, RecordingTlb>.Create(machine.Ram.Memory, new RecordingTlb(machine.Tlb), machine.Frames, machine.Root,
+            PageFlags.NoExecute, out var space);
+        space.UseWorkingSet(new WorkingSet(2, ReplacementPolicy.Clock));
+        ulong heap = UserLayout.PageAreaBase;
+        space.ReserveHeap(heap, 8 * MemConstants.PageSize);
+        for (int i = 0; i < 8; i++)
+        {
+            Access(machine, space, ref seam, heap + (ulong)i * MemConstants.PageSize, true, (byte)(i + 1));
+        }
+        Assert.Equal(6UL, space.SwappedPages);
+
+        machine.Frames.AllowOnly(2);
+        Assert.Equal(UserMemoryStatus.OutOfMemory, space.PinResidentPages(ref seam));
+        Assert.Equal(4UL, space.PinnedPages);
+        Assert.Equal(4UL, space.SwappedPages);
+        Assert.Equal(4, store.SlotsInUse);
+        machine.Frames.Limit = null;
+
+        store.FailNextTransfer = true;
+        Assert.Equal(UserMemoryStatus.PageFileError, space.PinResidentPages(ref seam));
+        Assert.Equal(4UL, space.SwappedPages);
+        Assert.Equal(UserMemoryStatus.Ok, space.PinResidentPages(ref seam));
+        Assert.Equal(8UL, space.PinnedPages);
+        Assert.Equal(0, store.SlotsInUse);
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.Equal((byte)(i + 1), ReadByte(machine, space, heap + (ulong)i * MemConstants.PageSize));
+        }
+        space.Destroy(ref seam);
+        Assert.Equal(baseline, machine.Frames.Outstanding);
+    }
+
     /// <summary>
     /// Plays the CPU: a not-present page faults (BackPage), then the access goes through the translation and
     /// sets the PTE's accessed bit, and its dirty bit for a write. Returns the byte read (or the one written).

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace System
 {
     public static class Math
@@ -74,6 +75,7 @@ namespace System.Numerics
 
         public static int Log2(uint value) => Log2((ulong)value);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static int Log2(ulong value)
         {
             // Binary search for the highest set bit; Log2(0) is 0, as in the BCL.

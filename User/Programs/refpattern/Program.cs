@@ -45,8 +45,18 @@ internal static unsafe class Program
         {
             models[i] = new ReplacementModel(Pages, capacity, policy, ageEveryReference: false);
         }
+        // The pattern's pages are allocated now, so that the heap's own metadata pages are resident before
+        // mlockall pins them; each attempt then gives the pages back to the kernel and reserves them afresh
+        // with the FOS calls themselves, which leaves the heap's bookkeeping (and its pages) alone.
+        byte* region = (byte*)Heap.Malloc(Pages * MemConstants.PageSize);
         DeepenStack();
-        Sys.LockAllCurrent();
+        long locked = Sys.LockAllCurrent();
+        if (locked != 0)
+        {
+            Console.Write("refpattern: FAIL mlockall: ");
+            Console.WriteLine(Errno.Name(locked));
+            return 1;
+        }
         Sys.GetMemoryCounters(&counters);
         if (counters.WorkingSetPages != 0)
         {
@@ -56,13 +66,18 @@ internal static unsafe class Program
 
         for (int attempt = 0; attempt < Attempts; attempt++)
         {
-            byte* region = (byte*)Heap.Malloc(Pages * MemConstants.PageSize);
+            Sys.Raw((long)SyscallNumber.FreeUserMemory, (long)region, Pages * (long)MemConstants.PageSize);
+            Sys.Raw((long)SyscallNumber.AllocateUserMemory, (long)region, Pages * (long)MemConstants.PageSize);
             MemoryCounters before;
             Sys.GetMemoryCounters(&before);
+            if (before.WorkingSetPages != 0)
+            {
+                Console.WriteLine("refpattern: FAIL pages other than the pattern's joined the working set");
+                return 1;
+            }
             bool ordered = Run(region, policy == ReplacementPolicy.LruAging, aging);
             MemoryCounters after;
             Sys.GetMemoryCounters(&after);
-            Heap.Free(region);
             if (!ordered)
             {
                 continue;
