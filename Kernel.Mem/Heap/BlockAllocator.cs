@@ -242,21 +242,25 @@ public sealed unsafe class BlockAllocator<TBacking>
         }
         uint pageIndex = (uint)((address - _start) >> MemConstants.PageShift);
         ref BlockPage record = ref _pages[pageIndex];
-        if (record.State != BlockPageState.Carved)
+        if (record.State == BlockPageState.Unused)
         {
-            return FreeStatus.DoubleFree;
+            return FreeStatus.NeverAllocated;
         }
+        // A returned page has no live block but keeps the class and the carving mark of its last carving, so its
+        // addresses are judged as in that carving.
         uint pageOffset = (uint)(address & MemConstants.PageMask);
         ulong size = BlockSizeOf(record.Class);
         uint blockOffset = pageOffset & ~(uint)(size - 1);
-        bool live = IsAllocated(pageIndex, blockOffset);
+        bool live = record.State == BlockPageState.Carved && IsAllocated(pageIndex, blockOffset);
         if (pageOffset != blockOffset)
         {
             return live ? FreeStatus.InsideAllocation : FreeStatus.Misaligned;
         }
         if (!live)
         {
-            return FreeStatus.DoubleFree;
+            // Every block below the mark was handed out in that carving; above it none was, though an earlier
+            // carving of the page, of another class, may have had a block there.
+            return pageOffset < record.Carved ? FreeStatus.DoubleFree : FreeStatus.NotAllocated;
         }
         page = pageIndex;
         offset = (ushort)pageOffset;

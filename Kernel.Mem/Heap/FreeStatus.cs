@@ -19,9 +19,23 @@ public enum FreeStatus : byte
     /// <summary>The address lies inside a live allocation but not at its start.</summary>
     InsideAllocation,
 
-    /// <summary>The address is where an allocation could start but none is live there: freed already, or never handed out.</summary>
+    /// <summary>An allocation started at the address and has been freed since: a double free, or a stale pointer.</summary>
     DoubleFree,
 
     /// <summary>The address is not on an allocation boundary of its area and inside no live allocation.</summary>
     Misaligned,
+
+    /// <summary>
+    /// No allocation has ever started at the address (nothing was handed out there, or allocations only passed
+    /// through it), and no live allocation holds it.
+    /// </summary>
+    NeverAllocated,
+
+    /// <summary>
+    /// No live allocation starts at the address, which is on an allocation boundary and inside none, and the area
+    /// keeps no record that tells whether one did: never allocated, or freed already. Only the block area says
+    /// this, of a block a page's current or last carving never handed out (an earlier carving of the page, of
+    /// another size class, may have).
+    /// </summary>
+    NotAllocated,
 }

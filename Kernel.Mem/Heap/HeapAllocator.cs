@@ -30,6 +30,8 @@ public sealed unsafe class HeapAllocator<TBacking>
     private ulong _insideAllocationFrees;
     private ulong _doubleFrees;
     private ulong _misalignedFrees;
+    private ulong _neverAllocatedFrees;
+    private ulong _notAllocatedFrees;
 
     /// <summary>
     /// A heap whose block area is the <paramref name="blockAreaPages"/> pages at <paramref name="blockAreaStart"/>
@@ -86,7 +88,7 @@ public sealed unsafe class HeapAllocator<TBacking>
 
     public ulong LastBadFreeAddress { get; private set; }
 
-    public ulong BadFrees => _outsideHeapFrees + _insideAllocationFrees + _doubleFrees + _misalignedFrees;
+    public ulong BadFrees => _outsideHeapFrees + _insideAllocationFrees + _doubleFrees + _misalignedFrees + _neverAllocatedFrees + _notAllocatedFrees;
 
     /// <summary>
     /// malloc/kmalloc: returns at least <paramref name="size"/> bytes, 8-byte aligned (blocks are aligned to their
@@ -295,6 +297,8 @@ public sealed unsafe class HeapAllocator<TBacking>
         statistics.InsideAllocationFrees = _insideAllocationFrees;
         statistics.DoubleFrees = _doubleFrees;
         statistics.MisalignedFrees = _misalignedFrees;
+        statistics.NeverAllocatedFrees = _neverAllocatedFrees;
+        statistics.NotAllocatedFrees = _notAllocatedFrees;
         return statistics;
     }
 
@@ -361,6 +365,12 @@ public sealed unsafe class HeapAllocator<TBacking>
                 break;
             case FreeStatus.DoubleFree:
                 _doubleFrees++;
+                break;
+            case FreeStatus.NeverAllocated:
+                _neverAllocatedFrees++;
+                break;
+            case FreeStatus.NotAllocated:
+                _notAllocatedFrees++;
                 break;
             default:
                 _misalignedFrees++;

@@ -47,11 +47,15 @@ public struct HeapStatistics
     public ulong Reallocations;
     public ulong FailedAllocations;
 
-    /// <summary>Frees (and reallocations) of an address that named no live allocation; the sum of the four kinds below.</summary>
+    /// <summary>Frees (and reallocations) of an address that named no live allocation; the sum of the six kinds below.</summary>
     public ulong BadFrees;
 
     public ulong OutsideHeapFrees;
     public ulong InsideAllocationFrees;
     public ulong DoubleFrees;
     public ulong MisalignedFrees;
+    public ulong NeverAllocatedFrees;
+
+    /// <summary>Of addresses where the heap cannot tell whether an allocation was ever handed out (see <see cref="FreeStatus.NotAllocated"/>).</summary>
+    public ulong NotAllocatedFrees;
 }

@@ -1,4 +1,3 @@
-using System;
 using System.Runtime.CompilerServices;
 
 namespace Kernel.Mem.Heap;
@@ -23,7 +22,9 @@ namespace Kernel.Mem.Heap;
 /// lowest). Boundary tags in a per-page array (the size at the first and last page of each hole, the size at
 /// the first page of each allocation, a mark on its other pages) make the neighbour checks of a merge O(1)
 /// and let <see cref="Free"/> tell an allocation's start from its inside and from a hole, also after merges;
-/// writing them is O(pages) per allocation and free. Metadata: 20 bytes per page of the area (the 4-byte
+/// writing them is O(pages) per allocation and free. Each tag also keeps a mark that an allocation once
+/// started at its page, so that a free of a page that starts nothing live tells a double free from a pointer
+/// that never was an allocation. Metadata: 20 bytes per page of the area (the 4-byte
 /// tag; three 4-byte tree links, used on a hole's first page; a 4-byte lowest hole per size) plus one bit
 /// per page for the size bitmap.
 /// </remarks>
@@ -171,7 +172,7 @@ public sealed unsafe class PageAllocator<TBacking>
         }
         if (kind != PageTag.AllocationStart)
         {
-            return FreeStatus.DoubleFree;
+            return (tag & PageTag.Started) != 0 ? FreeStatus.DoubleFree : FreeStatus.NeverAllocated;
         }
         pageCount = tag & PageTag.SizeMask;
         return FreeStatus.Freed;
@@ -259,7 +260,7 @@ public sealed unsafe class PageAllocator<TBacking>
         uint tail = page + (uint)pageCount;
         uint tailCount = count - (uint)pageCount;
         _backing.Decommit(PageAddress(tail), tailCount);
-        _tags[page] = PageTag.AllocationStart | (uint)pageCount;
+        _tags[page] = PageTag.AllocationStart | PageTag.Started | (uint)pageCount;
         Release(tail, tailCount);
     }
 
@@ -314,7 +315,7 @@ public sealed unsafe class PageAllocator<TBacking>
             {
                 for (uint inner = page + 1; inner <= last; inner++)
                 {
-                    if (_tags[inner] != PageTag.AllocationInterior)
+                    if ((_tags[inner] & PageTag.KindAndSizeMask) != PageTag.AllocationInterior)
                     {
                         return false;
                     }
@@ -324,13 +325,14 @@ public sealed unsafe class PageAllocator<TBacking>
             }
             else if (kind == PageTag.HoleBoundary)
             {
-                if (previousWasHole || _tags[last] != tag || last + 1 == _break || !_holes.Contains(page, size))
+                if (previousWasHole || (_tags[last] & PageTag.KindAndSizeMask) != (tag & PageTag.KindAndSizeMask) || last + 1 == _break
+                    || !_holes.Contains(page, size))
                 {
                     return false;
                 }
                 for (uint inner = page + 1; inner < last; inner++)
                 {
-                    if (_tags[inner] != PageTag.Free)
+                    if ((_tags[inner] & PageTag.KindAndSizeMask) != PageTag.Free)
                     {
                         return false;
                     }
@@ -347,7 +349,7 @@ public sealed unsafe class PageAllocator<TBacking>
         }
         for (; page < _limit; page++)
         {
-            if (_tags[page] != PageTag.Free)
+            if ((_tags[page] & PageTag.KindAndSizeMask) != PageTag.Free)
             {
                 return false;
             }
@@ -407,7 +409,7 @@ public sealed unsafe class PageAllocator<TBacking>
     /// <summary>Tags pages [page, page + count) as one allocation whose pages before <paramref name="from"/> are tagged already.</summary>
     private void MarkAllocated(uint page, uint from, uint count)
     {
-        _tags[page] = PageTag.AllocationStart | count;
+        _tags[page] = PageTag.AllocationStart | PageTag.Started | count;
         uint first = from == 0 ? 1 : from;
         if (count > first)
         {
@@ -415,10 +417,17 @@ public sealed unsafe class PageAllocator<TBacking>
         }
     }
 
+    /// <summary>Gives pages [page, page + count) the kind and size of <paramref name="tag"/>, keeping their <see cref="PageTag.Started"/> marks.</summary>
     private void FillTags(uint page, uint count, uint tag)
     {
-        new Span<uint>(_tags + page, (int)count).Fill(tag);
+        uint* tags = _tags + page;
+        for (uint i = 0; i < count; i++)
+        {
+            tags[i] = (tags[i] & PageTag.Started) | tag;
+        }
     }
+
+    private void SetTag(uint page, uint tag) => _tags[page] = (_tags[page] & PageTag.Started) | tag;
 
     /// <summary>Turns the pages [page, page + count), no longer committed, into free space.</summary>
     private void Release(uint page, uint count)
@@ -451,8 +460,8 @@ public sealed unsafe class PageAllocator<TBacking>
 
     private void InsertHole(uint page, uint size)
     {
-        _tags[page] = PageTag.HoleBoundary | size;
-        _tags[page + size - 1] = PageTag.HoleBoundary | size;
+        SetTag(page, PageTag.HoleBoundary | size);
+        SetTag(page + size - 1, PageTag.HoleBoundary | size);
         _holes.Add(page, size);
         _holeCount++;
         _holePages += size;
@@ -475,8 +484,8 @@ public sealed unsafe class PageAllocator<TBacking>
 
     private void ForgetHole(uint page, uint size)
     {
-        _tags[page] = PageTag.Free;
-        _tags[page + size - 1] = PageTag.Free;
+        SetTag(page, PageTag.Free);
+        SetTag(page + size - 1, PageTag.Free);
         _holeCount--;
         _holePages -= size;
     }

@@ -842,8 +842,9 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// One step of a walk over the 4 KiB entries that hold something (a mapping or a reservation) in
     /// [<paramref name="cursor"/>, <paramref name="end"/>), in address order, skipping whole tables that do not
     /// exist: start with the cursor at the range's first page and call until it returns false. Each call
-    /// gives the page's address and its raw entry. A large page in the way is skipped. The tables must not
-    /// change during the walk.
+    /// gives the page's address and its raw entry. A large page in the way is skipped. Each call descends from
+    /// the root afresh, so between calls the caller may change or clear entries the walk has passed (releasing
+    /// tables that leaves empty); entries ahead of the cursor must not change.
     /// </summary>
     public bool NextEntry(ref ulong cursor, ulong end, out ulong page, out PageTableEntry entry)
     {

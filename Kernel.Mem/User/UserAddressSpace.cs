@@ -311,16 +311,22 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
         {
             return status;
         }
-        ForgetWorkingSetRange(address, address + size, ref store);
-        for (ulong page = address; page < address + size; page += MemConstants.PageSize)
+        ulong end = address + size;
+        ForgetWorkingSetRange(address, end, ref store);
+        // One walk over the entries that exist, skipping the tables that do not: the heap is 512 MiB, and a free
+        // of all of it runs without preemption. Each step descends from the root afresh, so clearing the entry
+        // just visited (and releasing a table that leaves empty) does not disturb the walk.
+        ulong cursor = address;
+        while (_mapper.NextEntry(ref cursor, end, out ulong page, out PageTableEntry entry))
         {
-            if (_mapper.Translate(page, out Translation mapped) == PagingStatus.Success)
+            // A swapped entry keeps the mark; a guard page or a page mapped without it is not the heap's.
+            if (!entry.IsUserHeapReserved)
             {
-                if ((mapped.Flags & PageFlags.UserHeapReserved) == 0 || mapped.Size != PageSize.Size4KiB)
-                {
-                    continue;
-                }
-                if ((mapped.Flags & PageFlags.Pinned) != 0)
+                continue;
+            }
+            if (entry.IsPresent)
+            {
+                if ((entry.Marks & PageFlags.Pinned) != 0)
                 {
                     _pinnedPages--;
                 }
@@ -330,17 +336,14 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
                 _heapResidentPages--;
                 framesFreed++;
             }
-            else if (_mapper.TryGetSwapSlot(page, out ulong slot))
+            else if (entry.IsSwapped)
             {
-                store.FreeSlot(slot);
+                store.FreeSlot(entry.SwapSlot);
                 _slotsHeld--;
                 _swappedPages--;
             }
-            if (_mapper.TryGetReservation(page, out PageFlags marks) && (marks & PageFlags.UserHeapReserved) != 0)
-            {
-                _mapper.Unreserve(page);
-                _heapReservedPages--;
-            }
+            _mapper.Unreserve(page);
+            _heapReservedPages--;
         }
         return UserMemoryStatus.Ok;
     }

@@ -7,9 +7,10 @@ namespace Kernel.Memory
     /// Frames for page tables and heap pages. While the boot identity map (first 4 GiB) is the only way to
     /// touch physical memory, frames come from DMA32 and below; once the direct map is live, from anywhere
     /// (Normal first); single frames go through the frame allocator's cache. A rejected free is a kernel bug:
-    /// it is reported on the console, never absorbed.
+    /// it is reported on the console, never absorbed. User memory takes its frames through
+    /// <see cref="MemoryManager.UserFrames"/>, which keeps a reserve of them for the kernel.
     /// </summary>
-    internal sealed class KernelFrameSource : IFrameSource
+    internal sealed class KernelFrameSource : IFrameSource, IFreeFrameCount
     {
         private readonly FrameAllocator<KernelPhysicalMemory> _frames;
 
@@ -22,6 +23,8 @@ namespace Kernel.Memory
         public ZoneId HighestZone { get; set; }
 
         public MemoryLock Lock => _frames.Lock;
+
+        public ulong FreeFrameCount => _frames.FreeFrames;
 
         public unsafe bool TryAllocateFrame(out ulong physical)
         {

@@ -16,6 +16,8 @@ namespace Kernel.Memory
                 case FreeStatus.InsideAllocation: return "inside an allocation";
                 case FreeStatus.DoubleFree: return "double free";
                 case FreeStatus.Misaligned: return "misaligned";
+                case FreeStatus.NeverAllocated: return "never allocated";
+                case FreeStatus.NotAllocated: return "not an allocation (never allocated, or freed already)";
                 default: return "unknown status";
             }
         }

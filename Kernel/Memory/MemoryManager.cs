@@ -39,6 +39,7 @@ namespace Kernel.Memory
         private static MemoryMap s_map;
         private static FrameAllocator<KernelPhysicalMemory> s_frames;
         private static KernelFrameSource s_frameSource;
+        private static FrameReserve<KernelFrameSource> s_userFrames;
         private static Mapper<KernelPhysicalMemory, KernelTlb> s_mapper;
         private static KernelHeap<KernelPhysicalMemory, KernelTlb> s_heap;
         private static PebbleAllocator<KernelPhysicalMemory, KernelTlb, KernelInterruptLock> s_pebbles;
@@ -51,6 +52,13 @@ namespace Kernel.Memory
         public static FrameAllocator<KernelPhysicalMemory> Frames => s_frames;
 
         public static KernelFrameSource FrameSource => s_frameSource;
+
+        /// <summary>
+        /// Where user address spaces take their frames (pages, page tables, PML4s): the kernel's source, less a
+        /// reserve the kernel keeps for itself (see <see cref="FrameReserve{TSource}"/>), so that nothing a
+        /// program takes can make <c>new</c>, a kernel page table, a thread stack or a pebble fail.
+        /// </summary>
+        public static FrameReserve<KernelFrameSource> UserFrames => s_userFrames;
 
         public static Mapper<KernelPhysicalMemory, KernelTlb> Mapper => s_mapper;
 
@@ -73,12 +81,12 @@ namespace Kernel.Memory
         public static ulong KernelRoot => s_mapper.RootTable;
 
         /// <summary>
-        /// Makes an empty user address space sharing the kernel half. Returns false, holding nothing, when no
-        /// frame is left for its root table.
+        /// Makes an empty user address space sharing the kernel half, taking its frames from
+        /// <see cref="UserFrames"/>. Returns false, holding nothing, when no frame is left for its root table.
         /// </summary>
         public static bool TryCreateAddressSpace(out UserAddressSpace<KernelPhysicalMemory, KernelTlb> space)
         {
-            return UserAddressSpace<KernelPhysicalMemory, KernelTlb>.Create(default, default, s_frameSource, s_mapper.RootTable,
+            return UserAddressSpace<KernelPhysicalMemory, KernelTlb>.Create(default, default, s_userFrames, s_mapper.RootTable,
                 SupportedPageFeatures(), out space) == PagingStatus.Success;
         }
 
@@ -124,6 +132,7 @@ namespace Kernel.Memory
                 Panic.Fail("memory: cannot create the frame allocator from the memory map");
             }
             s_frameSource = new KernelFrameSource(s_frames);
+            s_userFrames = new FrameReserve<KernelFrameSource>(s_frameSource, FrameReserve<KernelFrameSource>.SizeFor(s_frames.TotalFrames));
 
             if (Mem.Paging.Mapper<KernelPhysicalMemory, KernelTlb>.CreateRootTable(default, s_frameSource, out ulong root) != PagingStatus.Success)
             {

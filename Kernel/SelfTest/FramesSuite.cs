@@ -210,18 +210,32 @@ namespace Kernel.SelfTest
 
             const ulong Boundary = 16 * MemConstants.KiB;
             const ulong Count = 3;
-            // A lower limit 12 KiB past a boundary: a 3-frame run from there would cross the next one.
-            ulong low = Zone.DmaEnd / 2 + 3 * PageSize;
-            status = frames.AllocateRun(Count, PageSize, low, Zone.DmaEnd, Boundary, out ulong bounded);
+            // A window of two boundaries' worth of free frames below 16 MiB, wherever free memory is (a program
+            // may hold all but the kernel's reserve), and a lower limit 12 KiB into it: a 3-frame run from there
+            // would cross the next boundary.
+            const ulong WindowFrames = 2 * Boundary / PageSize;
+            bool windowFound = frames.AllocateRun(WindowFrames, Boundary, 0, Zone.DmaEnd, 0, out ulong window) == FrameAllocationStatus.Ok;
+            if (windowFound)
+            {
+                frames.FreeRun(window, WindowFrames);
+            }
+            ulong low = window + 3 * PageSize;
+            ulong high = window + WindowFrames * PageSize;
+            ulong bounded = 0;
+            status = FrameAllocationStatus.OutOfMemory;
+            if (windowFound)
+            {
+                status = frames.AllocateRun(Count, PageSize, low, high, Boundary, out bounded);
+            }
             ulong end = bounded + Count * PageSize;
             bool boundedOk = status == FrameAllocationStatus.Ok
-                && bounded >= low && end <= Zone.DmaEnd
+                && bounded >= low && end <= high
                 && (bounded & ~(Boundary - 1)) == ((end - 1) & ~(Boundary - 1));
             if (status == FrameAllocationStatus.Ok)
             {
                 frames.FreeRun(bounded, Count);
             }
-            test.Check(boundedOk && frames.FreeFrames == free, "run_honours_low_limit_and_boundary", "run below the lower limit, above 16 MiB or crossing a 16 KiB boundary");
+            test.Check(boundedOk && frames.FreeFrames == free, "run_honours_low_limit_and_boundary", "no free 32 KiB below 16 MiB, or a run below the lower limit, past the window or crossing a 16 KiB boundary");
         }
 
         private static void InvalidRequests(TestContext test, FrameAllocator<KernelPhysicalMemory> frames)

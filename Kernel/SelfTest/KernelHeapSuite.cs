@@ -172,8 +172,8 @@ namespace Kernel.SelfTest
 
         /// <summary>
         /// Bad kfree pointers through <see cref="ObjectAllocator.Free(void*)"/>, the kernel's kfree: outside
-        /// the heap, inside a block, inside a page allocation, a double free of a block and of pages, and a
-        /// misaligned pointer into a hole. Each returns its verdict, bumps exactly its counter, is remembered
+        /// the heap, inside a block, inside a page allocation, a double free of a block and of pages, a
+        /// misaligned pointer into a hole, and a page never allocated. Each returns its verdict, bumps exactly its counter, is remembered
         /// as the last bad free, prints a warning, and leaves the heap's figures and live data as they were.
         /// </summary>
         private static void BadFrees(TestContext test, KernelHeap<KernelPhysicalMemory, KernelTlb> heap)
@@ -199,6 +199,8 @@ namespace Kernel.SelfTest
             RefusedFree(test, heap, goneBlock, FreeStatus.DoubleFree, "bad_free.double_free_of_a_block_is_refused");
             RefusedFree(test, heap, gonePages, FreeStatus.DoubleFree, "bad_free.double_free_of_pages_is_refused");
             RefusedFree(test, heap, gonePages + 8, FreeStatus.Misaligned, "bad_free.misaligned_pointer_is_refused");
+            RefusedFree(test, heap, (void*)(heap.GetStatistics().Limit - MemConstants.PageSize), FreeStatus.NeverAllocated,
+                "bad_free.page_never_allocated_is_named_so");
 
             test.Check(Holds(block, BlockProbeSize, (ulong)block) && Holds(pages, PageProbePages * MemConstants.PageSize, (ulong)pages),
                 "bad_free.live_allocations_stay_intact", "a refused free changed a live allocation's contents");
@@ -217,6 +219,8 @@ namespace Kernel.SelfTest
                 && after.InsideAllocationFrees == before.InsideAllocationFrees + (expected == FreeStatus.InsideAllocation ? 1UL : 0)
                 && after.DoubleFrees == before.DoubleFrees + (expected == FreeStatus.DoubleFree ? 1UL : 0)
                 && after.MisalignedFrees == before.MisalignedFrees + (expected == FreeStatus.Misaligned ? 1UL : 0)
+                && after.NeverAllocatedFrees == before.NeverAllocatedFrees + (expected == FreeStatus.NeverAllocated ? 1UL : 0)
+                && after.NotAllocatedFrees == before.NotAllocatedFrees + (expected == FreeStatus.NotAllocated ? 1UL : 0)
                 && heap.LastBadFree == expected && heap.LastBadFreeAddress == (ulong)pointer;
             bool unchanged = after.BlockBytesInUse == before.BlockBytesInUse && after.BlockBytesFree == before.BlockBytesFree
                 && after.BlockPages == before.BlockPages && after.PageBytesInUse == before.PageBytesInUse

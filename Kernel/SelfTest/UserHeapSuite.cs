@@ -7,8 +7,8 @@ namespace Kernel.SelfTest
     /// <summary>
     /// The FOS user heap, checked by the programs written after the FOS tests, each run in ring 3 as the shell
     /// runs them: every program checks its own figures (placements, frames, page tables, the break) and exits
-    /// 0 only when all held. tst_oom runs with all but 8 MiB of the free frames withheld, so that it runs out
-    /// on any machine; afterwards every frame must be back.
+    /// 0 only when all held. tst_oom runs with all but 8 MiB above the kernel's reserve withheld, so that it
+    /// runs out on any machine; afterwards every frame must be back.
     /// </summary>
     internal sealed unsafe class UserHeapSuite : SelfTestSuite
     {
@@ -29,9 +29,11 @@ namespace Kernel.SelfTest
             Expect(test, "tst_blocks", "tst_blocks_classes_churn_and_bad_frees");
             Expect(test, "tst_invalid_access", "tst_invalid_access_kills_only_the_children");
 
+            // The headroom is what user memory can get: above the kernel's reserve, which it never takes.
             ulong free = MemoryManager.Frames.FreeFrames;
-            FrameHog.TakeAllBut(OutOfMemoryHeadroom);
-            bool withheld = MemoryManager.Frames.FreeFrames <= OutOfMemoryHeadroom;
+            ulong leave = MemoryManager.UserFrames.ReserveFrames + OutOfMemoryHeadroom;
+            FrameHog.TakeAllBut(leave);
+            bool withheld = MemoryManager.Frames.FreeFrames <= leave;
             long pid = ProgramRunner.Run("tst_oom", null, null, out int status);
             FrameHog.Release();
             test.Check(withheld && pid > 0 && WaitStatus.IsExited(status) && WaitStatus.ExitStatus(status) == 0,

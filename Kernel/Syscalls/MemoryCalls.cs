@@ -86,6 +86,7 @@ namespace Kernel.Syscalls
             counters.AgingSteps = self.AgingSteps;
             counters.Ticks = self.CurrentTicks;
             counters.FreeFrames = MemoryManager.Frames.FreeFrames;
+            counters.AvailableFrames = MemoryManager.UserFrames.AvailableFrames;
             return UserMemory.CopyTo(destination, &counters, (ulong)sizeof(MemoryCounters));
         }
     }

@@ -88,7 +88,7 @@ namespace Kernel.Tasks
                 return null;
             }
             var thread = new Thread(name, top) { OwnsStack = true, RootTable = rootTable, State = ThreadState.Blocked };
-            InterruptFrame* initial = (InterruptFrame*)(top - (ulong)sizeof(InterruptFrame));
+            InterruptFrame* initial = thread.UserFrame;
             *initial = *frame;
             ulong* stack = (ulong*)initial;
             *--stack = ContextSwitch.StartUserAddress();

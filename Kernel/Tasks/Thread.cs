@@ -1,3 +1,5 @@
+using Kernel.Arch;
+
 namespace Kernel.Tasks
 {
     /// <summary>
@@ -17,6 +19,14 @@ namespace Kernel.Tasks
 
         /// <summary>The top of the kernel stack (what TSS.RSP0 holds while it runs); for the boot stack, the boot stack's top.</summary>
         public ulong StackTop { get; }
+
+        /// <summary>
+        /// The registers the program had when it last entered the kernel (a system call, an interrupt, an
+        /// exception). Entries from ring 3 start on an empty kernel stack, whose top both TSS.RSP0 and the SYSCALL
+        /// entry's stack hold, and save their frame first, so it lies at the very top; a new user thread's first
+        /// frame is put there too. Meaningful only for a thread that runs a program, while it is in the kernel.
+        /// </summary>
+        public unsafe InterruptFrame* UserFrame => (InterruptFrame*)(StackTop - (ulong)sizeof(InterruptFrame));
 
         /// <summary>Whether <see cref="StackTop"/> is a <see cref="Memory.ThreadStacks"/> stack, to be freed when the thread ends.</summary>
         public bool OwnsStack { get; set; }

@@ -46,6 +46,7 @@ namespace Kernel.Tasks
         /// <summary>
         /// The hook Arch calls when a system call's copy faulted on a user address: true when the page was a
         /// reserved heap page and is now backed, so the copy retries; false makes the copy fail with -EFAULT.
+        /// An out-of-memory kill names the RIP the program made the system call from.
         /// </summary>
         public static bool OnKernelAccess(ulong address, ulong errorCode)
         {
@@ -55,7 +56,9 @@ namespace Kernel.Tasks
                 return false;
             }
             current.PageFaults++;
-            return TryBack(current, address, errorCode, 0);
+            InterruptFrame* entry = Scheduler.Current.UserFrame;
+            ulong rip = entry->Vector == SyscallGate.Vector ? entry->Rip : 0;
+            return TryBack(current, address, errorCode, rip);
         }
 
         /// <summary>

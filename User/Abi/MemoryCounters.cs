@@ -24,7 +24,7 @@ namespace Kernel.Abi
         /// <summary>Timer ticks (milliseconds) the process has run.</summary>
         public ulong Ticks;
 
-        /// <summary>The machine's free frames at the time of the call.</summary>
+        /// <summary>The machine's free frames at the time of the call, the kernel's reserve included.</summary>
         public ulong FreeFrames;
 
         /// <summary>Faults served by reading the page back from the page file.</summary>
@@ -50,5 +50,11 @@ namespace Kernel.Abi
 
         /// <summary>Aging steps its working set took (LRU aging: one per timer tick that found it in ring 3).</summary>
         public ulong AgingSteps;
+
+        /// <summary>
+        /// The frames user memory could still take at the time of the call: the free frames above the reserve
+        /// the kernel keeps for itself (user pages and page tables stop there).
+        /// </summary>
+        public ulong AvailableFrames;
     }
 }

@@ -139,6 +139,10 @@ namespace UserRuntime
             {
                 case FreeStatus.DoubleFree:
                     return "double free";
+                case FreeStatus.NeverAllocated:
+                    return "never allocated";
+                case FreeStatus.NotAllocated:
+                    return "not an allocation (never allocated, or freed already)";
                 case FreeStatus.InsideAllocation:
                     return "not the start of an allocation";
                 case FreeStatus.OutsideHeap:

@@ -207,13 +207,57 @@ public sealed unsafe class BlockAllocatorTests : BlockAllocatorFixture
     }
 
     [Fact]
-    public void Freeing_a_block_never_handed_out_is_reported()
+    public void A_block_in_a_page_never_used_is_reported_as_never_allocated()
+    {
+        Blocks.Allocate(64);
+
+        Assert.Equal(FreeStatus.NeverAllocated, Blocks.Free(AreaStart + 5 * PageSize));
+        Assert.Equal(FreeStatus.NeverAllocated, Blocks.Free(AreaStart + 5 * PageSize + 72));
+        Assert.Equal(FreeStatus.NeverAllocated, Blocks.Check(AreaStart + PageSize, out _));
+    }
+
+    [Fact]
+    public void A_block_past_the_pages_carving_is_not_called_a_double_free()
     {
         ulong a = Blocks.Allocate(64);
 
-        Assert.Equal(FreeStatus.DoubleFree, Blocks.Free(a + 64));
-        Assert.Equal(FreeStatus.DoubleFree, Blocks.Free(AreaStart + 5 * PageSize));
+        Assert.Equal(FreeStatus.NotAllocated, Blocks.Free(a + 64));
+        Assert.Equal(FreeStatus.NotAllocated, Blocks.Free(a + PageSize - 64));
         Assert.Equal(FreeStatus.Misaligned, Blocks.Free(a + 65));
+        Assert.Equal(64UL, Blocks.UsableSize(a));
+    }
+
+    [Fact]
+    public void A_freed_block_is_a_double_free_while_its_page_is_carved_and_after_the_page_went_back()
+    {
+        ulong a = Blocks.Allocate(128);
+        ulong b = Blocks.Allocate(128);
+        Blocks.Free(a);
+
+        Assert.Equal(FreeStatus.DoubleFree, Blocks.Free(a));
+        Blocks.Free(b);
+        Assert.Equal(FreeStatus.DoubleFree, Blocks.Free(a));
+        Assert.Equal(FreeStatus.DoubleFree, Blocks.Free(b));
+        // Of the page's last carving (128 B blocks, two handed out): past them, or off their boundaries.
+        Assert.Equal(FreeStatus.NotAllocated, Blocks.Free(a + 256));
+        Assert.Equal(FreeStatus.Misaligned, Blocks.Free(a + 64));
+    }
+
+    [Fact]
+    public void A_recarved_page_does_not_call_a_block_of_its_earlier_carving_never_allocated()
+    {
+        ulong a = Blocks.Allocate(64);
+        ulong b = Blocks.Allocate(64);
+        Blocks.Free(a);
+        Blocks.Free(b);
+        ulong c = Blocks.Allocate(8);
+        Assert.Equal(a, c);
+
+        // b was handed out by the page's first carving; the 8 B carving has handed out only c.
+        Assert.Equal(FreeStatus.NotAllocated, Blocks.Free(b));
+        Assert.Equal(FreeStatus.NotAllocated, Blocks.Free(c + 8));
+        Blocks.Free(c);
+        Assert.Equal(FreeStatus.DoubleFree, Blocks.Free(c));
     }
 
     [Fact]

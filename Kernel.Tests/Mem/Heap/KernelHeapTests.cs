@@ -174,7 +174,7 @@ public sealed unsafe class KernelHeapTests : IDisposable
     {
         "outside: below the heap", "outside: the guard page", "outside: the end of the heap", "outside: a stack address",
         "inside a block", "inside a page allocation", "an interior page of a page allocation",
-        "a freed block", "a freed page allocation", "a page above the break", "a block never handed out",
+        "a freed block", "a freed page allocation", "a page above the break", "a block past its page's carving", "a block in a page never used",
         "misaligned in a free block page",
     };
 
@@ -198,8 +198,9 @@ public sealed unsafe class KernelHeapTests : IDisposable
             "an interior page of a page allocation" => (pages + 2 * PageSize, FreeStatus.InsideAllocation),
             "a freed block" => (FreeFirst(block), FreeStatus.DoubleFree),
             "a freed page allocation" => (FreeFirst(pages), FreeStatus.DoubleFree),
-            "a page above the break" => (keepPages + 5 * PageSize, FreeStatus.DoubleFree),
-            "a block never handed out" => (keep + 64, FreeStatus.DoubleFree),
+            "a page above the break" => (keepPages + 5 * PageSize, FreeStatus.NeverAllocated),
+            "a block past its page's carving" => (keep + 64, FreeStatus.NotAllocated),
+            "a block in a page never used" => (_machine.Layout.Start + 7 * PageSize, FreeStatus.NeverAllocated),
             _ => (keep + 68, FreeStatus.Misaligned),
         };
         HeapStatistics before = Stats;
@@ -239,13 +240,17 @@ public sealed unsafe class KernelHeapTests : IDisposable
         Heap.Free((void*)block);
         Heap.Free((void*)(block + 32 + 8));
         Heap.Free((void*)(block + 4));
+        Heap.Free((void*)(_machine.Layout.Start + 7 * PageSize));
+        Heap.Free((void*)(block + 32 * 3));
 
         HeapStatistics stats = Stats;
         Assert.Equal(1UL, stats.OutsideHeapFrees);
         Assert.Equal(1UL, stats.DoubleFrees);
         Assert.Equal(1UL, stats.InsideAllocationFrees);
         Assert.Equal(1UL, stats.MisalignedFrees);
-        Assert.Equal(4UL, stats.BadFrees);
+        Assert.Equal(1UL, stats.NeverAllocatedFrees);
+        Assert.Equal(1UL, stats.NotAllocatedFrees);
+        Assert.Equal(6UL, stats.BadFrees);
     }
 
     [Fact]

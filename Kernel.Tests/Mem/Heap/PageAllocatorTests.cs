@@ -236,8 +236,43 @@ public sealed unsafe class PageAllocatorTests : PageAllocatorFixture
 
         Assert.Equal(FreeStatus.OutsideHeap, Pages.Free(AreaStart - PageSize));
         Assert.Equal(FreeStatus.OutsideHeap, Pages.Free(At(AreaPages)));
-        Assert.Equal(FreeStatus.DoubleFree, Pages.Free(At(10)));
+        Assert.Equal(FreeStatus.NeverAllocated, Pages.Free(At(10)));
         Assert.Equal(FreeStatus.Misaligned, Pages.Free(At(10) + 16));
+    }
+
+    [Fact]
+    public void A_page_that_no_allocation_ever_started_at_is_never_allocated_wherever_it_is()
+    {
+        ulong[] a = AllocateRow(3, 2);
+        Pages.Free(a[0]);
+        ulong holes = Pages.HoleCount;
+
+        // Inside the hole, and above the break once the hole has gone with the last allocation.
+        Assert.Equal(FreeStatus.NeverAllocated, Pages.Free(a[0] + PageSize));
+        Assert.Equal(FreeStatus.DoubleFree, Pages.Free(a[0]));
+        Assert.Equal(holes, Pages.HoleCount);
+        Pages.Free(a[1]);
+        Assert.Equal(FreeStatus.NeverAllocated, Pages.Free(a[1] + PageSize));
+        Assert.Equal(FreeStatus.DoubleFree, Pages.Free(a[1]));
+        Assert.Equal(0UL, Pages.PagesInUse);
+    }
+
+    [Fact]
+    public void A_page_that_started_an_allocation_stays_a_double_free_after_its_pages_were_reused()
+    {
+        ulong[] a = AllocateRow(1, 1, 1);
+        ulong first = a[1];
+        Pages.Free(first);
+        Pages.Free(a[0]);
+        // The merged hole is taken whole by an allocation that starts below the page: the page is inside it.
+        ulong wide = Pages.Allocate(2);
+        Assert.Equal(a[0], wide);
+        Assert.Equal(FreeStatus.InsideAllocation, Pages.Free(first));
+        Pages.Free(wide);
+
+        Assert.Equal(FreeStatus.DoubleFree, Pages.Free(first));
+        Assert.Equal(FreeStatus.DoubleFree, Pages.Free(wide));
+        Assert.True(Pages.Verify());
     }
 
     [Fact]

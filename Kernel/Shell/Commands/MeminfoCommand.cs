@@ -7,8 +7,8 @@ using Kernel.Memory;
 namespace Kernel.Shell.Commands
 {
     /// <summary>
-    /// Memory at a glance: frames per zone, the kernel heap's block and page areas, call counts. On VGA the
-    /// usage figures are coloured green, yellow from 50 %, red from 80 %.
+    /// Memory at a glance: frames per zone, the kernel's reserve of frames, the kernel heap's block and page
+    /// areas, call counts. On VGA the usage figures are coloured green, yellow from 50 %, red from 80 %.
     /// </summary>
     internal sealed class MeminfoCommand : ShellCommand
     {
@@ -30,6 +30,16 @@ namespace Kernel.Shell.Commands
                 WriteZone(frames.GetZone((ZoneId)i));
             }
             WriteZone("all", frames.TotalFrames, frames.FreeFrames);
+            FrameReserve<KernelFrameSource> reserve = MemoryManager.UserFrames;
+            Console.Write("kernel reserve: ");
+            Console.WriteDecimal(reserve.ReserveFrames);
+            Console.Write(" frames (");
+            Console.WriteDecimal(reserve.ReserveFrames * MemConstants.PageSize / MemConstants.KiB);
+            Console.Write(" KiB) user memory may not take; ");
+            Console.WriteDecimal(reserve.AvailableFrames);
+            Console.Write(" frames available to it, ");
+            Console.WriteDecimal(reserve.Refusals);
+            Console.WriteLine(" refused");
 
             HeapStatistics heap = MemoryManager.Heap.GetStatistics();
             Console.WriteLine("kernel heap");

@@ -30,7 +30,7 @@ internal static unsafe class Program
         TestLog.Begin("tst_custom_fit");
         MemoryCounters counters = Memory.Counters();
         U = MemConstants.MiB;
-        while (U > SmallestUnit && PeakUnits * U + 2 * MemConstants.MiB > counters.FreeFrames * PageSize)
+        while (U > SmallestUnit && PeakUnits * U + 2 * MemConstants.MiB > counters.AvailableFrames * PageSize)
         {
             U /= 2;
         }

@@ -9,8 +9,9 @@ using UserRuntime;
 /// between blocks and pages, calloc that overflows, frees of garbage, the two system calls called by hand
 /// with bad arguments, and many processes churning their heaps at once. "tst_edges hold" keeps a heap with
 /// reservations and touched pages and sleeps until killed (for uheap and ps); "tst_edges hog N" touches heap
-/// pages until only N frames are free in the machine and sleeps until killed; "tst_edges copy-oom" takes
-/// every frame, then has the kernel write into an untouched heap page (it must be killed for want of memory);
+/// pages until only N frames are left to user memory (above the kernel's reserve) and sleeps until killed;
+/// "tst_edges copy-oom" takes every frame it can get, then has the kernel write into an untouched heap page
+/// (it must be killed for want of memory);
 /// "tst_edges churn" is one of the children of the many-process check.
 /// </summary>
 internal static unsafe class Program
@@ -206,6 +207,10 @@ internal static unsafe class Program
             && afterStatistics.BlockBytesInUse == statistics.BlockBytesInUse && afterStatistics.PagesInUse == statistics.PagesInUse
             && afterStatistics.BadFrees == statistics.BadFrees + 13, "and_change_nothing_but_the_bad_free_count");
         TestLog.Check(Heap.Free(live) == FreeStatus.Freed && Heap.Free(pages) == FreeStatus.Freed, "the_real_allocations_still_free");
+        TestLog.Check(Heap.Free(pages) == FreeStatus.DoubleFree && Heap.Free(live) == FreeStatus.DoubleFree, "freed_again_they_are_double_frees");
+        TestLog.Check(Heap.Free((void*)(UserLayout.HeapEnd - PageSize)) == FreeStatus.NeverAllocated
+            && Heap.Free((void*)(UserLayout.HeapBase + UserLayout.BlockAreaSize - PageSize)) == FreeStatus.NeverAllocated,
+            "a_page_and_a_block_page_nothing_was_handed_out_from_are_never_allocated");
     }
 
     private static void SystemCalls()
@@ -313,13 +318,13 @@ internal static unsafe class Program
         return ok ? 0 : 1;
     }
 
-    /// <summary>Takes every frame, then asks the kernel to write into an untouched heap page: the copy cannot be backed.</summary>
+    /// <summary>Takes every frame it can get, then asks the kernel to write into an untouched heap page: the copy cannot be backed.</summary>
     private static int CopyWithoutFrames()
     {
         byte* memory = (byte*)Heap.Malloc(470 * MiB);
         byte* target = (byte*)Heap.Malloc(PageSize);
         ulong touched = 0;
-        while (Memory.Counters().FreeFrames > 0)
+        while (Memory.Counters().AvailableFrames > 0)
         {
             memory[touched] = 1;
             touched += PageSize;
@@ -354,13 +359,16 @@ internal static unsafe class Program
         ulong size = 470 * MiB;
         byte* memory = (byte*)Heap.Malloc(size);
         ulong touched = 0;
-        while (touched < size && Memory.Counters().FreeFrames > leave)
+        while (touched < size && Memory.Counters().AvailableFrames > leave)
         {
             memory[touched] = 1;
             touched += PageSize;
         }
-        System.Console.Write("tst_edges: hogging, free frames ");
-        System.Console.Write(Memory.Counters().FreeFrames);
+        MemoryCounters counters = Memory.Counters();
+        System.Console.Write("tst_edges: hogging, available frames ");
+        System.Console.Write(counters.AvailableFrames);
+        System.Console.Write(", free frames ");
+        System.Console.Write(counters.FreeFrames);
         System.Console.WriteLine();
         System.Console.Flush();
         while (true)
