@@ -35,6 +35,13 @@ public sealed class MemoryCommandBootTests
         Assert.Matches(@"page area: +\d+ pages in use, \d+ holes", meminfo);
         Assert.Matches(@"metadata \d+ KiB \(\d\.\d\d% of the heap range\)", meminfo);
         Assert.Matches(@"calls: +\d+ kmalloc, \d+ kfree", meminfo);
+
+        // With more free RAM than a child's heap can reserve, tst_oom cannot make one run out: it says the
+        // check was skipped and exits with 2, neither passing nor failing.
+        string oom = qemu.Run("run tst_oom", 60);
+        Assert.Contains("tst_oom: skip a_child_that_runs_out_of_frames_is_killed: more free RAM than", oom);
+        Assert.Contains("tst_oom: 1 checks, 0 failed, 1 skipped\n", oom);
+        Assert.Matches(@"process \d+ \(tst_oom\) exited with status 2\n", oom);
     }
 
     [Fact]
