@@ -11,6 +11,13 @@ public interface IPageStore
     /// <summary>Whether there is a page file at all; without one nothing is ever evicted.</summary>
     bool IsPresent { get; }
 
+    /// <summary>
+    /// At least half the slots are in use. A page read back then gives its slot up instead of keeping a clean
+    /// copy there (it is written again if it is evicted again), as Linux frees swap cache once swap is half
+    /// full: copies of resident pages must not crowd out the pages that have nowhere else to go.
+    /// </summary>
+    bool IsNearlyFull { get; }
+
     /// <summary>Takes a free slot; false when the page file is full.</summary>
     bool TryAllocateSlot(out ulong slot);
 

@@ -5,6 +5,8 @@ public readonly struct NoPageStore : IPageStore
 {
     public bool IsPresent => false;
 
+    public bool IsNearlyFull => false;
+
     public bool TryAllocateSlot(out ulong slot)
     {
         slot = 0;

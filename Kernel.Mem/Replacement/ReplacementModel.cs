@@ -17,10 +17,22 @@ public sealed class ReplacementModel
     private readonly bool[] _resident;
     private readonly bool[] _hasCopy;
     private readonly bool _ageEveryReference;
+    private readonly ulong _slots;
 
     /// <param name="pages">Pages are numbered 0 .. pages - 1.</param>
     public ReplacementModel(int pages, int capacity, ReplacementPolicy policy, bool ageEveryReference)
+        : this(pages, capacity, policy, ageEveryReference, 0)
     {
+    }
+
+    /// <param name="pages">Pages are numbered 0 .. pages - 1.</param>
+    /// <param name="slots">
+    /// The page file's size in slots, never reached here: from half of it a page read back gives its slot up
+    /// (<see cref="IPageStore.IsNearlyFull"/>). 0 for a page file too large to matter.
+    /// </param>
+    public ReplacementModel(int pages, int capacity, ReplacementPolicy policy, bool ageEveryReference, ulong slots)
+    {
+        _slots = slots;
         _set = new WorkingSet(capacity, policy);
         _accessed = new bool[pages];
         _dirty = new bool[pages];
@@ -112,6 +124,11 @@ public sealed class ReplacementModel
         if (_hasCopy[page])
         {
             PageIns++;
+            if (_slots != 0 && SlotsInUse * 2 >= _slots)
+            {
+                _hasCopy[page] = false;
+                SlotsInUse--;
+            }
         }
         _resident[page] = true;
     }

@@ -201,6 +201,27 @@ public sealed unsafe class WorkingSet
     }
 
     /// <summary>
+    /// Takes the page-file slot of a resident page's clean copy, other than the one in entry
+    /// <paramref name="except"/>, for a page that has nowhere else to go: the page file is full, and a copy of a
+    /// page still in memory is only a saving (its page is written again if it is evicted). False when no
+    /// resident page has a copy. O(capacity), on the rare full-page-file path only.
+    /// </summary>
+    public bool TryTakeCopySlot(int except, out ulong slot)
+    {
+        for (int i = 0; i < _used; i++)
+        {
+            if (i != except && _entries[i].Page != Empty && _entries[i].Slot != NoSlot)
+            {
+                slot = _entries[i].Slot;
+                _entries[i].Slot = NoSlot;
+                return true;
+            }
+        }
+        slot = NoSlot;
+        return false;
+    }
+
+    /// <summary>
     /// One step of removing every page of [<paramref name="start"/>, <paramref name="end"/>): start
     /// <paramref name="cursor"/> at 0 and call until false; each call empties one entry and gives its page and slot.
     /// </summary>

@@ -390,7 +390,7 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
     /// <summary>
     /// Serves a fault on the reserved (UHPAGE) page holding <paramref name="address"/>: a page never touched gets
     /// a zeroed frame (FOS's placement), a page in the page file is read back from its slot (which it keeps as a
-    /// clean copy); either way it is mapped user-accessible, writable and no-execute, keeping its mark, and joins
+    /// clean copy, unless the page file is half full: then the slot goes back); either way it is mapped user-accessible, writable and no-execute, keeping its mark, and joins
     /// the working set. The frame is a free one, or, when the working set is full or no frame is left, the frame
     /// of a victim the policy chose, evicted first: written to the page file when it is dirty or has no copy
     /// there, else simply dropped. <see cref="UserMemoryStatus.NotReserved"/> for any other page;
@@ -442,6 +442,12 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
         if (_workingSet != null)
         {
             ulong kept = swapped ? slot : WorkingSet.NoSlot;
+            if (swapped && store.IsNearlyFull)
+            {
+                store.FreeSlot(slot);
+                _slotsHeld--;
+                kept = WorkingSet.NoSlot;
+            }
             if (entry >= 0)
             {
                 _workingSet.Replace(entry, page, kept);
@@ -578,7 +584,10 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
     /// <summary>
     /// Evicts the page the policy chooses and hands its frame over. The page is written to the page file while it
     /// is still mapped (its process is the one faulting, so nothing changes it meanwhile), when it is dirty or
-    /// has no copy there yet; then it is unmapped and its entry records the slot. Nothing changes on failure.
+    /// has no copy there yet; then it is unmapped and its entry records the slot. A page that needs a slot when
+    /// the page file is full takes the slot of another resident page's clean copy (that page will be written
+    /// again when it goes), so the page file is full only when swapped pages fill it. Nothing changes on failure
+    /// but a copy given up.
     /// </summary>
     private UserMemoryStatus Evict<TStore>(ref TStore store, out ulong frame, out int entry)
         where TStore : struct, IPageStore
@@ -592,17 +601,28 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
         if (dirty || slot == WorkingSet.NoSlot)
         {
             bool newSlot = slot == WorkingSet.NoSlot;
+            bool taken = false;
             if (newSlot && !store.TryAllocateSlot(out slot))
             {
-                entry = -1;
-                return UserMemoryStatus.PageFileFull;
+                if (!_workingSet.TryTakeCopySlot(entry, out slot))
+                {
+                    entry = -1;
+                    return UserMemoryStatus.PageFileFull;
+                }
+                // The slot stays held by this address space: one page's copy gives way to another's.
+                newSlot = false;
+                taken = true;
             }
             _mapper.Translate(victim, out Translation translation);
             if (store.Write(slot, translation.PhysicalAddress) != PageStoreStatus.Ok)
             {
-                if (newSlot)
+                if (newSlot || taken)
                 {
                     store.FreeSlot(slot);
+                }
+                if (taken)
+                {
+                    _slotsHeld--;
                 }
                 entry = -1;
                 return UserMemoryStatus.PageFileError;

@@ -14,11 +14,13 @@ namespace Kernel.Memory
         private static delegate*<ulong, void> s_free;
         private static delegate*<ulong, ulong, PageStoreStatus> s_write;
         private static delegate*<ulong, ulong, PageStoreStatus> s_read;
+        private static delegate*<bool> s_nearlyFull;
 
         /// <summary>Connects the page file (blocking transfers of one 4 KiB slot from or to a physical frame).</summary>
         public static void Register(delegate*<out ulong, bool> allocate, delegate*<ulong, void> free,
-            delegate*<ulong, ulong, PageStoreStatus> write, delegate*<ulong, ulong, PageStoreStatus> read)
+            delegate*<ulong, ulong, PageStoreStatus> write, delegate*<ulong, ulong, PageStoreStatus> read, delegate*<bool> nearlyFull)
         {
+            s_nearlyFull = nearlyFull;
             s_allocate = allocate;
             s_free = free;
             s_write = write;
@@ -28,6 +30,8 @@ namespace Kernel.Memory
         public static bool Available => s_allocate != null;
 
         public bool IsPresent => s_allocate != null;
+
+        public bool IsNearlyFull => s_nearlyFull != null && s_nearlyFull();
 
         public bool TryAllocateSlot(out ulong slot)
         {

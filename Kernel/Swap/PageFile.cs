@@ -119,7 +119,7 @@ namespace Kernel.Swap
             s_header = header;
             s_slots = new SlotAllocator(header.SlotCount);
             // From here on the memory manager's page replacement evicts to this disk.
-            KernelPageStore.Register(&TryAllocateSlot, &FreeSlot, &WriteForStore, &ReadForStore);
+            KernelPageStore.Register(&TryAllocateSlot, &FreeSlot, &WriteForStore, &ReadForStore, &IsNearlyFull);
             Console.Write("page file: ");
             WriteDescription();
             Console.WriteLine();
@@ -141,6 +141,9 @@ namespace Kernel.Swap
             Console.WriteDecimal(s_header.SlotCount * PageFileHeader.SlotSize / MiB);
             Console.Write(" MiB)");
         }
+
+        /// <summary>At least half the slots are in use (see <see cref="Kernel.Mem.Replacement.IPageStore.IsNearlyFull"/>).</summary>
+        public static bool IsNearlyFull() => s_slots != null && s_slots.InUse * 2 >= s_slots.Count;
 
         /// <summary>Takes a free slot; false when there is no page file or every slot is in use.</summary>
         public static bool TryAllocateSlot(out ulong slot)

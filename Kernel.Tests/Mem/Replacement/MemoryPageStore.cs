@@ -46,6 +46,8 @@ internal sealed unsafe class MemoryPageStore
 
         public bool IsPresent => true;
 
+        public bool IsNearlyFull => _store.SlotsInUse * 2 >= _store._allocated.Length;
+
         public bool TryAllocateSlot(out ulong slot)
         {
             for (int i = 0; i < _store._allocated.Length; i++)

@@ -49,7 +49,7 @@ public sealed unsafe class WorkingSetPageFileModelTests
         space.UseWorkingSet(new WorkingSet(capacity, policy));
         // LRU aging ages the set after every reference, as the kernel does at every tick the process runs.
         bool aging = policy == ReplacementPolicy.LruAging;
-        var model = new ReplacementModel(Pages, capacity, policy, ageEveryReference: aging);
+        var model = new ReplacementModel(Pages, capacity, policy, ageEveryReference: aging, slots: Pages);
         ulong heap = UserLayout.PageAreaBase;
         Assert.Equal(UserMemoryStatus.Ok, space.ReserveHeap(heap, Pages * MemConstants.PageSize));
 
@@ -234,6 +234,102 @@ public sealed unsafe class WorkingSetPageFileModelTests
             Assert.Equal((byte)(i + 1), ReadByte(machine, space, heap + (ulong)i * MemConstants.PageSize));
         }
         space.Destroy(ref seam);
+        Assert.Equal(baseline, machine.Frames.Outstanding);
+    }
+
+    [Theory]
+    [InlineData(64, true)]
+    [InlineData(12, false)]
+    public void A_page_read_back_keeps_its_copy_only_while_the_page_file_is_less_than_half_full(int slots, bool keepsCopy)
+    {
+        using var machine = new PagingFixture(frames: 1024);
+        Assert.Equal(PagingStatus.Success, machine.Mapper.PopulateUpperHalf());
+        int baseline = machine.Frames.Outstanding;
+        var store = new MemoryPageStore(machine.Ram, slots);
+        MemoryPageStore.Seam seam = store.AsSeam;
+        UserAddressSpace<EmulatedRam.Accessor, RecordingTlb>.Create(machine.Ram.Memory, new RecordingTlb(machine.Tlb), machine.Frames, machine.Root,
+            PageFlags.NoExecute, out var space);
+        space.UseWorkingSet(new WorkingSet(2, ReplacementPolicy.Clock));
+        ulong heap = UserLayout.PageAreaBase;
+        space.ReserveHeap(heap, 8 * MemConstants.PageSize);
+        for (int i = 0; i < 8; i++)
+        {
+            Access(machine, space, ref seam, heap + (ulong)i * MemConstants.PageSize, true, (byte)(i + 1));
+        }
+        Assert.Equal(6, store.SlotsInUse);
+
+        Assert.Equal(1, Access(machine, space, ref seam, heap, false, 0));
+        Assert.Equal(1UL, space.PageIns);
+        int entry = space.WorkingSet.IndexOf(heap);
+        Assert.Equal(keepsCopy, space.WorkingSet.SlotAt(entry) != WorkingSet.NoSlot);
+        // Without the copy every slot in use belongs to a swapped page.
+        Assert.Equal(space.SwappedPages + (keepsCopy ? 1UL : 0), space.SlotsHeld);
+        Assert.Equal((ulong)store.SlotsInUse, space.SlotsHeld);
+
+        int writes = store.Writes;
+        for (int i = 1; i < 8; i++)
+        {
+            Assert.Equal((byte)(i + 1), Access(machine, space, ref seam, heap + (ulong)i * MemConstants.PageSize, false, 0));
+        }
+        Assert.Equal(1, Access(machine, space, ref seam, heap, false, 0));
+        Assert.Equal((ulong)store.SlotsInUse, space.SlotsHeld);
+        Assert.True(store.Writes > writes || keepsCopy, "a clean page without a copy must be written when it is evicted again");
+        space.Destroy(ref seam);
+        Assert.Equal(0, store.SlotsInUse);
+        Assert.Equal(baseline, machine.Frames.Outstanding);
+    }
+
+    [Fact]
+    public void A_full_page_file_gives_a_page_with_nowhere_to_go_the_slot_of_a_resident_copy_before_failing()
+    {
+        using var machine = new PagingFixture(frames: 1024);
+        Assert.Equal(PagingStatus.Success, machine.Mapper.PopulateUpperHalf());
+        int baseline = machine.Frames.Outstanding;
+        var store = new MemoryPageStore(machine.Ram, 8);
+        MemoryPageStore.Seam seam = store.AsSeam;
+        UserAddressSpace<EmulatedRam.Accessor, RecordingTlb>.Create(machine.Ram.Memory, new RecordingTlb(machine.Tlb), machine.Frames, machine.Root,
+            PageFlags.NoExecute, out var space);
+        space.UseWorkingSet(new WorkingSet(2, ReplacementPolicy.Clock));
+        ulong heap = UserLayout.PageAreaBase;
+        ulong a = heap, b = heap + MemConstants.PageSize, c = heap + 2 * MemConstants.PageSize, d = heap + 3 * MemConstants.PageSize;
+        space.ReserveHeap(heap, 4 * MemConstants.PageSize);
+        Access(machine, space, ref seam, a, true, 0xA);
+        Access(machine, space, ref seam, b, true, 0xB);
+        Access(machine, space, ref seam, c, true, 0xC);
+        Assert.Equal(0xA, Access(machine, space, ref seam, a, false, 0));
+        // A was read back with a copy (2 of 8 slots in use); C is dirty without one; B is swapped.
+        Assert.NotEqual(WorkingSet.NoSlot, space.WorkingSet.SlotAt(space.WorkingSet.IndexOf(a)));
+        Assert.Equal(-1, space.WorkingSet.IndexOf(b));
+        Assert.Equal(2UL, space.SlotsHeld);
+        // Other processes take the rest of the page file.
+        var others = new List<ulong>();
+        while (seam.TryAllocateSlot(out ulong slot))
+        {
+            others.Add(slot);
+        }
+
+        Assert.Equal(UserMemoryStatus.Ok, space.BackPage(d, ref seam));
+        Assert.Equal(-1, space.WorkingSet.IndexOf(c));
+        Assert.Equal(WorkingSet.NoSlot, space.WorkingSet.SlotAt(space.WorkingSet.IndexOf(a)));
+        Assert.Equal(2UL, space.SlotsHeld);
+        Assert.Equal(2UL, space.SwappedPages);
+
+        // Now no resident page has a copy: a page that needs a slot cannot have one.
+        Access(machine, space, ref seam, d, true, 0xD);
+        Assert.Equal(UserMemoryStatus.PageFileFull, space.BackPage(c, ref seam));
+        Assert.Equal(2UL, space.SlotsHeld);
+
+        foreach (ulong slot in others)
+        {
+            seam.FreeSlot(slot);
+        }
+        Assert.Equal(0xA, Access(machine, space, ref seam, a, false, 0));
+        Assert.Equal(0xB, Access(machine, space, ref seam, b, false, 0));
+        Assert.Equal(0xC, Access(machine, space, ref seam, c, false, 0));
+        Assert.Equal(0xD, Access(machine, space, ref seam, d, false, 0));
+        Assert.Equal((ulong)store.SlotsInUse, space.SlotsHeld);
+        space.Destroy(ref seam);
+        Assert.Equal(0, store.SlotsInUse);
         Assert.Equal(baseline, machine.Frames.Outstanding);
     }
 
