@@ -26,15 +26,8 @@ namespace Kernel.Arch
         private static delegate*<InterruptFrame*, ulong, void> s_userException;
         private static delegate*<InterruptFrame*, void> s_returnToUser;
         private static delegate*<ulong, ulong, bool> s_userAccessFault;
-        private static ulong s_spurious;
-        private static ulong s_unclaimed;
 
         public static ulong Breakpoints => s_breakpoints;
-
-        public static ulong SpuriousInterrupts => s_spurious;
-
-        /// <summary>Interrupts on lines no driver registered for.</summary>
-        public static ulong UnclaimedInterrupts => s_unclaimed;
 
         public static void Initialize()
         {
@@ -115,7 +108,6 @@ namespace Kernel.Arch
             }
             if (Pic.IsSpurious(irq))
             {
-                s_spurious++;
                 return;
             }
             s_irqCounts[irq]++;
@@ -123,10 +115,6 @@ namespace Kernel.Arch
             if (handler != null)
             {
                 handler();
-            }
-            else
-            {
-                s_unclaimed++;
             }
             Pic.Acknowledge(irq);
             ReturnToUser(frame);

@@ -17,9 +17,7 @@ namespace Kernel.Memory
         private static byte* s_next;
         private static byte* s_end;
         private static ulong s_earlyAllocations;
-        private static ulong s_heapAllocations;
         private static ulong s_frees;
-        private static ulong s_earlyFrees;
         private static bool s_useHeap;
         private static bool s_refused;
 
@@ -37,12 +35,7 @@ namespace Kernel.Memory
 
         public static ulong EarlyCapacity => (ulong)(EarlyHeapEnd() - EarlyHeapStart());
 
-        public static ulong HeapAllocations => s_heapAllocations;
-
         public static ulong Frees => s_frees;
-
-        /// <summary>Frees of objects from the early region, which cannot be returned (counted, harmless).</summary>
-        public static ulong EarlyFrees => s_earlyFrees;
 
         public static void UseKernelHeap() => s_useHeap = true;
 
@@ -65,7 +58,6 @@ namespace Kernel.Memory
                 {
                     Panic.Fail("out of memory: kmalloc for a managed object failed");
                 }
-                s_heapAllocations++;
                 return memory;
             }
             return AllocateEarly(size);
@@ -93,7 +85,6 @@ namespace Kernel.Memory
             {
                 return null;
             }
-            s_heapAllocations++;
             *(Internal.Runtime.MethodTable**)memory = type;
             *(int*)(memory + 8) = length;
             nint address = (nint)memory;
@@ -142,7 +133,7 @@ namespace Kernel.Memory
             }
             if (IsEarly(memory))
             {
-                s_earlyFrees++;
+                // The early region cannot be given back: such a free is harmless and changes nothing.
                 return FreeStatus.Freed;
             }
             FreeStatus status = s_useHeap ? MemoryManager.Heap.Free(memory) : FreeStatus.OutsideHeap;
