@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Kernel.Drivers;
 
 namespace Kernel.Arch
 {
@@ -14,8 +13,6 @@ namespace Kernel.Arch
         public const int IrqCount = 16;
 
         private const int TimerIrq = 0;
-        private const int KeyboardIrq = 1;
-        private const int SerialIrq = 4;
 
         // One handler per line, filled at driver initialisation and read by Dispatch; null means nobody
         // claimed the line (its interrupts are only acknowledged). Allocated before the heap exists, by the
@@ -29,20 +26,20 @@ namespace Kernel.Arch
 
         public static ulong Breakpoints => s_breakpoints;
 
-        public static void Initialize()
+        /// <summary>
+        /// Loads the GDT (its TSS's IST1 at <paramref name="istStackTop"/>, the double-fault stack the memory
+        /// layer reserves) and the IDT, programs the PIC and the PIT, and enables interrupts. The devices register
+        /// their own lines afterwards (<see cref="Register"/>), as the input devices do in InputDevices.
+        /// </summary>
+        public static void Initialize(ulong istStackTop)
         {
             s_handlers = new delegate*<void>[IrqCount];
             s_irqCounts = new ulong[IrqCount];
-            Gdt.Initialize();
+            Gdt.Initialize(istStackTop);
             Idt.Initialize();
             Pic.Initialize();
             Pit.Initialize();
-            InputQueue.Initialize();
             Register(TimerIrq, &Pit.OnTick);
-            Keyboard.Initialize();
-            Register(KeyboardIrq, &Keyboard.OnInterrupt);
-            Register(SerialIrq, &SerialPort.OnInterrupt);
-            SerialPort.EnableReceiveInterrupt();
             Cpu.EnableInterrupts();
         }
 

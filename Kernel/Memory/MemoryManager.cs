@@ -142,12 +142,12 @@ namespace Kernel.Memory
 
             Cpu.WriteCr4(Cpu.ReadCr4() | (CpuFeatures.HasGlobalPages ? Cr4.GlobalPages : 0));
             KernelTlb.Activate(root);
-            PhysicalMemory.UseDirectMap();
+            PhysicalMemory.UseDirectMap(KernelLayout.DirectMapBase);
             s_frameSource.HighestZone = ZoneId.Normal;
             EnableSupervisorProtections();
 
             CreateKernelHeap();
-            ObjectAllocator.UseKernelHeap();
+            ObjectAllocator.UseKernelHeap(s_heap);
             s_pebbles = new PebbleAllocator<KernelPhysicalMemory, KernelTlb, KernelInterruptLock>(
                 s_frames, default, default, s_mapper, KernelLayout.PebbleVirtualBase, KernelLayout.PebbleVirtualSize);
         }

@@ -18,7 +18,7 @@ namespace Kernel.Memory
         private static byte* s_end;
         private static ulong s_earlyAllocations;
         private static ulong s_frees;
-        private static bool s_useHeap;
+        private static KernelHeap<KernelPhysicalMemory, KernelTlb> s_heap;
         private static bool s_refused;
 
         [RuntimeImport("*", "KernelEarlyHeapStart")]
@@ -37,7 +37,8 @@ namespace Kernel.Memory
 
         public static ulong Frees => s_frees;
 
-        public static void UseKernelHeap() => s_useHeap = true;
+        /// <summary>From now on every allocation is a kmalloc from <paramref name="heap"/>, which the memory manager hands over.</summary>
+        public static void UseKernelHeap(KernelHeap<KernelPhysicalMemory, KernelTlb> heap) => s_heap = heap;
 
         /// <summary>
         /// From now on every allocation is a nested panic, named as such. Every panic calls this first: the
@@ -51,9 +52,9 @@ namespace Kernel.Memory
             {
                 Panic.Fail("allocation on the panic path (the report must not depend on the heap)");
             }
-            if (s_useHeap)
+            if (s_heap != null)
             {
-                void* memory = MemoryManager.Heap.AllocateZeroed(size);
+                void* memory = s_heap.AllocateZeroed(size);
                 if (memory == null)
                 {
                     Panic.Fail("out of memory: kmalloc for a managed object failed");
@@ -70,7 +71,7 @@ namespace Kernel.Memory
         /// </summary>
         public static object TryNewArrayLike(object template, int length)
         {
-            if (template == null || length < 0 || !s_useHeap || s_refused)
+            if (template == null || length < 0 || s_heap == null || s_refused)
             {
                 return null;
             }
@@ -80,7 +81,7 @@ namespace Kernel.Memory
                 return null;
             }
             ulong size = (type->BaseSize + (ulong)length * type->ComponentSize + 7) & ~7UL;
-            byte* memory = (byte*)MemoryManager.Heap.AllocateZeroed((nuint)size);
+            byte* memory = (byte*)s_heap.AllocateZeroed((nuint)size);
             if (memory == null)
             {
                 return null;
@@ -136,7 +137,7 @@ namespace Kernel.Memory
                 // The early region cannot be given back: such a free is harmless and changes nothing.
                 return FreeStatus.Freed;
             }
-            FreeStatus status = s_useHeap ? MemoryManager.Heap.Free(memory) : FreeStatus.OutsideHeap;
+            FreeStatus status = s_heap != null ? s_heap.Free(memory) : FreeStatus.OutsideHeap;
             if (status == FreeStatus.Freed)
             {
                 s_frees++;

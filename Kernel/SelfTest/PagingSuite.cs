@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Kernel.Arch;
+using Kernel.Boot;
 using Kernel.Drivers;
 using Kernel.Mem;
 using Kernel.Mem.Paging;
