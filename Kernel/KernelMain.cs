@@ -31,12 +31,13 @@ namespace Kernel
             }
             Symbols.Load();
             CpuFeatures.Detect();
-            Interrupts.Initialize();
+            Interrupts.Initialize(Memory.KernelStacks.IstStackTop());
+            InputDevices.Initialize();
             Cpu.DisableInterrupts();
             Memory.MemoryManager.Initialize();
             Cpu.EnableInterrupts();
             Pit.CalibrateTsc();
-            Tasks.ProcessManager.Initialize(Memory.KernelStacks.BootStackTop());
+            Tasks.ProcessManager.Initialize(Memory.KernelStacks.BootStackTop(), Memory.MemoryManager.KernelRoot);
             Tasks.ThreadBlockingHooks.Install();
             Swap.PageFile.Probe();
             Syscalls.SyscallDispatcher.Initialize();

@@ -28,7 +28,7 @@ namespace Kernel.Arch
         private const int FadtExtendedDsdt = 140;
 
         /// <summary>Physical memory is identity-mapped below 4 GiB while ACPI is read.</summary>
-        private static byte* Physical(ulong address) => (byte*)Memory.PhysicalMemory.ToVirtual(address);
+        private static byte* Physical(ulong address) => (byte*)Boot.PhysicalMemory.ToVirtual(address);
 
         public static bool TryShutdown()
         {

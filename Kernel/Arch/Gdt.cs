@@ -44,11 +44,12 @@ namespace Kernel.Arch
         private static ulong* s_table;
         private static TaskStateSegment* s_tss;
 
-        public static void Initialize()
+        /// <summary>Builds and loads the GDT and the TSS, whose IST1 (the double-fault stack) is <paramref name="istStackTop"/>.</summary>
+        public static void Initialize(ulong istStackTop)
         {
             s_table = (ulong*)Memory.ObjectAllocator.AllocateZeroed(EntryCount * 8);
             s_tss = (TaskStateSegment*)Memory.ObjectAllocator.AllocateZeroed((nuint)sizeof(TaskStateSegment));
-            s_tss->Ist1 = Memory.KernelStacks.IstStackTop();
+            s_tss->Ist1 = istStackTop;
             s_tss->IoMapBase = (ushort)sizeof(TaskStateSegment);
 
             // Access bytes: present, DPL, code/data, executable/writable; flags: long mode (L) for code.

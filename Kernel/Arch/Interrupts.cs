@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Kernel.Drivers;
 
 namespace Kernel.Arch
 {
@@ -14,8 +13,6 @@ namespace Kernel.Arch
         public const int IrqCount = 16;
 
         private const int TimerIrq = 0;
-        private const int KeyboardIrq = 1;
-        private const int SerialIrq = 4;
 
         // One handler per line, filled at driver initialisation and read by Dispatch; null means nobody
         // claimed the line (its interrupts are only acknowledged). Allocated before the heap exists, by the
@@ -26,30 +23,23 @@ namespace Kernel.Arch
         private static delegate*<InterruptFrame*, ulong, void> s_userException;
         private static delegate*<InterruptFrame*, void> s_returnToUser;
         private static delegate*<ulong, ulong, bool> s_userAccessFault;
-        private static ulong s_spurious;
-        private static ulong s_unclaimed;
 
         public static ulong Breakpoints => s_breakpoints;
 
-        public static ulong SpuriousInterrupts => s_spurious;
-
-        /// <summary>Interrupts on lines no driver registered for.</summary>
-        public static ulong UnclaimedInterrupts => s_unclaimed;
-
-        public static void Initialize()
+        /// <summary>
+        /// Loads the GDT (its TSS's IST1 at <paramref name="istStackTop"/>, the double-fault stack the memory
+        /// layer reserves) and the IDT, programs the PIC and the PIT, and enables interrupts. The devices register
+        /// their own lines afterwards (<see cref="Register"/>), as the input devices do in InputDevices.
+        /// </summary>
+        public static void Initialize(ulong istStackTop)
         {
             s_handlers = new delegate*<void>[IrqCount];
             s_irqCounts = new ulong[IrqCount];
-            Gdt.Initialize();
+            Gdt.Initialize(istStackTop);
             Idt.Initialize();
             Pic.Initialize();
             Pit.Initialize();
-            InputQueue.Initialize();
             Register(TimerIrq, &Pit.OnTick);
-            Keyboard.Initialize();
-            Register(KeyboardIrq, &Keyboard.OnInterrupt);
-            Register(SerialIrq, &SerialPort.OnInterrupt);
-            SerialPort.EnableReceiveInterrupt();
             Cpu.EnableInterrupts();
         }
 
@@ -115,7 +105,6 @@ namespace Kernel.Arch
             }
             if (Pic.IsSpurious(irq))
             {
-                s_spurious++;
                 return;
             }
             s_irqCounts[irq]++;
@@ -123,10 +112,6 @@ namespace Kernel.Arch
             if (handler != null)
             {
                 handler();
-            }
-            else
-            {
-                s_unclaimed++;
             }
             Pic.Acknowledge(irq);
             ReturnToUser(frame);

@@ -6,7 +6,7 @@ namespace Kernel.Arch
     /// The kernel's function symbols, for backtraces. The build writes <c>nm -n</c> output ("address name"
     /// per line, sorted by address) to kernel.sym, which GRUB loads as the module named "symbols". It is
     /// indexed once at boot; lookups are a binary search over the addresses. Names are kept as offsets into
-    /// the module and reached through <see cref="Memory.PhysicalMemory"/>, valid before and after the
+    /// the module and reached through <see cref="PhysicalMemory"/>, valid before and after the
     /// memory manager takes over the page tables.
     /// </summary>
     internal static unsafe class Symbols
@@ -26,7 +26,7 @@ namespace Kernel.Arch
                 return;
             }
             s_modulePhysical = module->Start;
-            byte* text = (byte*)Memory.PhysicalMemory.ToVirtual(module->Start);
+            byte* text = (byte*)PhysicalMemory.ToVirtual(module->Start);
             byte* end = text + (module->End - module->Start);
             int lines = 0;
             for (byte* p = text; p < end; p++)
@@ -85,7 +85,7 @@ namespace Kernel.Arch
                     high = middle - 1;
                 }
             }
-            name = (byte*)Memory.PhysicalMemory.ToVirtual(s_modulePhysical) + s_nameOffsets[low];
+            name = (byte*)PhysicalMemory.ToVirtual(s_modulePhysical) + s_nameOffsets[low];
             offset = address - s_addresses[low];
             // Past the last symbol the address is not in any known function.
             return low < s_count - 1 || offset < 0x10000;

@@ -7,7 +7,7 @@ namespace Kernel.Boot
     /// The multiboot2 boot information GRUB leaves in memory (Multiboot2 spec, 3.6), as read by the
     /// hardware-free <see cref="BootInformation"/>, which checks every size before it trusts it: malformed
     /// tags are skipped and named on the console. The kernel keeps the physical addresses of the command
-    /// line, the memory map and the modules and reaches them through <see cref="Memory.PhysicalMemory"/>, so
+    /// line, the memory map and the modules and reaches them through <see cref="PhysicalMemory"/>, so
     /// they stay valid when the memory manager replaces the boot identity map with the direct map. The
     /// structure itself is reserved from the frame allocator.
     /// </summary>
@@ -45,7 +45,7 @@ namespace Kernel.Boot
         private static Module* s_modules;
         private static int s_moduleCount;
 
-        private static byte* Phys(ulong physical) => physical == 0 ? null : (byte*)Memory.PhysicalMemory.ToVirtual(physical);
+        private static byte* Phys(ulong physical) => physical == 0 ? null : (byte*)PhysicalMemory.ToVirtual(physical);
 
         public static ulong InfoAddress => s_info;
 
@@ -66,11 +66,11 @@ namespace Kernel.Boot
         /// </summary>
         public static bool Parse(uint magic, ulong info)
         {
-            if (magic != BootloaderMagic || info == 0 || info >= Memory.PhysicalMemory.BootIdentityMapEnd)
+            if (magic != BootloaderMagic || info == 0 || info >= PhysicalMemory.BootIdentityMapEnd)
             {
                 return false;
             }
-            BootInformationStatus status = BootInformation.Parse(Phys(info), Memory.PhysicalMemory.BootIdentityMapEnd - info, out BootInformation parsed);
+            BootInformationStatus status = BootInformation.Parse(Phys(info), PhysicalMemory.BootIdentityMapEnd - info, out BootInformation parsed);
             if (status != BootInformationStatus.Ok)
             {
                 Console.Write("multiboot: boot information refused: ", ConsoleColor.LightRed);
@@ -146,18 +146,5 @@ namespace Kernel.Boot
 
         /// <summary>Whether the kernel command line contains <paramref name="word"/> as a whole word.</summary>
         public static bool HasOption(string word) => CString.ContainsWord(CommandLine, word);
-
-        public static string MemoryTypeName(uint type)
-        {
-            switch (type)
-            {
-                case 1: return "usable";
-                case 2: return "reserved";
-                case 3: return "ACPI data";
-                case 4: return "ACPI NVS";
-                case 5: return "unusable";
-                default: return "reserved (unknown type)";
-            }
-        }
     }
 }

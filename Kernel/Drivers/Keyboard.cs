@@ -26,9 +26,6 @@ namespace Kernel.Drivers
         private static bool s_control;
         private static bool s_capsLock;
         private static bool s_extended;
-        private static ulong s_scanCodes;
-
-        public static ulong ScanCodes => s_scanCodes;
 
         public static void Initialize()
         {
@@ -42,7 +39,6 @@ namespace Kernel.Drivers
         public static void OnInterrupt()
         {
             byte code = Cpu.InByte(DataPort);
-            s_scanCodes++;
             HandleScanCode(code);
         }
 

@@ -27,7 +27,7 @@ namespace Kernel.Drivers
         private static byte s_attribute = (byte)ConsoleColor.LightGray;
 
         // Reached through the memory manager's view of physical memory (identity map, then the direct map).
-        private static ushort* Cells => (ushort*)Memory.PhysicalMemory.ToVirtual(Buffer);
+        private static ushort* Cells => (ushort*)Boot.PhysicalMemory.ToVirtual(Buffer);
 
         public static void SetColor(ConsoleColor foreground, ConsoleColor background = ConsoleColor.Black)
         {

@@ -1,3 +1,4 @@
+using Kernel.Boot;
 using Kernel.Mem;
 
 namespace Kernel.Memory

@@ -17,10 +17,8 @@ namespace Kernel.Memory
         private static byte* s_next;
         private static byte* s_end;
         private static ulong s_earlyAllocations;
-        private static ulong s_heapAllocations;
         private static ulong s_frees;
-        private static ulong s_earlyFrees;
-        private static bool s_useHeap;
+        private static KernelHeap<KernelPhysicalMemory, KernelTlb> s_heap;
         private static bool s_refused;
 
         [RuntimeImport("*", "KernelEarlyHeapStart")]
@@ -37,14 +35,10 @@ namespace Kernel.Memory
 
         public static ulong EarlyCapacity => (ulong)(EarlyHeapEnd() - EarlyHeapStart());
 
-        public static ulong HeapAllocations => s_heapAllocations;
-
         public static ulong Frees => s_frees;
 
-        /// <summary>Frees of objects from the early region, which cannot be returned (counted, harmless).</summary>
-        public static ulong EarlyFrees => s_earlyFrees;
-
-        public static void UseKernelHeap() => s_useHeap = true;
+        /// <summary>From now on every allocation is a kmalloc from <paramref name="heap"/>, which the memory manager hands over.</summary>
+        public static void UseKernelHeap(KernelHeap<KernelPhysicalMemory, KernelTlb> heap) => s_heap = heap;
 
         /// <summary>
         /// From now on every allocation is a nested panic, named as such. Every panic calls this first: the
@@ -58,14 +52,13 @@ namespace Kernel.Memory
             {
                 Panic.Fail("allocation on the panic path (the report must not depend on the heap)");
             }
-            if (s_useHeap)
+            if (s_heap != null)
             {
-                void* memory = MemoryManager.Heap.AllocateZeroed(size);
+                void* memory = s_heap.AllocateZeroed(size);
                 if (memory == null)
                 {
                     Panic.Fail("out of memory: kmalloc for a managed object failed");
                 }
-                s_heapAllocations++;
                 return memory;
             }
             return AllocateEarly(size);
@@ -78,7 +71,7 @@ namespace Kernel.Memory
         /// </summary>
         public static object TryNewArrayLike(object template, int length)
         {
-            if (template == null || length < 0 || !s_useHeap || s_refused)
+            if (template == null || length < 0 || s_heap == null || s_refused)
             {
                 return null;
             }
@@ -88,12 +81,11 @@ namespace Kernel.Memory
                 return null;
             }
             ulong size = (type->BaseSize + (ulong)length * type->ComponentSize + 7) & ~7UL;
-            byte* memory = (byte*)MemoryManager.Heap.AllocateZeroed((nuint)size);
+            byte* memory = (byte*)s_heap.AllocateZeroed((nuint)size);
             if (memory == null)
             {
                 return null;
             }
-            s_heapAllocations++;
             *(Internal.Runtime.MethodTable**)memory = type;
             *(int*)(memory + 8) = length;
             nint address = (nint)memory;
@@ -142,10 +134,10 @@ namespace Kernel.Memory
             }
             if (IsEarly(memory))
             {
-                s_earlyFrees++;
+                // The early region cannot be given back: such a free is harmless and changes nothing.
                 return FreeStatus.Freed;
             }
-            FreeStatus status = s_useHeap ? MemoryManager.Heap.Free(memory) : FreeStatus.OutsideHeap;
+            FreeStatus status = s_heap != null ? s_heap.Free(memory) : FreeStatus.OutsideHeap;
             if (status == FreeStatus.Freed)
             {
                 s_frees++;

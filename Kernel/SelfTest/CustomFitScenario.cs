@@ -1,4 +1,5 @@
 using Kernel.Arch;
+using Kernel.Boot;
 using Kernel.Drivers;
 using Kernel.Mem;
 using Kernel.Mem.Heap;

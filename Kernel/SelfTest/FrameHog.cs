@@ -1,3 +1,4 @@
+using Kernel.Boot;
 using Kernel.Mem;
 using Kernel.Mem.Physical;
 using Kernel.Memory;

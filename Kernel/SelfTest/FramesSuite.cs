@@ -1,3 +1,4 @@
+using Kernel.Boot;
 using Kernel.Drivers;
 using Kernel.Mem;
 using Kernel.Mem.Physical;

@@ -22,6 +22,7 @@ namespace Kernel.Tasks
         // The PIT's line 0, as the PIC delivers it.
         private const ulong TimerVector = Idt.IrqBase;
 
+        private static ulong s_kernelRoot;
         private static Process s_shell;
         private static PagingCounters s_ended;
 
@@ -34,15 +35,20 @@ namespace Kernel.Tasks
         /// <summary>The process whose thread is on the CPU (the shell while kernel code of the shell runs).</summary>
         public static Process Current => Scheduler.Current.Owner as Process;
 
-        /// <summary>Makes the running code the shell's process and thread, and starts the scheduler.</summary>
-        public static void Initialize(ulong bootStackTop)
+        /// <summary>
+        /// Makes the running code the shell's process and thread, and starts the scheduler. The kernel's address
+        /// space is the one at <paramref name="kernelRoot"/>: kernel threads run in it, and an ending process
+        /// returns to it.
+        /// </summary>
+        public static void Initialize(ulong bootStackTop, ulong kernelRoot)
         {
+            s_kernelRoot = kernelRoot;
             ReadDefaults();
             var thread = new Thread("shell", bootStackTop);
             s_shell = new Process(ProcessTable.NextPid(), "shell", null) { IsKernelTask = true, Thread = thread };
             thread.Owner = s_shell;
             ProcessTable.Add(s_shell);
-            Scheduler.Initialize(thread);
+            Scheduler.Initialize(thread, kernelRoot);
             Interrupts.SetUserHooks(&UserFaults.OnException, &OnReturnToUser, &UserFaults.OnKernelAccess);
         }
 
@@ -280,7 +286,7 @@ namespace Kernel.Tasks
         /// </summary>
         private static void End(Process process)
         {
-            KernelTlb.Activate(MemoryManager.KernelRoot);
+            KernelTlb.Activate(s_kernelRoot);
             process.FinalPaging = PagingCounters.Of(process);
             s_ended.Add(process.FinalPaging);
             if (process.AddressSpace != null)

@@ -19,6 +19,7 @@ namespace Kernel.Tasks
     {
         public const ulong SliceTicks = 5;
 
+        private static ulong s_kernelRoot;
         private static Thread s_current;
         private static Thread s_idle;
         private static Thread s_readyHead;
@@ -39,12 +40,13 @@ namespace Kernel.Tasks
 
         /// <summary>
         /// Makes the code running now (the boot stack, which becomes the shell) the first thread, and starts
-        /// the idle thread and the timer hook.
+        /// the idle thread and the timer hook. Kernel threads run in the address space at <paramref name="kernelRoot"/>.
         /// </summary>
-        public static void Initialize(Thread boot)
+        public static void Initialize(Thread boot, ulong kernelRoot)
         {
+            s_kernelRoot = kernelRoot;
             boot.State = ThreadState.Running;
-            boot.RootTable = MemoryManager.KernelRoot;
+            boot.RootTable = kernelRoot;
             s_current = boot;
             s_idle = CreateKernelThread("idle", &IdleLoop);
             if (s_idle == null)
@@ -63,7 +65,7 @@ namespace Kernel.Tasks
             {
                 return null;
             }
-            var thread = new Thread(name, top) { OwnsStack = true, RootTable = MemoryManager.KernelRoot, State = ThreadState.Blocked };
+            var thread = new Thread(name, top) { OwnsStack = true, RootTable = s_kernelRoot, State = ThreadState.Blocked };
             // What KernelSwitchStack pops (rbx = the entry point), then the return into the start trampoline.
             ulong* stack = (ulong*)top;
             *--stack = ContextSwitch.StartKernelAddress();

@@ -39,7 +39,6 @@ namespace Internal.Runtime
         // A direct-mapped cache of resolved targets keyed by (object type, call-site cell).
         private static CacheEntry* s_cache;
 
-        public static ulong Hits;
         public static ulong Misses;
 
         [UnmanagedCallersOnly(EntryPoint = "KernelResolveInterfaceCall")]
@@ -55,7 +54,6 @@ namespace Internal.Runtime
             CacheEntry* entry = Lookup(type, cell);
             if (entry != null && entry->Type == type && entry->Cell == cell)
             {
-                Hits++;
                 return entry->Target;
             }
             Misses++;
