@@ -64,31 +64,3 @@ namespace System
     {
     }
 }
-
-namespace System.Collections
-{
-    public interface IEnumerable
-    {
-        IEnumerator GetEnumerator();
-    }
-
-    public interface IEnumerator
-    {
-        object Current { get; }
-        bool MoveNext();
-        void Reset();
-    }
-}
-
-namespace System.Collections.Generic
-{
-    public interface IEnumerable<out T> : IEnumerable
-    {
-        new IEnumerator<T> GetEnumerator();
-    }
-
-    public interface IEnumerator<out T> : IDisposable, IEnumerator
-    {
-        new T Current { get; }
-    }
-}
