@@ -1,22 +1,17 @@
+using Kernel.Mem.Paging;
+
 namespace Kernel.Mem.User;
 
 /// <summary>
 /// Names a page fault raised in ring 3 from the faulting address (CR2) and the error code the CPU pushed
-/// (Intel SDM Vol. 3A, 4.7: bit 0 P, the page was present; 1 W/R, a write; 2 U/S, from ring 3; 3 RSVD, a
-/// reserved bit; 4 I/D, an instruction fetch). The page-fault handler first gives a fault the chance to be
+/// (<see cref="PageFaultErrorCode"/>). The page-fault handler first gives a fault the chance to be
 /// resolved (a reserved heap page is backed); whatever is left ends the process with this description.
 /// </summary>
 public static class UserPageFault
 {
-    public const ulong ErrorPresent = 1 << 0;
-    public const ulong ErrorWrite = 1 << 1;
-    public const ulong ErrorUser = 1 << 2;
-    public const ulong ErrorReservedBit = 1 << 3;
-    public const ulong ErrorInstructionFetch = 1 << 4;
-
     public static UserPageFaultKind Classify(ulong address, ulong errorCode)
     {
-        if ((errorCode & ErrorReservedBit) != 0)
+        if ((errorCode & (ulong)PageFaultErrorCode.ReservedBit) != 0)
         {
             return UserPageFaultKind.ReservedBit;
         }
@@ -32,13 +27,13 @@ public static class UserPageFault
         {
             return UserPageFaultKind.StackOverflow;
         }
-        if ((errorCode & ErrorPresent) != 0)
+        if ((errorCode & (ulong)PageFaultErrorCode.Present) != 0)
         {
-            if ((errorCode & ErrorInstructionFetch) != 0)
+            if ((errorCode & (ulong)PageFaultErrorCode.InstructionFetch) != 0)
             {
                 return UserPageFaultKind.ExecuteNoExecute;
             }
-            if ((errorCode & ErrorWrite) != 0)
+            if ((errorCode & (ulong)PageFaultErrorCode.Write) != 0)
             {
                 return UserPageFaultKind.WriteToReadOnly;
             }
@@ -53,11 +48,11 @@ public static class UserPageFault
     /// <summary>"read of", "write to" or "execute of", from the error code.</summary>
     public static string Access(ulong errorCode)
     {
-        if ((errorCode & ErrorInstructionFetch) != 0)
+        if ((errorCode & (ulong)PageFaultErrorCode.InstructionFetch) != 0)
         {
             return "execute of";
         }
-        return (errorCode & ErrorWrite) != 0 ? "write to" : "read of";
+        return (errorCode & (ulong)PageFaultErrorCode.Write) != 0 ? "write to" : "read of";
     }
 
     /// <summary>
@@ -69,9 +64,9 @@ public static class UserPageFault
         switch (kind)
         {
             case UserPageFaultKind.NullPointer:
-                return (errorCode & ErrorInstructionFetch) != 0 ? "execute of a null pointer" : (errorCode & ErrorWrite) != 0 ? "write through a null pointer" : "read through a null pointer";
+                return (errorCode & (ulong)PageFaultErrorCode.InstructionFetch) != 0 ? "execute of a null pointer" : (errorCode & (ulong)PageFaultErrorCode.Write) != 0 ? "write through a null pointer" : "read through a null pointer";
             case UserPageFaultKind.KernelAddress:
-                return (errorCode & ErrorInstructionFetch) != 0 ? "execute of a kernel address" : (errorCode & ErrorWrite) != 0 ? "write to a kernel address" : "read of a kernel address";
+                return (errorCode & (ulong)PageFaultErrorCode.InstructionFetch) != 0 ? "execute of a kernel address" : (errorCode & (ulong)PageFaultErrorCode.Write) != 0 ? "write to a kernel address" : "read of a kernel address";
             case UserPageFaultKind.StackOverflow:
                 return "stack overflow: guard page hit";
             case UserPageFaultKind.WriteToReadOnly:
@@ -79,11 +74,11 @@ public static class UserPageFault
             case UserPageFaultKind.ExecuteNoExecute:
                 return "execute of a no-execute page";
             case UserPageFaultKind.HeapNotReserved:
-                return (errorCode & ErrorInstructionFetch) != 0 ? "execute of a heap page that is not reserved (freed or never allocated)"
-                    : (errorCode & ErrorWrite) != 0 ? "write to a heap page that is not reserved (freed or never allocated)"
+                return (errorCode & (ulong)PageFaultErrorCode.InstructionFetch) != 0 ? "execute of a heap page that is not reserved (freed or never allocated)"
+                    : (errorCode & (ulong)PageFaultErrorCode.Write) != 0 ? "write to a heap page that is not reserved (freed or never allocated)"
                     : "read of a heap page that is not reserved (freed or never allocated)";
             case UserPageFaultKind.NotMapped:
-                return (errorCode & ErrorInstructionFetch) != 0 ? "execute of an unmapped address" : (errorCode & ErrorWrite) != 0 ? "write to an unmapped address" : "read of an unmapped address";
+                return (errorCode & (ulong)PageFaultErrorCode.InstructionFetch) != 0 ? "execute of an unmapped address" : (errorCode & (ulong)PageFaultErrorCode.Write) != 0 ? "write to an unmapped address" : "read of an unmapped address";
             default:
                 return "page fault with a reserved bit set in a page-table entry";
         }

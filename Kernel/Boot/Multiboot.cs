@@ -146,18 +146,5 @@ namespace Kernel.Boot
 
         /// <summary>Whether the kernel command line contains <paramref name="word"/> as a whole word.</summary>
         public static bool HasOption(string word) => CString.ContainsWord(CommandLine, word);
-
-        public static string MemoryTypeName(uint type)
-        {
-            switch (type)
-            {
-                case 1: return "usable";
-                case 2: return "reserved";
-                case 3: return "ACPI data";
-                case 4: return "ACPI NVS";
-                case 5: return "unusable";
-                default: return "reserved (unknown type)";
-            }
-        }
     }
 }

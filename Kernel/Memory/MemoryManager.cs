@@ -31,9 +31,6 @@ namespace Kernel.Memory
         /// </summary>
         public const ulong MinimumRamMiB = 20;
 
-        private const ulong Cr4GlobalPages = 1UL << 7;
-        private const ulong Cr4Smep = 1UL << 20;
-        private const ulong Cr4Smap = 1UL << 21;
         private const ulong MinimumHeapSize = 16 * MemConstants.MiB;
 
         private static MemoryMap s_map;
@@ -143,7 +140,7 @@ namespace Kernel.Memory
             MapDirectMap();
             MapKernelImage();
 
-            Cpu.WriteCr4(Cpu.ReadCr4() | (CpuFeatures.HasGlobalPages ? Cr4GlobalPages : 0));
+            Cpu.WriteCr4(Cpu.ReadCr4() | (CpuFeatures.HasGlobalPages ? Cr4.GlobalPages : 0));
             KernelTlb.Activate(root);
             PhysicalMemory.UseDirectMap();
             s_frameSource.HighestZone = ZoneId.Normal;
@@ -324,11 +321,11 @@ namespace Kernel.Memory
             ulong cr4 = Cpu.ReadCr4();
             if (CpuFeatures.HasSmep)
             {
-                cr4 |= Cr4Smep;
+                cr4 |= Cr4.Smep;
             }
             if (CpuFeatures.HasSmap)
             {
-                cr4 |= Cr4Smap;
+                cr4 |= Cr4.Smap;
             }
             Cpu.WriteCr4(cr4);
             if (CpuFeatures.HasSmap)

@@ -262,8 +262,8 @@ namespace Kernel.SelfTest
             {
                 pageFrames[i] = heap.PhysicalAddress((ulong)pages + i * MemConstants.PageSize);
             }
-            HeapMemoryFill(block, blockSize, FillPattern);
-            HeapMemoryFill(pages, pageBytes, FillPattern);
+            HeapMemory.Fill(block, blockSize, FillPattern);
+            HeapMemory.Fill(pages, pageBytes, FillPattern);
             heap.Free(block);
             heap.Free(pages);
             const ulong FreeListLink = sizeof(ushort);
@@ -276,14 +276,6 @@ namespace Kernel.SelfTest
             heap.Scrub = wasOn;
             test.Check(freedBlock, "scrub.freed_block_reads_0xDE_past_its_link", "a freed block was not filled with 0xDE");
             test.Check(freedPages, "scrub.freed_pages_read_0xDE_in_their_frames", "a freed page's frame was not filled with 0xDE");
-        }
-
-        private static void HeapMemoryFill(byte* memory, ulong size, byte value)
-        {
-            for (ulong i = 0; i < size; i++)
-            {
-                memory[i] = value;
-            }
         }
 
         private static bool AllBytes(byte* memory, ulong size, byte value)

@@ -16,11 +16,11 @@ namespace Kernel.SelfTest
     /// </summary>
     internal sealed unsafe class PagingSuite : SelfTestSuite
     {
-        // Page-fault error code bits (Intel SDM Vol. 3A, 4.7).
-        private const ulong FaultPresent = 1 << 0;
-        private const ulong FaultWrite = 1 << 1;
-        private const ulong FaultUser = 1 << 2;
-        private const ulong FaultInstructionFetch = 1 << 4;
+        // The page-fault error code bits, as the raw word the fault probe and the classifier take.
+        private const ulong FaultPresent = (ulong)PageFaultErrorCode.Present;
+        private const ulong FaultWrite = (ulong)PageFaultErrorCode.Write;
+        private const ulong FaultUser = (ulong)PageFaultErrorCode.User;
+        private const ulong FaultInstructionFetch = (ulong)PageFaultErrorCode.InstructionFetch;
 
         private const ulong RflagsAlignmentCheck = 1UL << 18;
 

@@ -1,6 +1,7 @@
 using Kernel.Abi;
 using Kernel.Arch;
 using Kernel.Mem;
+using Kernel.Mem.Paging;
 using Kernel.Mem.User;
 using Kernel.Memory;
 
@@ -68,7 +69,7 @@ namespace Kernel.Tasks
         /// </summary>
         private static bool TryBack(Process process, ulong address, ulong errorCode, ulong rip)
         {
-            if ((errorCode & UserPageFault.ErrorPresent) != 0 || address >= UserLayout.End || process.AddressSpace == null)
+            if ((errorCode & (ulong)PageFaultErrorCode.Present) != 0 || address >= UserLayout.End || process.AddressSpace == null)
             {
                 return false;
             }

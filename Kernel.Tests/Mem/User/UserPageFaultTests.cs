@@ -1,4 +1,5 @@
 using Kernel.Mem;
+using Kernel.Mem.Paging;
 using Kernel.Mem.User;
 using Xunit;
 using static Kernel.Mem.User.UserPageFault;
@@ -13,6 +14,11 @@ namespace Kernel.Tests.Mem.User;
 public sealed class UserPageFaultTests
 {
     private const ulong Page = MemConstants.PageSize;
+    private const ulong ErrorPresent = (ulong)PageFaultErrorCode.Present;
+    private const ulong ErrorWrite = (ulong)PageFaultErrorCode.Write;
+    private const ulong ErrorUser = (ulong)PageFaultErrorCode.User;
+    private const ulong ErrorReservedBit = (ulong)PageFaultErrorCode.ReservedBit;
+    private const ulong ErrorInstructionFetch = (ulong)PageFaultErrorCode.InstructionFetch;
     private const ulong Read = ErrorUser;
     private const ulong Write = ErrorUser | ErrorWrite;
     private const ulong Fetch = ErrorUser | ErrorInstructionFetch;

@@ -23,7 +23,6 @@ namespace Kernel.Shell.Commands
             }
             KernelHeap<KernelPhysicalMemory, KernelTlb> heap = MemoryManager.Heap;
             KernelHeapLayout layout = MemoryManager.HeapLayout;
-            HeapStatistics stats = heap.GetStatistics();
             Console.Write("range ");
             Console.WriteHex(layout.Start);
             Console.Write("-");
@@ -41,30 +40,13 @@ namespace Kernel.Shell.Commands
             Console.Write(", page area from ");
             Console.WriteHex(layout.PageAreaStart);
             Console.WriteLine();
-            Console.WriteLine("class   per page   pages   in use    free    bytes in use");
-            for (int c = 0; c < KernelHeap<KernelPhysicalMemory, KernelTlb>.BlockClassCount; c++)
-            {
-                BlockClassStatistics cls = heap.GetClassStatistics(c);
-                Console.WriteDecimal(cls.BlockSize, 5);
-                Console.WriteDecimal(cls.BlocksPerPage, 11);
-                Console.WriteDecimal(cls.Pages, 8);
-                Console.WriteDecimal(cls.BlocksInUse, 9);
-                Console.WriteDecimal(cls.FreeBlocks, 8);
-                Console.WriteDecimal(cls.BytesInUse, 16);
-                Console.WriteLine();
-            }
-            Console.Write("page area: break ");
-            Console.WriteHex(stats.Break);
-            Console.Write(", limit ");
-            Console.WriteHex(stats.Limit);
-            Console.Write(", ");
-            Console.WriteDecimal(stats.PagesInUse);
-            Console.WriteLine(" pages in use");
-            WriteRanges("holes", heap, holes: true, stats.HoleCount);
-            WriteRanges("allocations", heap, holes: false, 0);
+            KernelHeapView.WriteSummary(heap, layout);
+            KernelHeapView.WriteClasses(heap);
+            WriteRanges("holes", heap, holes: true);
+            WriteRanges("allocations", heap, holes: false);
         }
 
-        private static void WriteRanges(string title, KernelHeap<KernelPhysicalMemory, KernelTlb> heap, bool holes, ulong expected)
+        private static void WriteRanges(string title, KernelHeap<KernelPhysicalMemory, KernelTlb> heap, bool holes)
         {
             Console.Write(title);
             Console.WriteLine(":");

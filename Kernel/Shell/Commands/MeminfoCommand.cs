@@ -1,14 +1,13 @@
 using Kernel.Drivers;
 using Kernel.Mem;
-using Kernel.Mem.Heap;
 using Kernel.Mem.Physical;
 using Kernel.Memory;
 
 namespace Kernel.Shell.Commands
 {
     /// <summary>
-    /// Memory at a glance: frames per zone, the kernel's reserve of frames, the kernel heap's block and page
-    /// areas, call counts. On VGA the usage figures are coloured green, yellow from 50 %, red from 80 %.
+    /// Memory at a glance: frames per zone, the kernel's reserve of frames, the kernel heap's summary (its
+    /// classes are <c>kheap</c>'s). On VGA the usage figures are coloured green, yellow from 50 %, red from 80 %.
     /// </summary>
     internal sealed class MeminfoCommand : ShellCommand
     {
@@ -41,66 +40,8 @@ namespace Kernel.Shell.Commands
             Console.WriteDecimal(reserve.Refusals);
             Console.WriteLine(" refused");
 
-            HeapStatistics heap = MemoryManager.Heap.GetStatistics();
             Console.WriteLine("kernel heap");
-            Console.Write("  block area: ");
-            Console.WriteDecimal(heap.BlockPages);
-            Console.Write(" pages, ");
-            Console.WriteDecimal(heap.BlockBytesInUse);
-            Console.Write(" B in use, ");
-            Console.WriteDecimal(heap.BlockBytesFree);
-            Console.Write(" B free, ");
-            Console.WriteDecimal(heap.BlockBorrows);
-            Console.WriteLine(" borrows");
-            Console.Write("  classes (size:pages/free blocks):");
-            for (int c = 0; c < KernelHeap<KernelPhysicalMemory, KernelTlb>.BlockClassCount; c++)
-            {
-                if (c % ClassesPerLine == 0)
-                {
-                    Console.WriteLine();
-                    Console.Write("   ");
-                }
-                BlockClassStatistics cls = MemoryManager.Heap.GetClassStatistics(c);
-                Console.Write(" ");
-                Console.WriteDecimal(cls.BlockSize, 4);
-                Console.Write(":");
-                Console.WriteDecimal(cls.Pages);
-                Console.Write("/");
-                Console.WriteDecimal(cls.FreeBlocks);
-            }
-            Console.WriteLine();
-            Console.Write("  page area:  ");
-            Console.WriteDecimal(heap.PagesInUse);
-            Console.Write(" pages in use, ");
-            Console.WriteDecimal(heap.HoleCount);
-            Console.Write(" holes (");
-            Console.WriteDecimal(heap.PageBytesFree / MemConstants.KiB);
-            Console.Write(" KiB), largest hole ");
-            Console.WriteDecimal(heap.LargestHoleBytes / MemConstants.KiB);
-            Console.WriteLine(" KiB");
-            Console.Write("  break:      ");
-            Console.WriteHex(heap.Break);
-            Console.Write(", limit ");
-            Console.WriteHex(heap.Limit);
-            Console.WriteLine();
-            Console.Write("  frames:     ");
-            Console.WriteDecimal(heap.Frames);
-            Console.Write(" held, metadata ");
-            Console.WriteDecimal(heap.MetadataBytes / MemConstants.KiB);
-            Console.Write(" KiB (");
-            WritePercent(heap.MetadataBytes * 10000 / MemoryManager.HeapLayout.Size);
-            Console.WriteLine(" of the heap range)");
-            Console.Write("  calls:      ");
-            Console.WriteDecimal(heap.Allocations);
-            Console.Write(" kmalloc, ");
-            Console.WriteDecimal(heap.Frees);
-            Console.Write(" kfree, ");
-            Console.WriteDecimal(heap.Reallocations);
-            Console.Write(" krealloc, ");
-            Console.WriteDecimal(heap.FailedAllocations);
-            Console.Write(" failed, ");
-            Console.WriteDecimal(heap.BadFrees);
-            Console.WriteLine(" bad kfree");
+            KernelHeapView.WriteSummary(MemoryManager.Heap, MemoryManager.HeapLayout);
             Console.Write("  early boot: ");
             Console.WriteDecimal(ObjectAllocator.EarlyBytesAllocated / MemConstants.KiB);
             Console.Write(" KiB of ");
@@ -114,8 +55,6 @@ namespace Kernel.Shell.Commands
             WriteSection("rodata", image.ReadOnlyStart, image.ReadOnlyEnd, "r--");
             WriteSection("data", image.DataStart, image.VirtualEnd, "rw-");
         }
-
-        private const int ClassesPerLine = 5;
 
         private static void WriteSection(string name, ulong start, ulong end, string rights)
         {
@@ -149,19 +88,6 @@ namespace Kernel.Shell.Commands
             Console.Write("%");
             Console.ResetColor();
             Console.WriteLine();
-        }
-
-        /// <summary>Writes a value given in hundredths of a percent as "0.88%".</summary>
-        internal static void WritePercent(ulong hundredths)
-        {
-            Console.WriteDecimal(hundredths / 100);
-            Console.Write(".");
-            if (hundredths % 100 < 10)
-            {
-                Console.Write('0');
-            }
-            Console.WriteDecimal(hundredths % 100);
-            Console.Write("%");
         }
     }
 }

@@ -1,5 +1,6 @@
 using Kernel.Boot;
 using Kernel.Drivers;
+using Kernel.Mem.Physical;
 
 namespace Kernel.Shell.Commands
 {
@@ -32,8 +33,9 @@ namespace Kernel.Shell.Commands
                 Console.Write("-");
                 Console.WriteHex(entry->Base + entry->Length - 1);
                 Console.Write("] ");
-                Console.WriteLine(Multiboot.MemoryTypeName(entry->Type));
-                if (entry->Type == 1)
+                MemoryRegionKind kind = MemoryMap.KindOfMultibootType(entry->Type);
+                Console.WriteLine(MemoryRegion.NameOf(kind));
+                if (kind == MemoryRegionKind.Usable)
                 {
                     usable += entry->Length;
                 }
