@@ -1488,6 +1488,8 @@ public sealed unsafe class Mapper<TMem, TTlb>
         return true;
     }
 
+    // Inlined: callers pass a constant size, which folds most of the checks away.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static PagingStatus CheckPage(ulong virtualAddress, PageSize size)
     {
         if (!VirtualAddressLayout.IsCanonical(virtualAddress))
@@ -1554,6 +1556,8 @@ public sealed unsafe class Mapper<TMem, TTlb>
     }
 
     /// <summary>The first page was checked; the range must neither wrap nor leave its canonical half.</summary>
+    // Inlined: callers pass a constant size, which folds most of the checks away.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static PagingStatus CheckRange(ulong virtualAddress, ulong count, PageSize size)
     {
         if (count == 0)

@@ -487,21 +487,24 @@ public sealed unsafe partial class FrameAllocator<TMem> : IFrameSource
         {
             zone--;
         }
-        if (_cacheCounts[zone] < count)
+        ref uint cached = ref _cacheCounts[zone];
+        if (cached < count)
         {
             return false;
         }
-        uint index = _cacheHeads[zone];
+        ref uint head = ref _cacheHeads[zone];
+        uint index = head;
+        ulong tagStep = firstTag != FrameTag.None ? 1UL : 0UL;
         for (ulong i = 0; i < count; i++)
         {
             FrameEntry* entry = EntryAt(index);
             uint next = entry->Next;
-            *entry = FrameEntry.Allocated(firstTag != FrameTag.None ? firstTag + i : FrameTag.None);
+            *entry = FrameEntry.Allocated(firstTag + i * tagStep);
             frames[i] = AddressOf(index);
             index = next;
         }
-        _cacheHeads[zone] = index;
-        _cacheCounts[zone] -= (uint)count;
+        head = index;
+        cached -= (uint)count;
         _zoneFreeFrames[zone] -= count;
         return true;
     }
@@ -781,29 +784,30 @@ public sealed unsafe partial class FrameAllocator<TMem> : IFrameSource
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private FrameFreeStatus FreeCachedLocked(ulong physical)
     {
-        // The common case checked inline: an aligned, managed, allocated frame.
+        // The common case checked inline: an aligned, managed, allocated frame, its entry found once.
         ulong frameNumber = physical >> MemConstants.PageShift;
-        bool allocated = (physical & MemConstants.PageMask) == 0 && frameNumber - _firstFrame < _frameSpan
-            && EntryAt((uint)(frameNumber - _firstFrame))->State == FrameState.Allocated;
-        if (!allocated)
+        ulong index = frameNumber - _firstFrame;
+        FrameEntry* entry = (physical & MemConstants.PageMask) == 0 && index < _frameSpan ? EntryAt((uint)index) : null;
+        if (entry == null || entry->State != FrameState.Allocated)
         {
             FrameFreeStatus status = CheckRunIsAllocated(physical, 1);
             Reject(status, physical);
             return status;
         }
-        uint index = IndexOf(physical);
-        int zone = ZoneOfFrame(_firstFrame + index);
+        int zone = ZoneOfFrame(frameNumber);
         _zoneFreeFrames[zone]++;
-        if (_cacheCounts[zone] < CacheCapacity)
+        ref uint cached = ref _cacheCounts[zone];
+        if (cached < CacheCapacity)
         {
-            *EntryAt(index) = FrameEntry.Cached(_cacheHeads[zone]);
-            _cacheHeads[zone] = index;
-            _cacheCounts[zone]++;
+            ref uint head = ref _cacheHeads[zone];
+            *entry = FrameEntry.Cached(head);
+            head = (uint)index;
+            cached++;
         }
         else
         {
-            *EntryAt(index) = FrameEntry.Of(FrameState.Free);
-            ReleaseBlocks(index, index + 1);
+            *entry = FrameEntry.Of(FrameState.Free);
+            ReleaseBlocks((uint)index, (uint)index + 1);
         }
         return FrameFreeStatus.Ok;
     }
