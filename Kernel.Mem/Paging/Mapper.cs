@@ -535,15 +535,27 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// </summary>
     public bool TryGetReservation(ulong virtualAddress, out PageFlags marks)
     {
+        bool result = TryGetReservationEntry(virtualAddress, out PageTableEntry entry);
+        marks = entry.Marks;
+        return result;
+    }
+
+    /// <summary>
+    /// As <see cref="TryGetReservation(ulong, out PageFlags)"/>, giving the whole reservation entry (zero when
+    /// false): its marks, and whether it is swapped and to which slot, from one walk, which is all a fault on
+    /// the page needs to know before it takes a frame.
+    /// </summary>
+    public bool TryGetReservationEntry(ulong virtualAddress, out PageTableEntry entry)
+    {
         ulong state = _lock.Enter();
-        bool result = TryGetReservationLocked(virtualAddress, out marks);
+        bool result = TryGetReservationLocked(virtualAddress, out entry);
         _lock.Exit(state);
         return result;
     }
 
-    private bool TryGetReservationLocked(ulong virtualAddress, out PageFlags marks)
+    private bool TryGetReservationLocked(ulong virtualAddress, out PageTableEntry entry)
     {
-        marks = PageFlags.None;
+        entry = default;
         if (!VirtualAddressLayout.IsCanonical(virtualAddress))
         {
             return false;
@@ -553,12 +565,12 @@ public sealed unsafe class Mapper<TMem, TTlb>
         {
             return false;
         }
-        PageTableEntry entry = new PageTableEntry(*slots[LeafTableLevel]);
-        if (!entry.IsReservation)
+        PageTableEntry found = new PageTableEntry(*slots[LeafTableLevel]);
+        if (!found.IsReservation)
         {
             return false;
         }
-        marks = entry.Marks;
+        entry = found;
         return true;
     }
 
@@ -700,31 +712,6 @@ public sealed unsafe class Mapper<TMem, TTlb>
         }
         *entry = PageTableEntry.Swapped(slot).Value;
         return PagingStatus.Success;
-    }
-
-    /// <summary>True when the page at <paramref name="virtualAddress"/> is swapped out; then <paramref name="slot"/> is its page-file slot.</summary>
-    public bool TryGetSwapSlot(ulong virtualAddress, out ulong slot)
-    {
-        ulong state = _lock.Enter();
-        bool result = TryGetSwapSlotLocked(virtualAddress, out slot);
-        _lock.Exit(state);
-        return result;
-    }
-
-    private bool TryGetSwapSlotLocked(ulong virtualAddress, out ulong slot)
-    {
-        slot = 0;
-        if (FindReservation(virtualAddress, out ulong* entry) != PagingStatus.Success)
-        {
-            return false;
-        }
-        PageTableEntry value = new PageTableEntry(*entry);
-        if (!value.IsSwapped)
-        {
-            return false;
-        }
-        slot = value.SwapSlot;
-        return true;
     }
 
     /// <summary>
@@ -1501,6 +1488,8 @@ public sealed unsafe class Mapper<TMem, TTlb>
         return true;
     }
 
+    // Inlined: callers pass a constant size, which folds most of the checks away.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static PagingStatus CheckPage(ulong virtualAddress, PageSize size)
     {
         if (!VirtualAddressLayout.IsCanonical(virtualAddress))
@@ -1567,6 +1556,8 @@ public sealed unsafe class Mapper<TMem, TTlb>
     }
 
     /// <summary>The first page was checked; the range must neither wrap nor leave its canonical half.</summary>
+    // Inlined: callers pass a constant size, which folds most of the checks away.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static PagingStatus CheckRange(ulong virtualAddress, ulong count, PageSize size)
     {
         if (count == 0)

@@ -15,7 +15,7 @@ namespace Kernel.Mem.Pebble;
 /// free of a merged pebble passed the check).
 /// </remarks>
 [StructLayout(LayoutKind.Sequential)]
-public struct Pebble
+public unsafe struct Pebble
 {
     /// <summary>'ROCK' as the bytes read in memory order.</summary>
     public const uint ValidMagic = 'R' | ('O' << 8) | ('C' << 16) | ('K' << 24);
@@ -87,20 +87,28 @@ public struct Pebble
         {
             return;
         }
+        // Every allocation packs its name: one pass per word over the characters, without a bounds check or a
+        // branch on the word for each.
         int length = name.Length < NameBytes ? name.Length : NameBytes;
-        for (int i = 0; i < length; i++)
+        fixed (char* chars = name)
         {
-            char c = name[i];
-            ulong b = c < 0x80 ? c : '?';
-            if (i < 8)
-            {
-                name0 |= b << (8 * i);
-            }
-            else
-            {
-                name1 |= b << (8 * (i - 8));
-            }
+            name0 = PackWord(chars, length < WordBytes ? length : WordBytes);
+            name1 = length > WordBytes ? PackWord(chars + WordBytes, length - WordBytes) : 0;
         }
+    }
+
+    private const int WordBytes = sizeof(ulong);
+
+    /// <summary>The first <paramref name="count"/> (at most 8) characters at <paramref name="chars"/> as little-endian bytes.</summary>
+    private static ulong PackWord(char* chars, int count)
+    {
+        ulong word = 0;
+        for (int i = count - 1; i >= 0; i--)
+        {
+            char c = chars[i];
+            word = (word << 8) | (c < 0x80 ? c : (ulong)'?');
+        }
+        return word;
     }
 
     /// <summary>Byte <paramref name="index"/> of a packed name; 0 past its end.</summary>

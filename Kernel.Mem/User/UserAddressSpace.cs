@@ -402,11 +402,13 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
         where TStore : struct, IPageStore
     {
         ulong page = MemConstants.AlignDown(address, MemConstants.PageSize);
-        if (page >= UserLayout.End || !_mapper.TryGetReservation(page, out PageFlags marks) || (marks & PageFlags.UserHeapReserved) == 0)
+        // One walk answers both questions: reserved at all, and swapped to which slot.
+        if (page >= UserLayout.End || !_mapper.TryGetReservationEntry(page, out PageTableEntry reserved) || (reserved.Marks & PageFlags.UserHeapReserved) == 0)
         {
             return UserMemoryStatus.NotReserved;
         }
-        bool swapped = _mapper.TryGetSwapSlot(page, out ulong slot);
+        bool swapped = reserved.IsSwapped;
+        ulong slot = swapped ? reserved.SwapSlot : 0;
         UserMemoryStatus status = TakeFrame(ref store, out ulong frame, out int entry);
         if (status != UserMemoryStatus.Ok)
         {

@@ -1,3 +1,7 @@
+; InterfaceDispatch.CacheBits and the hash's shift and multiplier: the stub and Resolve must agree.
+%define INTERFACE_CACHE_BITS 9
+%define INTERFACE_CELL_SHIFT 7
+
 ; Runtime pieces that must be assembly: a write barrier the JIT expects to clobber almost nothing, the
 ; interface-dispatch entry that must preserve every argument register, data symbols ilc references, the
 ; stack probe and the memory primitives. Like the rest of Kernel/Runtime, this file is assembled into the
@@ -11,10 +15,38 @@ RhpByRefAssignRef:
     movsq
     ret
 
-; Interface calls arrive here with r11 = the dispatch cell and the call's own arguments in place.
+; Interface calls arrive here with r11 = the dispatch cell, rdi = the receiver and the call's own arguments
+; in place. The fast path looks the (receiver type, cell) pair up in InterfaceDispatch's cache of resolved
+; targets with the same hash, touching only rax and r10 (scratch in the calling convention, no arguments):
+; under QEMU/TCG an interface call cost about 470 cycles more than a direct one when every call saved the
+; argument registers and ran Resolve, about 120 with this lookup (membench, four calls in a row). The
+; target is read before the key, so an entry rewritten by an interrupt between the reads cannot pair a
+; matching key with another pair's target. A miss, a null receiver or no cache yet takes the slow path.
 extern KernelResolveInterfaceCall
 global RhpInitialDynamicInterfaceDispatch
 RhpInitialDynamicInterfaceDispatch:
+    mov r10, [rel KernelInterfaceCache]
+    test r10, r10
+    jz .resolve
+    test rdi, rdi
+    jz .resolve
+    mov rax, r11
+    shl rax, INTERFACE_CELL_SHIFT
+    xor rax, [rdi]
+    imul rax, [rel KernelInterfaceHashMultiplier]
+    shr rax, 64 - INTERFACE_CACHE_BITS
+    lea rax, [rax + rax * 2]
+    lea r10, [r10 + rax * 8]
+    mov rax, [r10 + 16]
+    cmp r11, [r10 + 8]
+    jne .resolve
+    push rax
+    mov rax, [rdi]
+    cmp rax, [r10]
+    pop rax
+    jne .resolve
+    jmp rax
+.resolve:
     push rdi
     push rsi
     push rdx
@@ -49,6 +81,12 @@ RhpInitialDynamicInterfaceDispatch:
     pop rdi
     jmp rax
 
+; KernelSetInterfaceCache(cache): publishes the cache of resolved interface targets to the dispatch stub.
+global KernelSetInterfaceCache
+KernelSetInterfaceCache:
+    mov [rel KernelInterfaceCache], rdi
+    ret
+
 extern __modules_start, __modules_end
 global KernelModulesStart, KernelModulesEnd
 KernelModulesStart:
@@ -63,6 +101,10 @@ global __security_cookie, RhpTrapThreads
 align 8
 __security_cookie: dq 0x2B992DDFA23249D6
 RhpTrapThreads: dd 0
+; The cache of resolved interface targets (InterfaceDispatch.s_cache), 0 until the first interface call.
+global KernelInterfaceCache
+KernelInterfaceCache: dq 0
+KernelInterfaceHashMultiplier: dq 0x9E3779B97F4A7C15
 
 ; RhpStackProbe: ilc calls this for frames larger than a page with rax = the lowest address the frame will
 ; use; touching each page in order turns a stack overflow into a guard-page fault, not silent corruption.

@@ -35,6 +35,23 @@ public class MapperReservationTests : IDisposable
     }
 
     [Fact]
+    public void The_reservation_lookup_gives_a_swapped_page_s_slot_and_an_unswapped_page_none()
+    {
+        _machine.Mapper.Reserve(UserBase, PageFlags.UserHeapReserved);
+        _machine.Mapper.Reserve(UserBase + MemConstants.PageSize, PageFlags.UserHeapReserved);
+        Assert.Equal(PagingStatus.Success, _machine.Mapper.MarkSwapped(UserBase, 37));
+
+        Assert.True(_machine.Mapper.TryGetReservationEntry(UserBase, out PageTableEntry swapped));
+        Assert.True(swapped.IsSwapped);
+        Assert.Equal(37UL, swapped.SwapSlot);
+        Assert.Equal(PageFlags.UserHeapReserved, swapped.Marks & PageFlags.UserHeapReserved);
+        Assert.True(_machine.Mapper.TryGetReservationEntry(UserBase + MemConstants.PageSize, out PageTableEntry plain));
+        Assert.False(plain.IsSwapped);
+        Assert.False(_machine.Mapper.TryGetReservationEntry(UserBase + 2 * MemConstants.PageSize, out PageTableEntry none));
+        Assert.Equal(0UL, none.Value);
+    }
+
+    [Fact]
     public void The_tables_above_a_user_heap_reservation_carry_the_user_bit()
     {
         _machine.Mapper.Reserve(UserBase, PageFlags.UserHeapReserved);

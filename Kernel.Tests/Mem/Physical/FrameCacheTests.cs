@@ -35,6 +35,52 @@ public sealed unsafe class FrameCacheTests
     }
 
     [Fact]
+    public void A_batch_comes_from_the_cache_of_the_highest_zone_with_free_frames_last_freed_first()
+    {
+        // All of this machine's memory lies in DMA32: a request from Normal down is served there.
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
+        var frames = machine.Frames;
+        ulong* list = stackalloc ulong[4];
+        Assert.True(frames.TryAllocateFrames(list, 4, FrameTag.None));
+        ((IFrameSource)frames).FreeFrames(list, 4);
+        ulong[] blocks = PhysicalMachine.FreeBlockCounts(frames);
+        ulong* again = stackalloc ulong[4];
+
+        Assert.True(frames.TryAllocateFrames(again, 4, 100));
+
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(list[3 - i], again[i]);
+            Assert.True(frames.TryGetFrameTag(again[i], out ulong tag));
+            Assert.Equal(100UL + (ulong)i, tag);
+        }
+        Assert.Equal(0UL, frames.CachedFrames);
+        Assert.Equal(blocks, PhysicalMachine.FreeBlockCounts(frames));
+        Assert.True(frames.VerifyFreeLists());
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
+    public void A_batch_larger_than_the_cache_takes_the_cached_frames_first_then_blocks()
+    {
+        using PhysicalMachine machine = PhysicalMachine.OneBlock();
+        var frames = machine.Frames;
+        ulong* list = stackalloc ulong[2];
+        Assert.True(frames.TryAllocateFrames(list, 2, FrameTag.None));
+        ((IFrameSource)frames).FreeFrames(list, 2);
+        ulong* again = stackalloc ulong[4];
+
+        Assert.True(frames.TryAllocateFrames(again, 4, FrameTag.None));
+
+        Assert.Equal(list[1], again[0]);
+        Assert.Equal(list[0], again[1]);
+        Assert.Equal(0UL, frames.CachedFrames);
+        Assert.Equal(1024UL - 4, frames.FreeFrames);
+        Assert.True(frames.VerifyFreeLists());
+        Assert.True(frames.VerifyFrameStates());
+    }
+
+    [Fact]
     public void Frees_beyond_the_cache_capacity_go_back_to_the_blocks()
     {
         using PhysicalMachine machine = PhysicalMachine.OneBlock();

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Internal.Runtime
@@ -9,7 +10,9 @@ namespace Internal.Runtime
     /// cache word names the interface (a relative pointer tagged in its low two bits); the cell block ends
     /// with a terminator (stub 0) whose cache word holds <c>cellType &lt;&lt; 16 | slot</c>. The assembly
     /// stub RhpInitialDynamicInterfaceDispatch saves the argument registers and calls <see cref="Resolve"/>,
-    /// then jumps to the returned code address.
+    /// then jumps to the returned code address. The stub first looks the pair up in the cache itself (same
+    /// hash, same layout: runtime.asm's INTERFACE_CACHE_BITS and INTERFACE_CELL_SHIFT), so Resolve sees only
+    /// the misses and the calls made before the cache exists.
     /// </summary>
     internal static unsafe class InterfaceDispatch
     {
@@ -18,7 +21,9 @@ namespace Internal.Runtime
         private const nint CacheTagMask = 3;
         private const nint InterfacePointerTag = 1;
         private const nint RelativePointerTag = 3;
+        // runtime.asm's INTERFACE_CACHE_BITS and INTERFACE_CELL_SHIFT: the stub's lookup uses the same hash.
         private const int CacheBits = 9;
+        private const int CellShift = 7;
         private const int CacheSize = 1 << CacheBits;
 
         [StructLayout(LayoutKind.Sequential)]
@@ -39,7 +44,12 @@ namespace Internal.Runtime
         // A direct-mapped cache of resolved targets keyed by (object type, call-site cell).
         private static CacheEntry* s_cache;
 
+        /// <summary>Calls resolved by walking the dispatch maps (the stub's cache lookup failed).</summary>
         public static ulong Misses;
+
+        [RuntimeImport("*", "KernelSetInterfaceCache")]
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        private static extern void PublishCache(CacheEntry* cache);
 
         [UnmanagedCallersOnly(EntryPoint = "KernelResolveInterfaceCall")]
         private static nint Resolve(nint thisPointer, nint cellAddress)
@@ -54,6 +64,7 @@ namespace Internal.Runtime
             CacheEntry* entry = Lookup(type, cell);
             if (entry != null && entry->Type == type && entry->Cell == cell)
             {
+                // The entry was written while the stub's lookup was in flight (an interrupt resolved it).
                 return entry->Target;
             }
             Misses++;
@@ -86,10 +97,11 @@ namespace Internal.Runtime
                 {
                     return null;
                 }
+                PublishCache(s_cache);
             }
             // Both keys vary only in their low bits (every MethodTable and cell lies in the kernel image), so
             // mix them before the multiply and take the top bits of the product (Fibonacci hashing).
-            ulong hash = ((ulong)type ^ ((ulong)cell << 7)) * 0x9E3779B97F4A7C15UL;
+            ulong hash = ((ulong)type ^ ((ulong)cell << CellShift)) * 0x9E3779B97F4A7C15UL;
             return s_cache + (int)(hash >> (64 - CacheBits));
         }
 
