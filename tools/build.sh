@@ -26,6 +26,11 @@ PAGEFILE="$BUILD/pagefile.img"
 NUGET_PACKAGES="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
 IlcVersion="$(sed -n 's:.*<IlcVersion>\(.*\)</IlcVersion>.*:\1:p' "$ROOT/Directory.Packages.props")"
 ILC="$NUGET_PACKAGES/runtime.linux-x64.microsoft.dotnet.ilcompiler/$IlcVersion/tools/ilc"
+# The framebuffer console's font (Debian console-setup-linux; glyphs by Dmitry Bolkhovityanov, MIT-style licence,
+# see README) and the mode the framebuffer GRUB entries ask for (UEFI's entries too).
+CONSOLE_FONT="${CONSOLE_FONT:-/usr/share/consolefonts/Lat15-VGA16.psf.gz}"
+FRAMEBUFFER_MODE="${FRAMEBUFFER_MODE:-1024x768x32}"
+OVMF=/usr/share/ovmf/OVMF.fd
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 log() { printf '%s\n' "$*" >&2; }
@@ -38,6 +43,10 @@ missing_tools() {
     command -v xorriso >/dev/null || missing+=(xorriso)
     command -v grub-mkrescue >/dev/null || missing+=(grub-common)
     [ -d /usr/lib/grub/i386-pc ] || missing+=(grub-pc-bin)
+    # GRUB's UEFI image beside the BIOS one (grub-mkrescue puts both in the ISO), and UEFI firmware for QEMU.
+    [ -d /usr/lib/grub/x86_64-efi ] || missing+=(grub-efi-amd64-bin)
+    [ -f "$OVMF" ] || missing+=(ovmf)
+    [ -f "$CONSOLE_FONT" ] || missing+=(console-setup-linux)
     command -v mformat >/dev/null || missing+=(mtools)
     command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
     # Bochs, its BIOS images and the terminal display library (also the headless one: Debian's build has no nogui).
@@ -91,6 +100,9 @@ kernel() {
     while IFS= read -r -d '' f; do sources+=("$f"); done < <(
         find "$ROOT/Kernel" "$ROOT/Kernel.Mem" "$ROOT/User/Abi" -name '*.cs' -not -path '*/obj/*' -not -path '*/bin/*' -print0 | sort -z)
 
+    console_font
+    sources+=("$OBJ/ConsoleFont.g.cs")
+
     log "csc: ${#sources[@]} files -> kernel.dll"
     dotnet "$(csc_path)" -nologo -noconfig -nostdlib -unsafe -optimize+ -debug- -langversion:latest \
         -runtimemetadataversion:v4.0.30319 -target:library -nowarn:CS0626,CS0649,CS0169,CS8500 \
@@ -115,6 +127,15 @@ kernel() {
 
     # The symbol table for backtraces: "address name" per function, sorted, shipped as a GRUB module.
     nm -n --defined-only "$BUILD/kernel.elf" | awk '$2 ~ /^[tTdDrR]$/ { print $1, $3 }' > "$BUILD/kernel.sym"
+}
+
+# The framebuffer console's glyph table, generated from the PSF font when the font or the generator changed.
+console_font() {
+    local out="$OBJ/ConsoleFont.g.cs"
+    if [ ! -f "$out" ] || [ "$CONSOLE_FONT" -nt "$out" ] || [ -n "$(find "$ROOT/tools/fontgen" -name '*.cs*' -newer "$out" -print -quit)" ]; then
+        log "fontgen: $(basename "$CONSOLE_FONT") -> ConsoleFont.g.cs"
+        dotnet run --project "$ROOT/tools/fontgen/FontGen.csproj" -c Release --verbosity quiet -- "$CONSOLE_FONT" "$out" >&2
+    fi
 }
 
 # The sources every user program is compiled with: the corlib (the kernel's own, Kernel/Runtime), the user
@@ -187,8 +208,8 @@ iso() {
     cp "$BUILD"/bin/* "$tree/boot/bin/"
     local modules
     modules="$(program_modules)"
-    awk -v default="$default" -v timeout="$timeout" -v extra="$extra" -v commands="$commands" -v modules="$modules" '
-        { gsub(/@DEFAULT@/, default); gsub(/@TIMEOUT@/, timeout); gsub(/@EXTRA@/, extra); gsub(/@COMMANDS@/, commands) }
+    awk -v framebuffer="$FRAMEBUFFER_MODE" -v default="$default" -v timeout="$timeout" -v extra="$extra" -v commands="$commands" -v modules="$modules" '
+        { gsub(/@DEFAULT@/, default); gsub(/@TIMEOUT@/, timeout); gsub(/@EXTRA@/, extra); gsub(/@COMMANDS@/, commands); gsub(/@FRAMEBUFFER@/, framebuffer) }
         /@MODULES@/ { print modules; next }
         { print }' "$ROOT/iso/grub.cfg.in" > "$tree/boot/grub/grub.cfg"
     grub-mkrescue -o "$out" "$tree" 2>/dev/null

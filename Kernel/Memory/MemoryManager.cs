@@ -133,10 +133,15 @@ namespace Kernel.Memory
             Require(s_mapper.PopulateUpperHalf(), "sharing the upper half");
             MapDirectMap();
             MapKernelImage();
+            bool framebufferMapped = MapFramebuffer();
 
             Cpu.WriteCr4(Cpu.ReadCr4() | (CpuFeatures.HasGlobalPages ? Cr4GlobalPages : 0));
             KernelTlb.Activate(root);
             PhysicalMemory.UseDirectMap();
+            if (framebufferMapped)
+            {
+                TextScreen.UseFramebufferMapping((byte*)(KernelLayout.FramebufferBase + (FramebufferText.PhysicalAddress & (MemConstants.PageSize - 1))));
+            }
             s_frameSource.HighestZone = ZoneId.Normal;
             EnableSupervisorProtections();
 
@@ -308,6 +313,30 @@ namespace Kernel.Memory
                 }
                 Require(s_mapper.Map(page, s_image.PhysicalOf(page), flags, PageSize.Size4KiB), "the kernel image");
             }
+        }
+
+        /// <summary>
+        /// Maps the framebuffer the console draws on at <see cref="KernelLayout.FramebufferBase"/>: device memory,
+        /// so cache-disabled (PCD: the PAT's UC-, which the firmware's MTRRs may turn into write-combining),
+        /// writable, no-execute, kernel-only, global. False, with a message, when there is none or it does not fit
+        /// its region (the console then keeps reaching it through the direct map, if at all).
+        /// </summary>
+        private static bool MapFramebuffer()
+        {
+            if (!TextScreen.IsFramebuffer)
+            {
+                return false;
+            }
+            ulong start = MemConstants.AlignDown(FramebufferText.PhysicalAddress, MemConstants.PageSize);
+            ulong end = MemConstants.AlignUp(FramebufferText.PhysicalAddress + FramebufferText.Size, MemConstants.PageSize);
+            if (end - start > KernelLayout.FramebufferMaximumSize)
+            {
+                Console.WriteLine("memory: the framebuffer is larger than its region; it stays unmapped");
+                return false;
+            }
+            PageFlags flags = DataFlags(global: true) | PageFlags.CacheDisable;
+            Require(s_mapper.MapRange(KernelLayout.FramebufferBase, start, (end - start) / MemConstants.PageSize, flags, PageSize.Size4KiB), "the framebuffer");
+            return true;
         }
 
         private static void EnableSupervisorProtections()
