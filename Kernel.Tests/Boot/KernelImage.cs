@@ -128,4 +128,10 @@ public enum MenuEntry
 {
     Kernel = 0,
     Selftest = 1,
+
+    /// <summary>The shell on a framebuffer (gfxpayload), on BIOS too.</summary>
+    KernelFramebuffer = 2,
+
+    /// <summary>The self-tests on a framebuffer (gfxpayload), on BIOS too.</summary>
+    SelftestFramebuffer = 3,
 }
