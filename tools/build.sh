@@ -4,8 +4,10 @@
 #   kernel  C# -> IL (csc, own corlib) -> ELF object (ilc) + NASM stubs -> build/kernel.elf + symbols
 #   programs  each user program (User/Programs/NAME) with the same corlib and the user runtime -> build/bin/NAME
 #   iso     kernel + programs + GRUB image -> iso/kernel.iso
-#   run     iso, then boot it in QEMU (window when there is a display, else the serial line on this terminal)
-#   debug   iso, then QEMU halted, waiting for gdb on :1234 (symbols: build/kernel.elf)
+#   run     iso, then boot it in QEMU (window when there is a display, else the serial line on this terminal);
+#           FIRMWARE=uefi boots it under OVMF instead of SeaBIOS (also for debug)
+#   debug   iso, then QEMU halted, waiting for gdb on :1234 (gdb build/kernel.elf -x tools/kernel.gdb: C# files and
+#           lines from build/kernel.debug, which the image links to)
 #   bochs   iso, then boot it in Bochs (tools/bochs/bochsrc.txt) with COM1 on this terminal;
 #           "bochs selftest": the selftest entry headless, prints COM1 (build/bochs/serial.log) and fails
 #           unless every test passed
@@ -40,6 +42,9 @@ missing_tools() {
     command -v nasm >/dev/null || missing+=(nasm)
     command -v ld >/dev/null || missing+=(binutils)
     command -v nm >/dev/null || missing+=(binutils)
+    command -v objcopy >/dev/null || missing+=(binutils)
+    # gdb: make debug's debugger, and the boot test that drives it against QEMU's gdbstub.
+    command -v gdb >/dev/null || missing+=(gdb)
     command -v xorriso >/dev/null || missing+=(xorriso)
     command -v grub-mkrescue >/dev/null || missing+=(grub-common)
     [ -d /usr/lib/grub/i386-pc ] || missing+=(grub-pc-bin)
@@ -104,13 +109,14 @@ kernel() {
     sources+=("$OBJ/ConsoleFont.g.cs")
 
     log "csc: ${#sources[@]} files -> kernel.dll"
-    dotnet "$(csc_path)" -nologo -noconfig -nostdlib -unsafe -optimize+ -debug- -langversion:latest \
+    # The portable PDB gives ilc the C# files and lines (sequence points) and local names for its DWARF.
+    dotnet "$(csc_path)" -nologo -noconfig -nostdlib -unsafe -optimize+ -debug:portable -langversion:latest \
         -runtimemetadataversion:v4.0.30319 -target:library -nowarn:CS0626,CS0649,CS0169,CS8500 \
-        -out:"$OBJ/kernel.dll" "${sources[@]}"
+        -out:"$OBJ/kernel.dll" -pdb:"$OBJ/kernel.pdb" "${sources[@]}"
 
     log "ilc: kernel.dll -> kernel.o"
     "$ILC" "$OBJ/kernel.dll" -o "$OBJ/kernel.o" --systemmodule kernel --targetos linux --targetarch x64 \
-        -O --nativelib --map "$OBJ/kernel.map.xml" >&2
+        -O -g --nativelib --map "$OBJ/kernel.map.xml" >&2
     [ -f "$OBJ/kernel.o" ] || { log "error: ilc produced no object"; exit 1; }
 
     local objects=("$OBJ/kernel.o")
@@ -124,6 +130,11 @@ kernel() {
     ld -n -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
         -T "$ROOT/Kernel/Boot/linker.ld" -o "$BUILD/kernel.elf" "${objects[@]}"
     grub-file --is-x86-multiboot2 "$BUILD/kernel.elf" || { log "error: kernel.elf is not multiboot2"; exit 1; }
+
+    # The DWARF goes to build/kernel.debug and the image GRUB loads keeps only a link to it (.gnu_debuglink:
+    # name and CRC), so the ISO stays as small as without -g; gdb build/kernel.elf loads the debug file beside it.
+    objcopy --only-keep-debug "$BUILD/kernel.elf" "$BUILD/kernel.debug"
+    objcopy --strip-debug --add-gnu-debuglink="$BUILD/kernel.debug" "$BUILD/kernel.elf"
 
     # The symbol table for backtraces: "address name" per function, sorted, shipped as a GRUB module.
     nm -n --defined-only "$BUILD/kernel.elf" | awk '$2 ~ /^[tTdDrR]$/ { print $1, $3 }' > "$BUILD/kernel.sym"
@@ -217,8 +228,15 @@ iso() {
     log "iso: $out"
 }
 
+# FIRMWARE=uefi boots the same ISO under OVMF instead of SeaBIOS.
 qemu_args() {
-    echo "-cdrom $ISO -cpu max -m ${QEMU_MEMORY:-512M} -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -drive file=$PAGEFILE,if=ide,index=1,format=raw"
+    local firmware=""
+    case "${FIRMWARE:-bios}" in
+        bios) ;;
+        uefi) firmware="-bios $OVMF" ;;
+        *) log "error: FIRMWARE is bios or uefi, not ${FIRMWARE}"; exit 2 ;;
+    esac
+    echo "-cdrom $ISO -cpu max -m ${QEMU_MEMORY:-512M} $firmware -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -drive file=$PAGEFILE,if=ide,index=1,format=raw"
 }
 
 # pagefile FILE [MiB]: the header is written by the kernel's own code (tools/pagefile compiles Kernel/Swap/PageFileHeader.cs).
@@ -251,7 +269,8 @@ run() {
 debug() {
     iso
     ensure_pagefile
-    log "QEMU is waiting for gdb: gdb $BUILD/kernel.elf -ex 'target remote :1234'"
+    log "QEMU is waiting for gdb: gdb build/kernel.elf -x tools/kernel.gdb -ex 'target remote :1234'"
+    log "(from $ROOT; C# files and lines come from build/kernel.debug, e.g. break Kernel/Memory/MemoryManager.cs:120)"
     # shellcheck disable=SC2046
     exec qemu-system-x86_64 $(qemu_args) -display none -serial mon:stdio -s -S
 }

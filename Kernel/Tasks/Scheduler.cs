@@ -46,6 +46,7 @@ namespace Kernel.Tasks
             boot.State = ThreadState.Running;
             boot.RootTable = MemoryManager.KernelRoot;
             s_current = boot;
+            DebuggerView.SetCurrentThread(boot);
             s_idle = CreateKernelThread("idle", &IdleLoop);
             if (s_idle == null)
             {
@@ -269,6 +270,7 @@ namespace Kernel.Tasks
             }
             Thread previous = s_current;
             s_current = next;
+            DebuggerView.SetCurrentThread(next);
             next.State = ThreadState.Running;
             s_sliceEnd = Pit.Ticks + SliceTicks;
             s_switches++;
