@@ -221,7 +221,8 @@ iso() {
     modules="$(program_modules)"
     awk -v framebuffer="$FRAMEBUFFER_MODE" -v default="$default" -v timeout="$timeout" -v extra="$extra" -v commands="$commands" -v modules="$modules" '
         { gsub(/@DEFAULT@/, default); gsub(/@TIMEOUT@/, timeout); gsub(/@EXTRA@/, extra); gsub(/@COMMANDS@/, commands); gsub(/@FRAMEBUFFER@/, framebuffer) }
-        /@MODULES@/ { print modules; next }
+        # Only a line that is the placeholder alone: the comment at the top of grub.cfg.in names it too.
+        $0 == "@MODULES@" { print modules; next }
         { print }' "$ROOT/iso/grub.cfg.in" > "$tree/boot/grub/grub.cfg"
     # Both GRUB platforms (i386-pc and x86_64-efi) go in; their translations, fonts and themes do not (the menu
     # is text on the firmware console and COM1): that keeps the hybrid ISO about as small as the BIOS-only one.

@@ -26,6 +26,11 @@ public sealed class FramebufferBootTests
         Assert.Matches(@"\nselftest: \d+ passed, 0 failed\n", output);
         Assert.DoesNotContain("[FAIL]", output);
         Assert.DoesNotContain("multiboot: tag type", output);
+        // OVMF sends GRUB's console to COM1 from the start, so errors of GRUB's own (a command of grub.cfg that
+        // failed) show there before the kernel's banner.
+        int banner = output.IndexOf("C# kernel", System.StringComparison.Ordinal);
+        Assert.True(banner > 0, "no kernel banner:\n" + output);
+        Assert.DoesNotContain("error:", output.Substring(0, banner));
         Assert.True(status == QemuSession.Success, $"QEMU exit status {status}, expected {QemuSession.Success}. Output:\n{output}");
     }
 
