@@ -14,6 +14,7 @@ public sealed class FramebufferBootTests
 {
     private const int UefiBootSeconds = 120;
     private const ulong FramebufferRegion = 0xFFFF_F000_0000_0000;
+    private const ulong DirectMap = 0xFFFF_8000_0000_0000;
 
     [Fact]
     public void Selftest_entry_under_uefi_runs_every_suite_on_the_framebuffer_and_exits_33_with_zero_failures()
@@ -80,6 +81,15 @@ public sealed class FramebufferBootTests
         Match pte = Regex.Match(vm, @"\n  PTE +0x[0-9a-f]+ ([A-Z ]+)\n");
         Assert.True(pte.Success, "vm shows no PTE for the framebuffer:\n" + vm);
         Assert.Equal(new[] { "P", "W", "S", "PCD", "G", "NX" }, pte.Groups[1].Value.Split(' ', System.StringSplitOptions.RemoveEmptyEntries));
+        // Its alias in the direct map has the same memory type (no aliases with different types).
+        Match console = Regex.Match(qemu.Output, @"console: framebuffer \d+x\d+ at 0x([0-9a-f]+),");
+        Assert.True(console.Success, "no console line:\n" + qemu.Output);
+        ulong alias = DirectMap + System.Convert.ToUInt64(console.Groups[1].Value, 16);
+        string directMap = qemu.Run($"vm 0x{alias:x}");
+        Match pde = Regex.Match(directMap, @"\n  PDE +0x[0-9a-f]+ ([A-Z ]+)\n-> physical 0x[0-9a-f]+ \(2 MiB page\)");
+        Assert.True(pde.Success, "vm shows no 2 MiB page for the framebuffer's direct-map alias:\n" + directMap);
+        Assert.Contains("PCD", pde.Groups[1].Value.Split(' '));
+        Assert.Contains("NX", pde.Groups[1].Value.Split(' '));
         qemu.Run($"echo framebuffer console under {firmware}: 0123456789 ~!@#$%^&*()_+{{}}|:<>?");
         qemu.Run("cpuinfo");
 

@@ -336,7 +336,28 @@ namespace Kernel.Memory
             }
             PageFlags flags = DataFlags(global: true) | PageFlags.CacheDisable;
             Require(s_mapper.MapRange(KernelLayout.FramebufferBase, start, (end - start) / MemConstants.PageSize, flags, PageSize.Size4KiB), "the framebuffer");
+            UncacheDirectMapAlias(start, end);
             return true;
+        }
+
+        /// <summary>
+        /// The direct map covers the framebuffer too (it maps all of the first 4 GiB): its 2 MiB pages over
+        /// [<paramref name="start"/>, <paramref name="end"/>) get the framebuffer's memory type, cache-disabled,
+        /// as the SDM asks of every mapping of one frame (11.12.4: no aliases with different memory types).
+        /// </summary>
+        private static void UncacheDirectMapAlias(ulong start, ulong end)
+        {
+            ulong first = MemConstants.AlignDown(start, MemConstants.LargePageSize);
+            ulong last = MemConstants.AlignUp(end, MemConstants.LargePageSize);
+            for (ulong page = first; page < last && page < s_directMapSize; page += MemConstants.LargePageSize)
+            {
+                if (page >= ImageDirectMapLow && page < ImageDirectMapHigh)
+                {
+                    continue;
+                }
+                Require(s_mapper.Protect(KernelLayout.DirectMapBase + page, PageSize.Size2MiB, DataFlags(global: true) | PageFlags.CacheDisable),
+                    "the direct map of the framebuffer");
+            }
         }
 
         private static void EnableSupervisorProtections()
