@@ -45,6 +45,10 @@ namespace Kernel
             Interrupts.Initialize();
             Cpu.DisableInterrupts();
             Memory.MemoryManager.Initialize();
+            if (TextScreen.IsFramebuffer)
+            {
+                TextScreen.UseFramebufferMapping(Memory.MemoryManager.MapFramebuffer(FramebufferText.PhysicalAddress, FramebufferText.Size));
+            }
             Cpu.EnableInterrupts();
             Pit.CalibrateTsc();
             Tasks.ProcessManager.Initialize(Memory.KernelStacks.BootStackTop());

@@ -59,8 +59,17 @@ namespace Kernel.Drivers
             s_wrapPending = false;
         }
 
-        /// <summary>The memory manager mapped the framebuffer at <paramref name="pixels"/>: draw through that from now on.</summary>
-        public static void UseFramebufferMapping(byte* pixels) => FramebufferText.UseMapping(pixels, s_grid);
+        /// <summary>
+        /// The memory manager mapped the framebuffer at <paramref name="pixels"/>: draw through that from now on
+        /// (null: it could not, and the console goes on as before).
+        /// </summary>
+        public static void UseFramebufferMapping(byte* pixels)
+        {
+            if (pixels != null)
+            {
+                FramebufferText.UseMapping(pixels, s_grid);
+            }
+        }
 
         public static void SetColor(ConsoleColor foreground, ConsoleColor background = ConsoleColor.Black)
         {

@@ -133,15 +133,10 @@ namespace Kernel.Memory
             Require(s_mapper.PopulateUpperHalf(), "sharing the upper half");
             MapDirectMap();
             MapKernelImage();
-            bool framebufferMapped = MapFramebuffer();
 
             Cpu.WriteCr4(Cpu.ReadCr4() | (CpuFeatures.HasGlobalPages ? Cr4GlobalPages : 0));
             KernelTlb.Activate(root);
             PhysicalMemory.UseDirectMap();
-            if (framebufferMapped)
-            {
-                TextScreen.UseFramebufferMapping((byte*)(KernelLayout.FramebufferBase + (FramebufferText.PhysicalAddress & (MemConstants.PageSize - 1))));
-            }
             s_frameSource.HighestZone = ZoneId.Normal;
             EnableSupervisorProtections();
 
@@ -316,28 +311,25 @@ namespace Kernel.Memory
         }
 
         /// <summary>
-        /// Maps the framebuffer the console draws on at <see cref="KernelLayout.FramebufferBase"/>: device memory,
-        /// so cache-disabled (PCD: the PAT's UC-, which the firmware's MTRRs may turn into write-combining),
-        /// writable, no-execute, kernel-only, global. False, with a message, when there is none or it does not fit
-        /// its region (the console then keeps reaching it through the direct map, if at all).
+        /// Maps a framebuffer of <paramref name="size"/> bytes at <paramref name="physical"/> at
+        /// <see cref="KernelLayout.FramebufferBase"/> and returns where its first byte is: device memory, so
+        /// cache-disabled (PCD: the PAT's UC-, which the firmware's MTRRs may turn into write-combining), writable,
+        /// no-execute, kernel-only, global. Null, with a message, when it does not fit its region (its user then
+        /// keeps reaching it through the direct map, if at all).
         /// </summary>
-        private static bool MapFramebuffer()
+        public static byte* MapFramebuffer(ulong physical, ulong size)
         {
-            if (!TextScreen.IsFramebuffer)
-            {
-                return false;
-            }
-            ulong start = MemConstants.AlignDown(FramebufferText.PhysicalAddress, MemConstants.PageSize);
-            ulong end = MemConstants.AlignUp(FramebufferText.PhysicalAddress + FramebufferText.Size, MemConstants.PageSize);
+            ulong start = MemConstants.AlignDown(physical, MemConstants.PageSize);
+            ulong end = MemConstants.AlignUp(physical + size, MemConstants.PageSize);
             if (end - start > KernelLayout.FramebufferMaximumSize)
             {
                 Console.WriteLine("memory: the framebuffer is larger than its region; it stays unmapped");
-                return false;
+                return null;
             }
             PageFlags flags = DataFlags(global: true) | PageFlags.CacheDisable;
             Require(s_mapper.MapRange(KernelLayout.FramebufferBase, start, (end - start) / MemConstants.PageSize, flags, PageSize.Size4KiB), "the framebuffer");
             UncacheDirectMapAlias(start, end);
-            return true;
+            return (byte*)(KernelLayout.FramebufferBase + (physical - start));
         }
 
         /// <summary>
