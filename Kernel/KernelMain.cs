@@ -21,13 +21,24 @@ namespace Kernel
         {
             SerialPort.Initialize();
             StartupCodeHelpers.InitializeModules();
-            VgaText.Clear();
+            // The boot information says which screen there is (a framebuffer under UEFI or with gfxpayload, else
+            // VGA text mode), so it is read before anything is shown; its problems are named once the screen is up.
+            bool multiboot = Multiboot.Parse(magic, bootInformation);
+            if (multiboot && Multiboot.HasFramebuffer)
+            {
+                TextScreen.UseFramebuffer(Multiboot.Framebuffer);
+            }
+            TextScreen.Clear();
             Console.Write("C# kernel", ConsoleColor.LightCyan);
             Console.WriteLine(" (x86-64, NativeAOT)");
-
-            if (!Multiboot.Parse(magic, bootInformation))
+            if (!multiboot)
             {
                 Panic.Fail("not started by a multiboot2 boot loader (bad magic or no boot information)");
+            }
+            Multiboot.ReportProblems();
+            if (TextScreen.IsFramebuffer)
+            {
+                FramebufferText.Describe();
             }
             Symbols.Load();
             CpuFeatures.Detect();
@@ -35,6 +46,10 @@ namespace Kernel
             InputDevices.Initialize();
             Cpu.DisableInterrupts();
             Memory.MemoryManager.Initialize();
+            if (TextScreen.IsFramebuffer)
+            {
+                TextScreen.UseFramebufferMapping(Memory.MemoryManager.MapFramebuffer(FramebufferText.PhysicalAddress, FramebufferText.Size));
+            }
             Cpu.EnableInterrupts();
             Pit.CalibrateTsc();
             Tasks.ProcessManager.Initialize(Memory.KernelStacks.BootStackTop(), Memory.MemoryManager.KernelRoot);

@@ -4,8 +4,10 @@
 #   kernel  C# -> IL (csc, own corlib) -> ELF object (ilc) + NASM stubs -> build/kernel.elf + symbols
 #   programs  each user program (User/Programs/NAME) with the same corlib and the user runtime -> build/bin/NAME
 #   iso     kernel + programs + GRUB image -> iso/kernel.iso
-#   run     iso, then boot it in QEMU (window when there is a display, else the serial line on this terminal)
-#   debug   iso, then QEMU halted, waiting for gdb on :1234 (symbols: build/kernel.elf)
+#   run     iso, then boot it in QEMU (window when there is a display, else the serial line on this terminal);
+#           FIRMWARE=uefi boots it under OVMF instead of SeaBIOS (also for debug)
+#   debug   iso, then QEMU halted, waiting for gdb on :1234 (gdb build/kernel.elf -x tools/kernel.gdb: C# files and
+#           lines from build/kernel.debug, which the image links to)
 #   bochs   iso, then boot it in Bochs (tools/bochs/bochsrc.txt) with COM1 on this terminal;
 #           "bochs selftest": the selftest entry headless, prints COM1 (build/bochs/serial.log) and fails
 #           unless every test passed
@@ -26,6 +28,11 @@ PAGEFILE="$BUILD/pagefile.img"
 NUGET_PACKAGES="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
 IlcVersion="$(sed -n 's:.*<IlcVersion>\(.*\)</IlcVersion>.*:\1:p' "$ROOT/Directory.Packages.props")"
 ILC="$NUGET_PACKAGES/runtime.linux-x64.microsoft.dotnet.ilcompiler/$IlcVersion/tools/ilc"
+# The framebuffer console's font (Debian console-setup-linux; glyphs by Dmitry Bolkhovityanov, MIT-style licence,
+# see README) and the mode the framebuffer GRUB entries ask for (UEFI's entries too).
+CONSOLE_FONT="${CONSOLE_FONT:-/usr/share/consolefonts/Lat15-VGA16.psf.gz}"
+FRAMEBUFFER_MODE="${FRAMEBUFFER_MODE:-1024x768x32}"
+OVMF=/usr/share/ovmf/OVMF.fd
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 log() { printf '%s\n' "$*" >&2; }
@@ -35,9 +42,16 @@ missing_tools() {
     command -v nasm >/dev/null || missing+=(nasm)
     command -v ld >/dev/null || missing+=(binutils)
     command -v nm >/dev/null || missing+=(binutils)
+    command -v objcopy >/dev/null || missing+=(binutils)
+    # gdb: make debug's debugger, and the boot test that drives it against QEMU's gdbstub.
+    command -v gdb >/dev/null || missing+=(gdb)
     command -v xorriso >/dev/null || missing+=(xorriso)
     command -v grub-mkrescue >/dev/null || missing+=(grub-common)
     [ -d /usr/lib/grub/i386-pc ] || missing+=(grub-pc-bin)
+    # GRUB's UEFI image beside the BIOS one (grub-mkrescue puts both in the ISO), and UEFI firmware for QEMU.
+    [ -d /usr/lib/grub/x86_64-efi ] || missing+=(grub-efi-amd64-bin)
+    [ -f "$OVMF" ] || missing+=(ovmf)
+    [ -f "$CONSOLE_FONT" ] || missing+=(console-setup-linux)
     command -v mformat >/dev/null || missing+=(mtools)
     command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
     # Bochs, its BIOS images and the terminal display library (also the headless one: Debian's build has no nogui).
@@ -91,14 +105,18 @@ kernel() {
     while IFS= read -r -d '' f; do sources+=("$f"); done < <(
         find "$ROOT/Kernel" "$ROOT/Kernel.Mem" "$ROOT/User/Abi" -name '*.cs' -not -path '*/obj/*' -not -path '*/bin/*' -print0 | sort -z)
 
+    console_font
+    sources+=("$OBJ/ConsoleFont.g.cs")
+
     log "csc: ${#sources[@]} files -> kernel.dll"
-    dotnet "$(csc_path)" -nologo -noconfig -nostdlib -unsafe -optimize+ -debug- -langversion:latest \
+    # The portable PDB gives ilc the C# files and lines (sequence points) and local names for its DWARF.
+    dotnet "$(csc_path)" -nologo -noconfig -nostdlib -unsafe -optimize+ -debug:portable -langversion:latest \
         -runtimemetadataversion:v4.0.30319 -target:library -nowarn:CS0626,CS0649,CS0169,CS8500 \
-        -out:"$OBJ/kernel.dll" "${sources[@]}"
+        -out:"$OBJ/kernel.dll" -pdb:"$OBJ/kernel.pdb" "${sources[@]}"
 
     log "ilc: kernel.dll -> kernel.o"
     "$ILC" "$OBJ/kernel.dll" -o "$OBJ/kernel.o" --systemmodule kernel --targetos linux --targetarch x64 \
-        -O --nativelib --map "$OBJ/kernel.map.xml" >&2
+        -O -g --nativelib --map "$OBJ/kernel.map.xml" >&2
     [ -f "$OBJ/kernel.o" ] || { log "error: ilc produced no object"; exit 1; }
 
     local objects=("$OBJ/kernel.o")
@@ -113,8 +131,22 @@ kernel() {
         -T "$ROOT/Kernel/Boot/linker.ld" -o "$BUILD/kernel.elf" "${objects[@]}"
     grub-file --is-x86-multiboot2 "$BUILD/kernel.elf" || { log "error: kernel.elf is not multiboot2"; exit 1; }
 
+    # The DWARF goes to build/kernel.debug and the image GRUB loads keeps only a link to it (.gnu_debuglink:
+    # name and CRC), so the ISO stays as small as without -g; gdb build/kernel.elf loads the debug file beside it.
+    objcopy --only-keep-debug "$BUILD/kernel.elf" "$BUILD/kernel.debug"
+    objcopy --strip-debug --add-gnu-debuglink="$BUILD/kernel.debug" "$BUILD/kernel.elf"
+
     # The symbol table for backtraces: "address name" per function, sorted, shipped as a GRUB module.
     nm -n --defined-only "$BUILD/kernel.elf" | awk '$2 ~ /^[tTdDrR]$/ { print $1, $3 }' > "$BUILD/kernel.sym"
+}
+
+# The framebuffer console's glyph table, generated from the PSF font when the font or the generator changed.
+console_font() {
+    local out="$OBJ/ConsoleFont.g.cs"
+    if [ ! -f "$out" ] || [ "$CONSOLE_FONT" -nt "$out" ] || [ -n "$(find "$ROOT/tools/fontgen" -name '*.cs*' -newer "$out" -print -quit)" ]; then
+        log "fontgen: $(basename "$CONSOLE_FONT") -> ConsoleFont.g.cs"
+        dotnet run --project "$ROOT/tools/fontgen/FontGen.csproj" -c Release --verbosity quiet -- "$CONSOLE_FONT" "$out" >&2
+    fi
 }
 
 # The sources every user program is compiled with: the corlib (the kernel's own, Kernel/Runtime), the user
@@ -187,17 +219,27 @@ iso() {
     cp "$BUILD"/bin/* "$tree/boot/bin/"
     local modules
     modules="$(program_modules)"
-    awk -v default="$default" -v timeout="$timeout" -v extra="$extra" -v commands="$commands" -v modules="$modules" '
-        { gsub(/@DEFAULT@/, default); gsub(/@TIMEOUT@/, timeout); gsub(/@EXTRA@/, extra); gsub(/@COMMANDS@/, commands) }
-        /@MODULES@/ { print modules; next }
+    awk -v framebuffer="$FRAMEBUFFER_MODE" -v default="$default" -v timeout="$timeout" -v extra="$extra" -v commands="$commands" -v modules="$modules" '
+        { gsub(/@DEFAULT@/, default); gsub(/@TIMEOUT@/, timeout); gsub(/@EXTRA@/, extra); gsub(/@COMMANDS@/, commands); gsub(/@FRAMEBUFFER@/, framebuffer) }
+        # Only a line that is the placeholder alone: the comment at the top of grub.cfg.in names it too.
+        $0 == "@MODULES@" { print modules; next }
         { print }' "$ROOT/iso/grub.cfg.in" > "$tree/boot/grub/grub.cfg"
-    grub-mkrescue -o "$out" "$tree" 2>/dev/null
+    # Both GRUB platforms (i386-pc and x86_64-efi) go in; their translations, fonts and themes do not (the menu
+    # is text on the firmware console and COM1): that keeps the hybrid ISO about as small as the BIOS-only one.
+    grub-mkrescue --locales= --fonts= --themes= -o "$out" "$tree" 2>/dev/null
     rm -rf "$tree"
     log "iso: $out"
 }
 
+# FIRMWARE=uefi boots the same ISO under OVMF instead of SeaBIOS.
 qemu_args() {
-    echo "-cdrom $ISO -cpu max -m ${QEMU_MEMORY:-512M} -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -drive file=$PAGEFILE,if=ide,index=1,format=raw"
+    local firmware=""
+    case "${FIRMWARE:-bios}" in
+        bios) ;;
+        uefi) firmware="-bios $OVMF" ;;
+        *) log "error: FIRMWARE is bios or uefi, not ${FIRMWARE}"; exit 2 ;;
+    esac
+    echo "-cdrom $ISO -cpu max -m ${QEMU_MEMORY:-512M} $firmware -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -drive file=$PAGEFILE,if=ide,index=1,format=raw"
 }
 
 # pagefile FILE [MiB]: the header is written by the kernel's own code (tools/pagefile compiles Kernel/Swap/PageFileHeader.cs).
@@ -230,7 +272,8 @@ run() {
 debug() {
     iso
     ensure_pagefile
-    log "QEMU is waiting for gdb: gdb $BUILD/kernel.elf -ex 'target remote :1234'"
+    log "QEMU is waiting for gdb: gdb build/kernel.elf -x tools/kernel.gdb -ex 'target remote :1234'"
+    log "(from $ROOT; C# files and lines come from build/kernel.debug, e.g. break Kernel/Memory/MemoryManager.cs:120)"
     # shellcheck disable=SC2046
     exec qemu-system-x86_64 $(qemu_args) -display none -serial mon:stdio -s -S
 }

@@ -26,6 +26,9 @@ public static class KernelImage
     /// <summary>The GRUB menu template every image is made from: an edit to it makes the images stale too.</summary>
     public static string GrubConfigTemplate => Path.Combine(Root, "iso", "grub.cfg.in");
 
+    /// <summary>The script that fills the template in and runs grub-mkrescue: an edit to it makes the images stale too.</summary>
+    public static string BuildScript => Path.Combine(Root, "tools", "build.sh");
+
     /// <summary>
     /// Returns an ISO whose GRUB menu boots <paramref name="entry"/> at once with <paramref name="options"/>,
     /// after running <paramref name="grubCommands"/> (e.g. "cutmem 23M 4G", which removes that range from the
@@ -40,6 +43,7 @@ public static class KernelImage
             string iso = Path.Combine(BuildDirectory, "test-isos", name + ".iso");
             if (!File.Exists(iso) || File.GetLastWriteTimeUtc(iso) < File.GetLastWriteTimeUtc(KernelElf)
                 || File.GetLastWriteTimeUtc(iso) < File.GetLastWriteTimeUtc(GrubConfigTemplate)
+                || File.GetLastWriteTimeUtc(iso) < File.GetLastWriteTimeUtc(BuildScript)
                 || File.GetLastWriteTimeUtc(iso) < NewestProgram())
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(iso)!);
@@ -128,4 +132,10 @@ public enum MenuEntry
 {
     Kernel = 0,
     Selftest = 1,
+
+    /// <summary>The shell on a framebuffer (gfxpayload), on BIOS too.</summary>
+    KernelFramebuffer = 2,
+
+    /// <summary>The self-tests on a framebuffer (gfxpayload), on BIOS too.</summary>
+    SelftestFramebuffer = 3,
 }

@@ -28,7 +28,11 @@ public sealed class QemuSession : IDisposable
     // How long the readers may take to drain the pipes once QEMU has exited.
     private static readonly TimeSpan s_drainLimit = TimeSpan.FromSeconds(10);
 
+    /// <summary>Debian's OVMF (package ovmf): UEFI firmware for QEMU, one image holding code and variables.</summary>
+    public const string OvmfImage = "/usr/share/ovmf/OVMF.fd";
+
     private readonly Process _process;
+    private string _monitorSocket;
     private readonly StringBuilder _raw = new StringBuilder();
     private readonly object _lock = new object();
     private readonly List<Thread> _readers = new List<Thread>();
@@ -69,9 +73,12 @@ public sealed class QemuSession : IDisposable
     /// <param name="debugExit">Attach isa-debug-exit at 0xf4 (how the kernel reports test results).</param>
     /// <param name="extraArguments">Further QEMU arguments, e.g. drives: "-drive", "file=...,if=floppy".</param>
     /// <param name="cpu">QEMU -cpu value: "max" offers every feature TCG emulates; e.g. "qemu64,-nx" takes NX away.</param>
+    /// <param name="firmware">SeaBIOS (QEMU's default) or OVMF's UEFI.</param>
+    /// <param name="monitor">Give QEMU a monitor on a Unix socket, for <see cref="Screendump"/>.</param>
     public static QemuSession Start(string iso, string memory = "512M", bool debugExit = true, IReadOnlyList<string> extraArguments = null,
-        string cpu = DefaultCpu)
+        string cpu = DefaultCpu, Firmware firmware = Firmware.Bios, bool monitor = false)
     {
+        string monitorSocket = monitor ? System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"kernel-qemu-{Guid.NewGuid():N}.sock") : null;
         var start = new ProcessStartInfo("qemu-system-x86_64")
         {
             RedirectStandardInput = true,
@@ -79,9 +86,15 @@ public sealed class QemuSession : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in new[] { "-cdrom", iso, "-cpu", cpu, "-m", memory, "-no-reboot", "-display", "none", "-serial", "stdio", "-monitor", "none" })
+        string monitorArgument = monitorSocket == null ? "none" : $"unix:{monitorSocket},server,nowait";
+        foreach (string argument in new[] { "-cdrom", iso, "-cpu", cpu, "-m", memory, "-no-reboot", "-display", "none", "-serial", "stdio", "-monitor", monitorArgument })
         {
             start.ArgumentList.Add(argument);
+        }
+        if (firmware == Firmware.Uefi)
+        {
+            start.ArgumentList.Add("-bios");
+            start.ArgumentList.Add(OvmfImage);
         }
         if (debugExit)
         {
@@ -93,7 +106,7 @@ public sealed class QemuSession : IDisposable
             start.ArgumentList.Add(argument);
         }
         var process = Process.Start(start) ?? throw new InvalidOperationException("qemu-system-x86_64 did not start");
-        var session = new QemuSession(process);
+        var session = new QemuSession(process) { _monitorSocket = monitorSocket };
         // Read raw chunks, not lines: the shell's prompt is not followed by a newline.
         session.StartReader(process.StandardOutput);
         session.StartReader(process.StandardError);
@@ -101,12 +114,13 @@ public sealed class QemuSession : IDisposable
     }
 
     /// <summary>Starts QEMU like <see cref="Start"/> and waits for the shell's first prompt (killing QEMU if it never comes).</summary>
-    public static QemuSession StartShell(string iso, string memory = "512M", bool debugExit = true, IReadOnlyList<string> extraArguments = null)
+    public static QemuSession StartShell(string iso, string memory = "512M", bool debugExit = true, IReadOnlyList<string> extraArguments = null,
+        Firmware firmware = Firmware.Bios, bool monitor = false, int seconds = 60)
     {
-        QemuSession qemu = Start(iso, memory, debugExit, extraArguments);
+        QemuSession qemu = Start(iso, memory, debugExit, extraArguments, firmware: firmware, monitor: monitor);
         try
         {
-            qemu.WaitFor("shell ready");
+            qemu.WaitFor("shell ready", seconds);
             qemu.WaitFor(Prompt);
             return qemu;
         }
@@ -240,6 +254,49 @@ public sealed class QemuSession : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>
+    /// Saves the screen (the framebuffer or the VGA text screen as QEMU draws it) through the monitor's
+    /// screendump command and returns it; needs <c>monitor: true</c> at start.
+    /// </summary>
+    public PpmImage Screendump()
+    {
+        if (_monitorSocket == null)
+        {
+            throw new InvalidOperationException("QEMU was started without a monitor");
+        }
+        string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"kernel-screen-{Guid.NewGuid():N}.ppm");
+        try
+        {
+            using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream,
+                System.Net.Sockets.ProtocolType.Unspecified);
+            socket.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(_monitorSocket));
+            socket.Send(Encoding.ASCII.GetBytes($"screendump {path}\n"));
+            // The monitor echoes the command and prints its prompt again once it has run it.
+            var reply = new StringBuilder();
+            var buffer = new byte[4096];
+            DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!reply.ToString().Contains("screendump") || !reply.ToString().TrimEnd().EndsWith("(qemu)", StringComparison.Ordinal))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException("the QEMU monitor did not answer screendump: " + reply);
+                }
+                socket.ReceiveTimeout = 30000;
+                int count = socket.Receive(buffer);
+                if (count == 0)
+                {
+                    break;
+                }
+                reply.Append(Encoding.ASCII.GetString(buffer, 0, count));
+            }
+            return PpmImage.Load(path);
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)
@@ -248,5 +305,9 @@ public sealed class QemuSession : IDisposable
             _process.WaitForExit();
         }
         _process.Dispose();
+        if (_monitorSocket != null)
+        {
+            System.IO.File.Delete(_monitorSocket);
+        }
     }
 }

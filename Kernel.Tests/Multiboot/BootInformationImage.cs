@@ -55,6 +55,66 @@ internal sealed unsafe class BootInformationImage : IDisposable
         return Tag(6, payload.ToArray());
     }
 
+    /// <summary>A framebuffer tag (type 8) as GRUB writes it for direct colour: common fields, then the six colour bytes.</summary>
+    public BootInformationImage Framebuffer(ulong address, uint pitch, uint width, uint height, byte bpp = 32, byte type = 1,
+        byte redPosition = 16, byte redSize = 8, byte greenPosition = 8, byte greenSize = 8, byte bluePosition = 0, byte blueSize = 8,
+        bool colorInfo = true)
+    {
+        var payload = new List<byte>();
+        payload.AddRange(BitConverter.GetBytes(address));
+        payload.AddRange(BitConverter.GetBytes(pitch));
+        payload.AddRange(BitConverter.GetBytes(width));
+        payload.AddRange(BitConverter.GetBytes(height));
+        payload.Add(bpp);
+        payload.Add(type);
+        payload.AddRange(new byte[2]);
+        if (colorInfo)
+        {
+            payload.AddRange(new[] { redPosition, redSize, greenPosition, greenSize, bluePosition, blueSize });
+        }
+        return Tag(8, payload.ToArray());
+    }
+
+    /// <summary>
+    /// An ACPI 1.0 RSDP (20 bytes) with a correct checksum; <paramref name="forge"/> may break it after the
+    /// checksum is set.
+    /// </summary>
+    public static byte[] RsdpV1(uint rsdtAddress, Action<byte[]> forge = null)
+    {
+        var rsdp = new byte[20];
+        Encoding.ASCII.GetBytes("RSD PTR ").CopyTo(rsdp, 0);
+        Encoding.ASCII.GetBytes("GRUBTS").CopyTo(rsdp, 9);
+        BitConverter.GetBytes(rsdtAddress).CopyTo(rsdp, 16);
+        rsdp[8] = Checksum(rsdp, 0, 20);
+        forge?.Invoke(rsdp);
+        return rsdp;
+    }
+
+    /// <summary>An ACPI 2.0 RSDP (36 bytes: revision 2, length, XSDT, extended checksum) with both checksums correct.</summary>
+    public static byte[] RsdpV2(ulong xsdtAddress, uint? length = null, Action<byte[]> forge = null)
+    {
+        var rsdp = new byte[36];
+        Encoding.ASCII.GetBytes("RSD PTR ").CopyTo(rsdp, 0);
+        Encoding.ASCII.GetBytes("GRUBTS").CopyTo(rsdp, 9);
+        rsdp[15] = 2;
+        BitConverter.GetBytes(length ?? 36u).CopyTo(rsdp, 20);
+        BitConverter.GetBytes(xsdtAddress).CopyTo(rsdp, 24);
+        rsdp[8] = Checksum(rsdp, 0, 20);
+        rsdp[32] = Checksum(rsdp, 0, 36);
+        forge?.Invoke(rsdp);
+        return rsdp;
+    }
+
+    private static byte Checksum(byte[] bytes, int from, int count)
+    {
+        byte sum = 0;
+        for (int i = from; i < from + count; i++)
+        {
+            sum += bytes[i];
+        }
+        return (byte)(0 - sum);
+    }
+
     public BootInformationImage End() => Tag(0, Array.Empty<byte>());
 
     /// <summary>Places the structure in memory, with the total size field as built or as <paramref name="totalSize"/>.</summary>

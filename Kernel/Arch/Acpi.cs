@@ -3,7 +3,8 @@ using Kernel.Drivers;
 namespace Kernel.Arch
 {
     /// <summary>
-    /// Just enough ACPI to power off: find the RSDP in the BIOS area, the FADT through the RSDT/XSDT, the
+    /// Just enough ACPI to power off: find the RSDP (the copy GRUB passes in the boot information, else in
+    /// the BIOS area, where UEFI firmware does not put it), the FADT through the RSDT/XSDT, the
     /// PM1 control blocks in the FADT, and the sleep type values of the \_S5 package in the DSDT's AML
     /// (ACPI 6.4, 5.2 and 7.4.2). Entering S5 is a write of SLP_TYP | SLP_EN to PM1a/PM1b control.
     /// </summary>
@@ -75,6 +76,10 @@ namespace Kernel.Arch
 
         private static byte* FindRsdp()
         {
+            if (Boot.Multiboot.RsdpAddress != 0)
+            {
+                return Physical(Boot.Multiboot.RsdpAddress);
+            }
             // The EBDA segment is stored in the BIOS data area on physical page 0, which is unmapped while
             // the identity map serves as the kernel's view of low memory: read it through the fault probe.
             ulong ebda = 0;

@@ -23,6 +23,9 @@ namespace Kernel.Boot
         public const uint TagBootLoaderName = 2;
         public const uint TagModule = 3;
         public const uint TagMemoryMap = 6;
+        public const uint TagFramebuffer = 8;
+        public const uint TagAcpiOld = 14;
+        public const uint TagAcpiNew = 15;
 
         /// <summary>The header (total size, reserved) and every tag header are 8 bytes; tags start 8-byte aligned.</summary>
         public const uint HeaderSize = 8;
@@ -36,6 +39,25 @@ namespace Kernel.Boot
 
         /// <summary>base_addr, length, type, reserved: what every memory map entry holds, whatever its entry_size.</summary>
         public const uint MemoryMapEntryMinimumSize = 24;
+
+        /// <summary>A framebuffer tag: header, address, pitch, width, height, bpp, type, reserved (32 bytes), then the colour info.</summary>
+        public const uint FramebufferColorInfoOffset = 32;
+
+        /// <summary>Direct colour adds six bytes: position and mask size of red, green and blue.</summary>
+        public const uint FramebufferDirectColorSize = FramebufferColorInfoOffset + 6;
+
+        public const byte FramebufferTypeIndexed = 0;
+        public const byte FramebufferTypeDirectColor = 1;
+        public const byte FramebufferTypeEgaText = 2;
+        public const byte FramebufferBitsPerPixel = 32;
+
+        /// <summary>x86-64's architectural limit on physical addresses (52 bits): a framebuffer must end below it.</summary>
+        public const ulong PhysicalAddressLimit = 1UL << 52;
+
+        /// <summary>ACPI 6.4, 5.2.5.3: the ACPI 1.0 RSDP is 20 bytes, the 2.0 one at least 36 (its length field at 20).</summary>
+        public const uint RsdpV1Size = 20;
+        public const uint RsdpV2Size = 36;
+        public const uint RsdpLengthOffset = 20;
 
         private readonly BootInformationModule[] _modules = new BootInformationModule[MaxModules];
         private readonly BootInformationProblem[] _problems = new BootInformationProblem[MaxProblems];
@@ -60,6 +82,20 @@ namespace Kernel.Boot
         public int MemoryMapCount { get; private set; }
 
         public int ModuleCount { get; private set; }
+
+        /// <summary>Whether GRUB gave a usable 32-bit direct-colour framebuffer (<see cref="Framebuffer"/>).</summary>
+        public bool HasFramebuffer { get; private set; }
+
+        public BootInformationFramebuffer Framebuffer { get; private set; }
+
+        /// <summary>
+        /// Offset of the checked copy of the ACPI RSDP GRUB placed in a tag, 0 when there is none. The ACPI 2.0
+        /// copy (tag 15) is preferred to the 1.0 one (tag 14), whatever their order.
+        /// </summary>
+        public uint RsdpOffset { get; private set; }
+
+        /// <summary>Whether <see cref="RsdpOffset"/> is an ACPI 2.0 RSDP (with the XSDT address).</summary>
+        public bool RsdpIsExtended { get; private set; }
 
         /// <summary>Problems found, at most <see cref="MaxProblems"/> recorded; <see cref="ProblemCount"/> counts them all.</summary>
         public int ProblemCount { get; private set; }
@@ -150,7 +186,147 @@ namespace Kernel.Boot
                 case TagMemoryMap:
                     ReadMemoryMap(info, offset, size);
                     break;
+                case TagFramebuffer:
+                    ReadFramebuffer(info, offset, size);
+                    break;
+                case TagAcpiOld:
+                case TagAcpiNew:
+                    ReadRsdp(info, type, offset, size);
+                    break;
             }
+        }
+
+        private void ReadFramebuffer(byte* info, uint offset, uint size)
+        {
+            if (size < FramebufferColorInfoOffset)
+            {
+                Report(BootInformationProblemKind.TagTooShort, TagFramebuffer, offset);
+                return;
+            }
+            byte* tag = info + offset;
+            byte kind = tag[29];
+            if (kind == FramebufferTypeEgaText)
+            {
+                // VGA text mode, which the kernel drives without being told.
+                return;
+            }
+            if (kind != FramebufferTypeDirectColor || tag[28] != FramebufferBitsPerPixel)
+            {
+                Report(BootInformationProblemKind.FramebufferUnsupported, TagFramebuffer, offset);
+                return;
+            }
+            if (size < FramebufferDirectColorSize)
+            {
+                Report(BootInformationProblemKind.TagTooShort, TagFramebuffer, offset);
+                return;
+            }
+            var framebuffer = new BootInformationFramebuffer
+            {
+                Address = *(ulong*)(tag + 8),
+                Pitch = *(uint*)(tag + 16),
+                Width = *(uint*)(tag + 20),
+                Height = *(uint*)(tag + 24),
+                BitsPerPixel = tag[28],
+                RedPosition = tag[32],
+                RedSize = tag[33],
+                GreenPosition = tag[34],
+                GreenSize = tag[35],
+                BluePosition = tag[36],
+                BlueSize = tag[37],
+            };
+            if (!IsPossible(framebuffer))
+            {
+                Report(BootInformationProblemKind.FramebufferMalformed, TagFramebuffer, offset);
+                return;
+            }
+            Framebuffer = framebuffer;
+            HasFramebuffer = true;
+        }
+
+        /// <summary>
+        /// Non-empty, lines at least as long as their pixels, a 4-byte-aligned non-zero address, the
+        /// whole frame below the physical address limit, and each colour a field of 1 to 8 bits inside the pixel.
+        /// </summary>
+        private static bool IsPossible(BootInformationFramebuffer framebuffer)
+        {
+            ulong bytesPerPixel = FramebufferBitsPerPixel / 8;
+            if (framebuffer.Width == 0 || framebuffer.Height == 0 || framebuffer.Pitch < framebuffer.Width * bytesPerPixel)
+            {
+                return false;
+            }
+            if (framebuffer.Address == 0 || (framebuffer.Address & (bytesPerPixel - 1)) != 0)
+            {
+                return false;
+            }
+            if (framebuffer.Address >= PhysicalAddressLimit || framebuffer.Size > PhysicalAddressLimit - framebuffer.Address)
+            {
+                return false;
+            }
+            return IsColorField(framebuffer.RedPosition, framebuffer.RedSize)
+                && IsColorField(framebuffer.GreenPosition, framebuffer.GreenSize)
+                && IsColorField(framebuffer.BluePosition, framebuffer.BlueSize);
+        }
+
+        private static bool IsColorField(byte position, byte size) => size >= 1 && size <= 8 && position + size <= FramebufferBitsPerPixel;
+
+        /// <summary>A copy of the RSDP (ACPI 1.0 in tag 14, 2.0 in tag 15), checked as the firmware's would be.</summary>
+        private void ReadRsdp(byte* info, uint type, uint offset, uint size)
+        {
+            bool extended = type == TagAcpiNew;
+            uint payload = size - HeaderSize;
+            if (payload < (extended ? RsdpV2Size : RsdpV1Size))
+            {
+                Report(BootInformationProblemKind.TagTooShort, type, offset);
+                return;
+            }
+            byte* rsdp = info + offset + HeaderSize;
+            if (!HasRsdpSignature(rsdp))
+            {
+                Report(BootInformationProblemKind.RsdpBadSignature, type, offset);
+                return;
+            }
+            if (!SumsToZero(rsdp, RsdpV1Size))
+            {
+                Report(BootInformationProblemKind.RsdpBadChecksum, type, offset);
+                return;
+            }
+            if (extended)
+            {
+                uint length = *(uint*)(rsdp + RsdpLengthOffset);
+                if (length < RsdpV2Size || length > payload)
+                {
+                    Report(BootInformationProblemKind.RsdpBadLength, type, offset);
+                    return;
+                }
+                if (!SumsToZero(rsdp, length))
+                {
+                    Report(BootInformationProblemKind.RsdpBadChecksum, type, offset);
+                    return;
+                }
+            }
+            else if (RsdpIsExtended)
+            {
+                return;
+            }
+            RsdpOffset = offset + HeaderSize;
+            RsdpIsExtended = extended;
+        }
+
+        private static bool HasRsdpSignature(byte* rsdp)
+        {
+            // "RSD PTR ", ACPI 6.4, 5.2.5.3.
+            return rsdp[0] == (byte)'R' && rsdp[1] == (byte)'S' && rsdp[2] == (byte)'D' && rsdp[3] == (byte)' '
+                && rsdp[4] == (byte)'P' && rsdp[5] == (byte)'T' && rsdp[6] == (byte)'R' && rsdp[7] == (byte)' ';
+        }
+
+        private static bool SumsToZero(byte* bytes, uint length)
+        {
+            byte sum = 0;
+            for (uint i = 0; i < length; i++)
+            {
+                sum += bytes[i];
+            }
+            return sum == 0;
         }
 
         private void ReadModule(byte* info, uint offset, uint size)

@@ -22,6 +22,11 @@ namespace Kernel.Boot
                     case BootInformationProblemKind.TooManyModules: return "more modules than the kernel keeps; skipped";
                     case BootInformationProblemKind.StringNotTerminated: return "string without a terminating NUL inside its tag; skipped";
                     case BootInformationProblemKind.MissingEndTag: return "no end tag";
+                    case BootInformationProblemKind.FramebufferUnsupported: return "framebuffer not 32-bit direct colour; the console stays on VGA text and COM1";
+                    case BootInformationProblemKind.FramebufferMalformed: return "framebuffer geometry, address or colour fields impossible; not used";
+                    case BootInformationProblemKind.RsdpBadSignature: return "ACPI RSDP copy without its signature; not used";
+                    case BootInformationProblemKind.RsdpBadChecksum: return "ACPI RSDP copy fails its checksum; not used";
+                    case BootInformationProblemKind.RsdpBadLength: return "ACPI 2.0 RSDP copy with a length under 36 or past its tag; not used";
                     default: return "unknown problem";
                 }
             }

@@ -29,5 +29,20 @@ namespace Kernel.Boot
 
         /// <summary>The tags end without an end tag (type 0).</summary>
         MissingEndTag,
+
+        /// <summary>A framebuffer of a kind the kernel does not draw on (indexed colour, not 32 bits per pixel).</summary>
+        FramebufferUnsupported,
+
+        /// <summary>A framebuffer whose geometry, address or colour fields are impossible.</summary>
+        FramebufferMalformed,
+
+        /// <summary>An ACPI RSDP copy without the "RSD PTR " signature.</summary>
+        RsdpBadSignature,
+
+        /// <summary>An ACPI RSDP copy whose checksum (or extended checksum) does not sum to 0.</summary>
+        RsdpBadChecksum,
+
+        /// <summary>An ACPI 2.0 RSDP copy whose length field is under 36 bytes or larger than its tag.</summary>
+        RsdpBadLength,
     }
 }

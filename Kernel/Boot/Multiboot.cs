@@ -44,6 +44,10 @@ namespace Kernel.Boot
         private static int s_memoryMapCount;
         private static Module* s_modules;
         private static int s_moduleCount;
+        private static bool s_hasFramebuffer;
+        private static BootInformationFramebuffer s_framebuffer;
+        private static ulong s_rsdp;
+        private static BootInformation s_parsed;
 
         private static byte* Phys(ulong physical) => physical == 0 ? null : (byte*)PhysicalMemory.ToVirtual(physical);
 
@@ -59,10 +63,22 @@ namespace Kernel.Boot
 
         public static int ModuleCount => s_moduleCount;
 
+        /// <summary>Whether GRUB set up a 32-bit linear framebuffer (always under UEFI; on BIOS when gfxpayload asks).</summary>
+        public static bool HasFramebuffer => s_hasFramebuffer;
+
+        public static BootInformationFramebuffer Framebuffer => s_framebuffer;
+
+        /// <summary>
+        /// Physical address of the checked RSDP copy GRUB put in the boot information (the ACPI 2.0 one when
+        /// given), 0 when there is none. Under UEFI this is the only way to the RSDP: it is not in the BIOS area.
+        /// </summary>
+        public static ulong RsdpAddress => s_rsdp;
+
         /// <summary>
         /// Reads the boot information at physical <paramref name="info"/>. False when the magic is wrong or the
         /// structure cannot be read at all (misaligned, shorter than its header, or longer than the boot
-        /// identity map reaches); a malformed tag is only skipped, with a message.
+        /// identity map reaches); a malformed tag is only skipped, and named by <see cref="ReportProblems"/> once
+        /// the console is chosen (it depends on the framebuffer found here).
         /// </summary>
         public static bool Parse(uint magic, ulong info)
         {
@@ -77,7 +93,7 @@ namespace Kernel.Boot
                 Console.WriteLine(StatusName(status));
                 return false;
             }
-            ReportProblems(parsed);
+            s_parsed = parsed;
             s_info = info;
             s_infoSize = parsed.TotalSize;
             s_commandLine = parsed.CommandLineOffset == 0 ? 0 : info + parsed.CommandLineOffset;
@@ -92,11 +108,20 @@ namespace Kernel.Boot
                 BootInformationModule module = parsed.Module(i);
                 s_modules[i] = new Module { Start = module.Start, End = module.End, NamePhysical = info + module.NameOffset };
             }
+            s_hasFramebuffer = parsed.HasFramebuffer;
+            s_framebuffer = parsed.Framebuffer;
+            s_rsdp = parsed.RsdpOffset == 0 ? 0 : info + parsed.RsdpOffset;
             return true;
         }
 
-        private static void ReportProblems(BootInformation parsed)
+        /// <summary>Names every malformed tag <see cref="Parse"/> skipped.</summary>
+        public static void ReportProblems()
         {
+            BootInformation parsed = s_parsed;
+            if (parsed == null)
+            {
+                return;
+            }
             int recorded = parsed.ProblemCount < BootInformation.MaxProblems ? parsed.ProblemCount : BootInformation.MaxProblems;
             for (int i = 0; i < recorded; i++)
             {

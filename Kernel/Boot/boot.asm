@@ -11,6 +11,8 @@ MB2_MAGIC           equ 0xE85250D6
 MB2_ARCH_I386       equ 0
 MB2_TAG_INFO_REQ    equ 1
 MB2_TAG_END         equ 0
+MB2_TAG_FRAMEBUFFER equ 5
+MB2_TAG_OPTIONAL    equ 1
 MB2_INFO_CMDLINE    equ 1
 MB2_INFO_MODULES    equ 3
 MB2_INFO_MMAP       equ 6
@@ -48,6 +50,15 @@ align 8
     dd .info_request_end - .info_request
     dd MB2_INFO_CMDLINE, MB2_INFO_MODULES, MB2_INFO_MMAP
 .info_request_end:
+align 8
+; The kernel draws on a linear framebuffer too: without this tag GRUB gives none, and under UEFI, which has no
+; VGA text mode, there would be no screen at all. No preferred mode (0 x 0 x 0): grub.cfg's gfxpayload picks,
+; text mode on BIOS unless an entry asks for a framebuffer.
+.framebuffer:
+    dw MB2_TAG_FRAMEBUFFER, MB2_TAG_OPTIONAL
+    dd .framebuffer_end - .framebuffer
+    dd 0, 0, 0
+.framebuffer_end:
 align 8
     dw MB2_TAG_END, 0
     dd 8

@@ -1,8 +1,8 @@
 namespace Kernel.Drivers
 {
     /// <summary>
-    /// The kernel console: every character goes to the VGA text screen and to COM1, so a person at the
-    /// screen and a test reading the serial line see the same text. Colours apply to VGA only; the serial
+    /// The kernel console: every character goes to the screen (VGA text mode or a framebuffer, see TextScreen) and to COM1, so a person at the
+    /// screen and a test reading the serial line see the same text. Colours apply to the screen only; the serial
     /// stream stays plain so scripted sessions can match it. Number writers allocate nothing.
     /// </summary>
     internal static unsafe class Console
@@ -10,13 +10,13 @@ namespace Kernel.Drivers
         public static void Write(char c)
         {
             Put(c);
-            VgaText.UpdateCursor();
+            TextScreen.UpdateCursor();
         }
 
-        /// <summary>Writes one character to both consoles without moving the VGA cursor (callers sync it once).</summary>
+        /// <summary>Writes one character to both consoles without moving the screen cursor (callers sync it once).</summary>
         private static void Put(char c)
         {
-            VgaText.Write(c);
+            TextScreen.Write(c);
             if (c == '\n')
             {
                 SerialPort.Write((byte)'\r');
@@ -34,7 +34,7 @@ namespace Kernel.Drivers
             {
                 Put(text[i]);
             }
-            VgaText.UpdateCursor();
+            TextScreen.UpdateCursor();
         }
 
         public static void WriteLine(string text)
@@ -53,19 +53,19 @@ namespace Kernel.Drivers
             {
                 Put(' ');
             }
-            VgaText.UpdateCursor();
+            TextScreen.UpdateCursor();
         }
 
         public static void Write(string text, ConsoleColor color)
         {
-            VgaText.SetColor(color);
+            TextScreen.SetColor(color);
             Write(text);
-            VgaText.SetColor(ConsoleColor.LightGray);
+            TextScreen.SetColor(ConsoleColor.LightGray);
         }
 
-        public static void SetColor(ConsoleColor color) => VgaText.SetColor(color);
+        public static void SetColor(ConsoleColor color) => TextScreen.SetColor(color);
 
-        public static void ResetColor() => VgaText.SetColor(ConsoleColor.LightGray);
+        public static void ResetColor() => TextScreen.SetColor(ConsoleColor.LightGray);
 
         /// <summary>Writes the ASCII bytes of a NUL-terminated C string (at most <paramref name="max"/>).</summary>
         public static void WriteAscii(byte* text, int max)
@@ -74,7 +74,7 @@ namespace Kernel.Drivers
             {
                 Put((char)text[i]);
             }
-            VgaText.UpdateCursor();
+            TextScreen.UpdateCursor();
         }
 
         public static void WriteDecimal(ulong value)
@@ -91,7 +91,7 @@ namespace Kernel.Drivers
             {
                 Put(digits[--count]);
             }
-            VgaText.UpdateCursor();
+            TextScreen.UpdateCursor();
         }
 
         public static void WriteDecimal(long value)
@@ -136,7 +136,7 @@ namespace Kernel.Drivers
                 int nibble = (int)((value >> shift) & 0xF);
                 Put((char)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10));
             }
-            VgaText.UpdateCursor();
+            TextScreen.UpdateCursor();
         }
     }
 }

@@ -13,6 +13,7 @@ namespace Kernel.Memory
     ///                        (one 1 GiB region each, unmapped outside a running self-test)
     /// 0xFFFF_E800_0000_0000  thread kernel stacks: 32 KiB slots, each 16 KiB of unmapped guard pages
     ///                        under a 16 KiB stack
+    /// 0xFFFF_F000_0000_0000  the framebuffer GRUB set up, when there is one (up to 1 GiB): uncached, no-execute
     /// 0xFFFF_FFFF_8000_0000  kernel image (-2 GiB), W^X
     /// </code>
     /// </summary>
@@ -31,6 +32,9 @@ namespace Kernel.Memory
         public const ulong SelfTestHeapBase = 0xFFFF_E000_0000_0000;
         public const ulong SelfTestHeapMetadataBase = 0xFFFF_E000_4000_0000;
         public const ulong SelfTestScratchPage = 0xFFFF_E000_8000_0000;
+
+        public const ulong FramebufferBase = 0xFFFF_F000_0000_0000;
+        public const ulong FramebufferMaximumSize = 1UL << 30;
 
         public const ulong ThreadStackBase = 0xFFFF_E800_0000_0000;
         public const ulong ThreadStackSlotSize = 32 * 1024;

@@ -316,6 +316,48 @@ namespace Kernel.Memory
             }
         }
 
+        /// <summary>
+        /// Maps a framebuffer of <paramref name="size"/> bytes at <paramref name="physical"/> at
+        /// <see cref="KernelLayout.FramebufferBase"/> and returns where its first byte is: device memory, so
+        /// cache-disabled (PCD: the PAT's UC-, which the firmware's MTRRs may turn into write-combining), writable,
+        /// no-execute, kernel-only, global. Null, with a message, when it does not fit its region (its user then
+        /// keeps reaching it through the direct map, if at all).
+        /// </summary>
+        public static byte* MapFramebuffer(ulong physical, ulong size)
+        {
+            ulong start = MemConstants.AlignDown(physical, MemConstants.PageSize);
+            ulong end = MemConstants.AlignUp(physical + size, MemConstants.PageSize);
+            if (end - start > KernelLayout.FramebufferMaximumSize)
+            {
+                Console.WriteLine("memory: the framebuffer is larger than its region; it stays unmapped");
+                return null;
+            }
+            PageFlags flags = DataFlags(global: true) | PageFlags.CacheDisable;
+            Require(s_mapper.MapRange(KernelLayout.FramebufferBase, start, (end - start) / MemConstants.PageSize, flags, PageSize.Size4KiB), "the framebuffer");
+            UncacheDirectMapAlias(start, end);
+            return (byte*)(KernelLayout.FramebufferBase + (physical - start));
+        }
+
+        /// <summary>
+        /// The direct map covers the framebuffer too (it maps all of the first 4 GiB): its 2 MiB pages over
+        /// [<paramref name="start"/>, <paramref name="end"/>) get the framebuffer's memory type, cache-disabled,
+        /// as the SDM asks of every mapping of one frame (11.12.4: no aliases with different memory types).
+        /// </summary>
+        private static void UncacheDirectMapAlias(ulong start, ulong end)
+        {
+            ulong first = MemConstants.AlignDown(start, MemConstants.LargePageSize);
+            ulong last = MemConstants.AlignUp(end, MemConstants.LargePageSize);
+            for (ulong page = first; page < last && page < s_directMapSize; page += MemConstants.LargePageSize)
+            {
+                if (page >= ImageDirectMapLow && page < ImageDirectMapHigh)
+                {
+                    continue;
+                }
+                Require(s_mapper.Protect(KernelLayout.DirectMapBase + page, PageSize.Size2MiB, DataFlags(global: true) | PageFlags.CacheDisable),
+                    "the direct map of the framebuffer");
+            }
+        }
+
         private static void EnableSupervisorProtections()
         {
             ulong cr4 = Cpu.ReadCr4();

@@ -26,6 +26,7 @@ namespace Kernel.Tasks
             if (s_last == null)
             {
                 s_first = process;
+                DebuggerView.SetFirstProcess(process);
             }
             else
             {
@@ -50,6 +51,7 @@ namespace Kernel.Tasks
                 if (previous == null)
                 {
                     s_first = p.NextInTable;
+                    DebuggerView.SetFirstProcess(s_first);
                 }
                 else
                 {

@@ -48,6 +48,7 @@ namespace Kernel.Tasks
             boot.State = ThreadState.Running;
             boot.RootTable = kernelRoot;
             s_current = boot;
+            DebuggerView.SetCurrentThread(boot);
             s_idle = CreateKernelThread("idle", &IdleLoop);
             if (s_idle == null)
             {
@@ -271,6 +272,7 @@ namespace Kernel.Tasks
             }
             Thread previous = s_current;
             s_current = next;
+            DebuggerView.SetCurrentThread(next);
             next.State = ThreadState.Running;
             s_sliceEnd = Pit.Ticks + SliceTicks;
             s_switches++;
