@@ -19,6 +19,10 @@ namespace Kernel.Memory
         private static ulong s_earlyAllocations;
         private static ulong s_frees;
         private static KernelHeap<KernelPhysicalMemory, KernelTlb> s_heap;
+        // The allocator serves the allocations that create the blocks of static object references, s_heap's own
+        // among them: until then s_heap's slot does not exist and reading it reads whatever the image holds there
+        // (a #GP under OVMF). A plain bool lives in .bss, zeroed at load, and guards every read of s_heap.
+        private static bool s_useHeap;
         private static bool s_refused;
 
         [RuntimeImport("*", "KernelEarlyHeapStart")]
@@ -38,7 +42,11 @@ namespace Kernel.Memory
         public static ulong Frees => s_frees;
 
         /// <summary>From now on every allocation is a kmalloc from <paramref name="heap"/>, which the memory manager hands over.</summary>
-        public static void UseKernelHeap(KernelHeap<KernelPhysicalMemory, KernelTlb> heap) => s_heap = heap;
+        public static void UseKernelHeap(KernelHeap<KernelPhysicalMemory, KernelTlb> heap)
+        {
+            s_heap = heap;
+            s_useHeap = heap != null;
+        }
 
         /// <summary>
         /// From now on every allocation is a nested panic, named as such. Every panic calls this first: the
@@ -52,7 +60,7 @@ namespace Kernel.Memory
             {
                 Panic.Fail("allocation on the panic path (the report must not depend on the heap)");
             }
-            if (s_heap != null)
+            if (s_useHeap)
             {
                 void* memory = s_heap.AllocateZeroed(size);
                 if (memory == null)
@@ -71,7 +79,7 @@ namespace Kernel.Memory
         /// </summary>
         public static object TryNewArrayLike(object template, int length)
         {
-            if (template == null || length < 0 || s_heap == null || s_refused)
+            if (template == null || length < 0 || !s_useHeap || s_refused)
             {
                 return null;
             }
@@ -137,7 +145,7 @@ namespace Kernel.Memory
                 // The early region cannot be given back: such a free is harmless and changes nothing.
                 return FreeStatus.Freed;
             }
-            FreeStatus status = s_heap != null ? s_heap.Free(memory) : FreeStatus.OutsideHeap;
+            FreeStatus status = s_useHeap ? s_heap.Free(memory) : FreeStatus.OutsideHeap;
             if (status == FreeStatus.Freed)
             {
                 s_frees++;
