@@ -214,6 +214,26 @@ public sealed unsafe class WorkingSet
     }
 
     /// <summary>
+    /// Takes the page-file slot of a resident page that holds a copy there (the copy only spares a write when that
+    /// page is dropped again): the page then counts as having no copy, and the slot passes to the caller. False
+    /// when no resident page has one. For a full page file, so that slots serve pages that have nowhere else to go.
+    /// </summary>
+    public bool TryTakeSlot(out ulong slot)
+    {
+        for (int i = 0; i < _used; i++)
+        {
+            if (_entries[i].Page != Empty && _entries[i].Slot != NoSlot)
+            {
+                slot = _entries[i].Slot;
+                _entries[i].Slot = NoSlot;
+                return true;
+            }
+        }
+        slot = NoSlot;
+        return false;
+    }
+
+    /// <summary>
     /// One step of removing every page of [<paramref name="start"/>, <paramref name="end"/>): start
     /// <paramref name="cursor"/> at 0 and call until false; each call empties one entry and gives its page and slot.
     /// </summary>

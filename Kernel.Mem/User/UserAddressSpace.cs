@@ -592,10 +592,17 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
         if (dirty || slot == WorkingSet.NoSlot)
         {
             bool newSlot = slot == WorkingSet.NoSlot;
+            bool lent = false;
             if (newSlot && !store.TryAllocateSlot(out slot))
             {
-                entry = -1;
-                return UserMemoryStatus.PageFileFull;
+                // A full page file may still hold copies of pages that are resident again: one of those slots
+                // takes the victim, which has no copy anywhere (the resident page is written again when it goes).
+                if (!_workingSet.TryTakeSlot(out slot))
+                {
+                    entry = -1;
+                    return UserMemoryStatus.PageFileFull;
+                }
+                lent = true;
             }
             _mapper.Translate(victim, out Translation translation);
             if (store.Write(slot, translation.PhysicalAddress) != PageStoreStatus.Ok)
@@ -603,11 +610,15 @@ public sealed unsafe class UserAddressSpace<TMem, TTlb> : IFrameSource
                 if (newSlot)
                 {
                     store.FreeSlot(slot);
+                    if (lent)
+                    {
+                        _slotsHeld--;
+                    }
                 }
                 entry = -1;
                 return UserMemoryStatus.PageFileError;
             }
-            if (newSlot)
+            if (newSlot && !lent)
             {
                 _slotsHeld++;
             }
