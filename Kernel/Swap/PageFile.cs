@@ -13,6 +13,7 @@ namespace Kernel.Swap
     /// </summary>
     internal static unsafe class PageFile
     {
+        private const ulong KiB = 1024;
         private const ulong MiB = 1024 * 1024;
 
         private static AtaDisk s_disk;
@@ -138,8 +139,10 @@ namespace Kernel.Swap
             Console.Write("\", ");
             Console.WriteDecimal(s_header.SlotCount);
             Console.Write(" slots (");
-            Console.WriteDecimal(s_header.SlotCount * PageFileHeader.SlotSize / MiB);
-            Console.Write(" MiB)");
+            ulong bytes = s_header.SlotCount * PageFileHeader.SlotSize;
+            // A page file under 1 MiB would read "0 MiB".
+            Console.WriteDecimal(bytes >= MiB ? bytes / MiB : bytes / KiB);
+            Console.Write(bytes >= MiB ? " MiB)" : " KiB)");
         }
 
         /// <summary>Takes a free slot; false when there is no page file or every slot is in use.</summary>
