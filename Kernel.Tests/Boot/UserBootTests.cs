@@ -125,6 +125,14 @@ public sealed class UserBootTests
         Assert.Matches(new Regex(@"^\s+1\s+shell\s+running", RegexOptions.Multiline), ps);
         Assert.Matches(new Regex(@"^\s+" + pid + @"\s+spin\s+(ready|running)\s+\d+\s+\d+\s+\d+\s+(\d+|-)\s+\d+\s+\d+$", RegexOptions.Multiline), ps);
 
+        // vm walks a process's own page tables: its text is user, read-only, executable; the kernel's tables
+        // have nothing in the lower half, and say where to look.
+        string text = qemu.Run($"vm {pid} 0x400000");
+        Assert.Matches(@"\n  PTE   0x[0-9a-f]{16} P R U( A)?( D)?( G)? X\n-> physical 0x[0-9a-f]{16} \(4 KiB page\)\n", text);
+        Assert.Contains("(a user address: 'vm PID ADDR' walks that process's page tables)", qemu.Run("vm 0x400000"));
+        Assert.Contains("vm: no running user process 4242", qemu.Run("vm 4242 0x400000"));
+        Assert.Contains("usage: vm [PID] ADDR", qemu.Run("vm 1 2 3"));
+
         // The spinning program never yields, yet the shell answers, and two more programs share the CPU.
         qemu.Run("run spin 1 A &");
         qemu.Run("run spin 1 B &");
