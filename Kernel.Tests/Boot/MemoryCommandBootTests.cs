@@ -68,7 +68,7 @@ public sealed class MemoryCommandBootTests
         string data = qemu.Run("vm 0x" + image.Groups[3].Value);
         Assert.Matches(@"PTE +0x[0-9a-f]{16} P W S( A)?( D)? G NX", data);
 
-        Assert.Contains("usage: vm ADDR", qemu.Run("vm"));
+        Assert.Contains("usage: vm [PID] ADDR", qemu.Run("vm"));
         Assert.Contains("not a canonical address", qemu.Run("vm 0x0000800000000000"));
 
         string frames = qemu.Run("frames dma32");

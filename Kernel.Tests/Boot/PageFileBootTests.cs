@@ -101,9 +101,10 @@ public sealed class PageFileBootTests : IClassFixture<PageFileImages>, IClassFix
     [Fact]
     public void Without_disks_the_kernel_says_there_is_no_page_file()
     {
+        // The only IDE device is the CD-ROM (ATAPI): the kernel says there is no ATA disk, not that disks lack the signature.
         using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel));
-        Assert.Contains(NoPageFile + "\n", qemu.Output);
-        Assert.Contains("page file: none (no disk carries the page-file signature)", qemu.Run("pagefile"));
+        Assert.Contains("page file: none (no ATA disk on the IDE controller): out of memory kills the faulting process\n", qemu.Output);
+        Assert.Contains("page file: none (no ATA disk on the IDE controller)\n", qemu.Run("pagefile"));
         Assert.Contains("pagefile: no page file", qemu.Run("pagefile test"));
         Assert.Contains("usage: pagefile [test [SLOTS]]", qemu.Run("pagefile frobnicate"));
         Assert.Contains("pagefile: SLOTS must be 1 to 256", qemu.Run("pagefile test 0"));

@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Text.RegularExpressions;
 using Xunit;
 
@@ -41,6 +42,21 @@ public sealed class UserBootTests
         Assert.Contains("kill: process 1 (shell) is part of the kernel", qemu.Run("kill 1"));
         Assert.Contains("usage: ps", qemu.Run("ps now"));
         Assert.Contains("exited with status 0", qemu.Run("run hello"));
+
+        // A line with more words than the shell splits, or more characters than it holds, is refused whole: cut
+        // short, it would be another command (here the trailing & would be lost and argv cut to 15 words).
+        string manyWords = qemu.Run("run args " + string.Join(' ', Enumerable.Range(1, 20)) + " &");
+        Assert.Contains("too many words: at most 16 words; nothing was run", manyWords);
+        Assert.DoesNotContain("process", manyWords);
+        string longLine = qemu.Run("echo " + new string('x', 300));
+        Assert.Contains("line too long: at most 255 characters; nothing was run", longLine);
+        Assert.DoesNotMatch(new Regex("^x+$", RegexOptions.Multiline), longLine);
+        Assert.Contains("\nafter-long-line\n", qemu.Run("echo after-long-line"));
+
+        // Without a page file there is no working set: the options are named as having no effect, not dropped in silence.
+        string options = qemu.Run("run -ws 8 -policy lru hello -q");
+        Assert.Contains("run: no page file, so -ws and -policy have no effect", options);
+        Assert.Contains("exited with status 0", options);
     }
 
     [Fact]
@@ -108,6 +124,14 @@ public sealed class UserBootTests
         Assert.Matches(@"PID\s+NAME\s+STATE\s+FRAMES\s+TABLES\s+RESERVED\s+WS\s+FAULTS\s+TICKS", ps);
         Assert.Matches(new Regex(@"^\s+1\s+shell\s+running", RegexOptions.Multiline), ps);
         Assert.Matches(new Regex(@"^\s+" + pid + @"\s+spin\s+(ready|running)\s+\d+\s+\d+\s+\d+\s+(\d+|-)\s+\d+\s+\d+$", RegexOptions.Multiline), ps);
+
+        // vm walks a process's own page tables: its text is user, read-only, executable; the kernel's tables
+        // have nothing in the lower half, and say where to look.
+        string text = qemu.Run($"vm {pid} 0x400000");
+        Assert.Matches(@"\n  PTE   0x[0-9a-f]{16} P R U( A)?( D)?( G)? X\n-> physical 0x[0-9a-f]{16} \(4 KiB page\)\n", text);
+        Assert.Contains("(a user address: 'vm PID ADDR' walks that process's page tables)", qemu.Run("vm 0x400000"));
+        Assert.Contains("vm: no running user process 4242", qemu.Run("vm 4242 0x400000"));
+        Assert.Contains("usage: vm [PID] ADDR", qemu.Run("vm 1 2 3"));
 
         // The spinning program never yields, yet the shell answers, and two more programs share the CPU.
         qemu.Run("run spin 1 A &");

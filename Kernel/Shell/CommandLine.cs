@@ -16,24 +16,40 @@ namespace Kernel.Shell
         private readonly int[] _lengths = new int[MaxWords];
         private int _length;
         private int _count;
+        private bool _tooLong;
+        private bool _tooManyWords;
 
         public int Count => _count;
+
+        /// <summary>
+        /// Whether more characters were typed than the line holds, or more words than it splits: such a line is
+        /// refused whole, since what is left of it (a pasted line cut short, a trailing <c>&amp;</c> lost) may be
+        /// another command.
+        /// </summary>
+        public bool Overflowed => _tooLong || _tooManyWords;
+
+        public bool TooLong => _tooLong;
 
         public int Length => _length;
 
         public char[] Buffer => _text;
 
-        public void SetLength(int length)
+        public void SetLength(int length) => SetLength(length, false);
+
+        /// <summary>Takes the first <paramref name="length"/> characters of the buffer; <paramref name="dropped"/> when typing went past it.</summary>
+        public void SetLength(int length, bool dropped)
         {
             _length = length;
+            _tooLong = dropped;
             Split();
         }
 
         private void Split()
         {
             _count = 0;
+            _tooManyWords = false;
             int i = 0;
-            while (i < _length && _count < MaxWords)
+            while (i < _length)
             {
                 while (i < _length && _text[i] == ' ')
                 {
@@ -41,6 +57,11 @@ namespace Kernel.Shell
                 }
                 if (i == _length)
                 {
+                    break;
+                }
+                if (_count == MaxWords)
+                {
+                    _tooManyWords = true;
                     break;
                 }
                 _starts[_count] = i;

@@ -112,6 +112,13 @@ namespace Kernel.Shell
 
         public static void Execute(CommandLine line)
         {
+            if (line.Overflowed)
+            {
+                Console.Write(line.TooLong ? "line too long: at most " : "too many words: at most ");
+                Console.WriteDecimal((ulong)(line.TooLong ? CommandLine.MaxLength - 1 : CommandLine.MaxWords));
+                Console.WriteLine(line.TooLong ? " characters; nothing was run" : " words; nothing was run");
+                return;
+            }
             if (line.Count == 0)
             {
                 return;
@@ -154,6 +161,7 @@ namespace Kernel.Shell
         {
             char[] buffer = line.Buffer;
             int length = 0;
+            bool dropped = false;
             EscapeState escape = EscapeState.None;
             while (true)
             {
@@ -192,7 +200,7 @@ namespace Kernel.Shell
                     case '\r':
                     case '\n':
                         Console.WriteLine();
-                        line.SetLength(length);
+                        line.SetLength(length, dropped);
                         return;
                     case Backspace:
                     case Delete:
@@ -205,6 +213,7 @@ namespace Kernel.Shell
                         }
                         break;
                     case ClearLine:
+                        dropped = false;
                         while (length > 0)
                         {
                             length--;
@@ -217,10 +226,17 @@ namespace Kernel.Shell
                         escape = EscapeState.Escape;
                         break;
                     default:
-                        if (c >= ' ' && c < Delete && length < CommandLine.MaxLength - 1)
+                        if (c >= ' ' && c < Delete)
                         {
-                            buffer[length++] = c;
-                            Console.Write(c);
+                            if (length < CommandLine.MaxLength - 1)
+                            {
+                                buffer[length++] = c;
+                                Console.Write(c);
+                            }
+                            else
+                            {
+                                dropped = true;
+                            }
                         }
                         break;
                 }

@@ -14,6 +14,7 @@ namespace Kernel.Swap
     /// </summary>
     internal static unsafe class PageFile
     {
+        private const ulong KiB = 1024;
         private const ulong MiB = 1024 * 1024;
 
         private static AtaDisk s_disk;
@@ -81,8 +82,34 @@ namespace Kernel.Swap
             s_probeCycles = Arch.Cpu.ReadTsc() - start;
             if (!IsPresent)
             {
-                Console.WriteLine("page file: none (no disk carries the page-file signature): out of memory kills the faulting process");
+                WriteAbsence();
+                Console.WriteLine(": out of memory kills the faulting process");
             }
+        }
+
+        /// <summary>
+        /// "page file: none (why)": a machine without an IDE controller (QEMU's q35 has AHCI, where -drive if=ide
+        /// attaches its disks) or without an ATA disk is named as such, not as one whose disks lack the signature.
+        /// </summary>
+        public static void WriteAbsence()
+        {
+            Console.Write("page file: none (");
+            switch (IdeController.Probe())
+            {
+                case IdeStatus.Ok:
+                    Console.Write("no disk carries the page-file signature");
+                    break;
+                case IdeStatus.NoDisk:
+                    Console.Write("no ATA disk on the IDE controller");
+                    break;
+                case IdeStatus.NoController:
+                    Console.Write("no PCI IDE controller; the page file must be an ATA disk on one");
+                    break;
+                default:
+                    Console.Write("the IDE controller cannot be used, see 'ide info'");
+                    break;
+            }
+            Console.Write(")");
         }
 
         private static void Consider(AtaDisk disk, byte* sector)
@@ -139,8 +166,10 @@ namespace Kernel.Swap
             Console.Write("\", ");
             Console.WriteDecimal(s_header.SlotCount);
             Console.Write(" slots (");
-            Console.WriteDecimal(s_header.SlotCount * PageFileHeader.SlotSize / MiB);
-            Console.Write(" MiB)");
+            ulong bytes = s_header.SlotCount * PageFileHeader.SlotSize;
+            // A page file under 1 MiB would read "0 MiB".
+            Console.WriteDecimal(bytes >= MiB ? bytes / MiB : bytes / KiB);
+            Console.Write(bytes >= MiB ? " MiB)" : " KiB)");
         }
 
         /// <summary>At least half the slots are in use (see <see cref="Kernel.Mem.Replacement.IPageStore.IsNearlyFull"/>).</summary>

@@ -151,6 +151,59 @@ public sealed unsafe class WorkingSetPageFileModelTests
         Assert.Equal(0, store.SlotsInUse);
     }
 
+    /// <summary>
+    /// A page read back keeps its slot, so that dropping it again costs no write; when the page file is full, such
+    /// a copy of a resident page must give way to a page that has nowhere else to go. A process whose pages fit in
+    /// the slots plus its working set less one (the page coming in) never fails for want of a slot.
+    /// </summary>
+    [Theory]
+    [InlineData(ReplacementPolicy.Clock)]
+    [InlineData(ReplacementPolicy.ModifiedClock)]
+    [InlineData(ReplacementPolicy.LruAging)]
+    public void A_page_file_full_of_copies_of_resident_pages_still_takes_every_evicted_page(ReplacementPolicy policy)
+    {
+        const int Slots = 4;
+        const int Capacity = 3;
+        const int Touched = Slots + Capacity - 1;
+        using var machine = new PagingFixture(frames: 1024);
+        Assert.Equal(PagingStatus.Success, machine.Mapper.PopulateUpperHalf());
+        int baseline = machine.Frames.Outstanding;
+        var store = new MemoryPageStore(machine.Ram, Slots);
+        MemoryPageStore.Seam seam = store.AsSeam;
+        UserAddressSpace<EmulatedRam.Accessor, RecordingTlb>.Create(machine.Ram.Memory, new RecordingTlb(machine.Tlb), machine.Frames, machine.Root,
+            PageFlags.NoExecute, out var space);
+        space.UseWorkingSet(new WorkingSet(Capacity, policy));
+        ulong heap = UserLayout.PageAreaBase;
+        space.ReserveHeap(heap, Touched * MemConstants.PageSize);
+
+        var expected = new byte[Touched];
+        var random = new Random(17);
+        for (int step = 0; step < 600; step++)
+        {
+            int page = step < Touched ? step : random.Next(Touched);
+            bool write = step < Touched || random.Next(4) == 0;
+            byte value = (byte)random.Next(1, 256);
+            byte seen = Access(machine, space, ref seam, heap + (ulong)page * MemConstants.PageSize, write, value);
+            if (policy == ReplacementPolicy.LruAging)
+            {
+                space.AgeWorkingSet();
+            }
+            if (write)
+            {
+                expected[page] = value;
+            }
+            else
+            {
+                Assert.Equal(expected[page], seen);
+            }
+            Assert.Equal((ulong)store.SlotsInUse, space.SlotsHeld);
+        }
+
+        space.Destroy(ref seam);
+        Assert.Equal(0, store.SlotsInUse);
+        Assert.Equal(baseline, machine.Frames.Outstanding);
+    }
+
     [Fact]
     public void Mlockall_reads_back_swapped_pages_and_locks_every_backed_page_out_of_replacement()
     {

@@ -56,7 +56,8 @@ namespace Kernel.Shell.Commands
         {
             if (!PageFile.IsPresent)
             {
-                Console.WriteLine("page file: none (no disk carries the page-file signature)");
+                PageFile.WriteAbsence();
+                Console.WriteLine();
                 WriteProbeTime();
                 return;
             }

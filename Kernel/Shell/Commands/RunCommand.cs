@@ -1,6 +1,7 @@
 using Kernel.Abi;
 using Kernel.Drivers;
 using Kernel.Mem.User;
+using Kernel.Memory;
 using Kernel.Tasks;
 
 namespace Kernel.Shell.Commands
@@ -39,6 +40,11 @@ namespace Kernel.Shell.Commands
             {
                 PrintUsage();
                 return;
+            }
+            if (first > 1 && !KernelPageStore.Available)
+            {
+                // Without a page file a program has no working set, so the options would be dropped in silence.
+                Console.WriteLine("run: no page file, so -ws and -policy have no effect (out of memory ends the program)");
             }
             int count = words - first;
             byte* text = stackalloc byte[CommandLine.MaxLength];

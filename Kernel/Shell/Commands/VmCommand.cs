@@ -1,29 +1,46 @@
 using Kernel.Drivers;
 using Kernel.Mem.Paging;
+using Kernel.Mem.User;
 using Kernel.Memory;
+using Kernel.Tasks;
 
 namespace Kernel.Shell.Commands
 {
     /// <summary>
-    /// Walks the kernel's page tables for one virtual address and prints each level's entry with its flags,
-    /// or where the walk stops (the first non-present entry).
+    /// Walks the page tables for one virtual address, the kernel's or a user process's (whose lower half is
+    /// its own), and prints each level's entry with its flags, or where the walk stops (the first non-present entry).
     /// </summary>
     internal sealed class VmCommand : ShellCommand
     {
         public override string Name => "vm";
 
-        public override string Arguments => "ADDR";
+        public override string Arguments => "[PID] ADDR";
 
-        public override string Summary => "walk the page tables for a virtual address";
+        public override string Summary => "walk the page tables (the kernel's, or process PID's) for a virtual address";
 
         public override void Execute(CommandLine line)
         {
-            if (line.Count != 2 || !line.TryParseNumber(1, out ulong address))
+            ulong pid = 0;
+            if ((line.Count != 2 && line.Count != 3) || !line.TryParseNumber(line.Count - 1, out ulong address)
+                || (line.Count == 3 && !line.TryParseNumber(1, out pid)))
             {
                 PrintUsage();
                 return;
             }
-            PagingStatus status = MemoryManager.Mapper.Walk(address, out PageWalk walk);
+            Mapper<KernelPhysicalMemory, KernelTlb> mapper = MemoryManager.Mapper;
+            if (line.Count == 3)
+            {
+                Process process = ProcessTable.Find((long)pid);
+                if (process == null || process.AddressSpace == null)
+                {
+                    Console.Write("vm: no running user process ");
+                    Console.WriteDecimal(pid);
+                    Console.WriteLine();
+                    return;
+                }
+                mapper = process.AddressSpace.Mapper;
+            }
+            PagingStatus status = mapper.Walk(address, out PageWalk walk);
             Console.Write("vm ");
             Console.WriteHex(address);
             if (status == PagingStatus.NonCanonicalAddress)
@@ -63,9 +80,14 @@ namespace Kernel.Shell.Commands
                 Console.Write("not mapped: the walk stops at the ");
                 Console.Write(LevelName(walk.StoppedAt));
                 Console.WriteLine(walk.LastEntry.IsReservation ? " (entry holds reservation marks only)" : " (entry not present)");
+                if (line.Count == 2 && address < UserLayout.End)
+                {
+                    // The kernel's own tables have nothing in the lower half: each program has its own.
+                    Console.WriteLine("(a user address: 'vm PID ADDR' walks that process's page tables)");
+                }
                 return;
             }
-            MemoryManager.Mapper.Translate(address, out Translation translation);
+            mapper.Translate(address, out Translation translation);
             Console.Write("-> physical ");
             Console.WriteHex(translation.PhysicalAddress);
             Console.Write(walk.Size == PageSize.Size4KiB ? " (4 KiB page)" : walk.Size == PageSize.Size2MiB ? " (2 MiB page)" : " (1 GiB page)");
