@@ -1,14 +1,13 @@
-namespace Kernel.Shell
+namespace Kernel.Shell;
+
+/// <summary>Where the line editor is in a terminal escape sequence.</summary>
+internal enum EscapeState
 {
-    /// <summary>Where the line editor is in a terminal escape sequence.</summary>
-    internal enum EscapeState
-    {
-        None,
+    None,
 
-        /// <summary>ESC was read; a '[' or 'O' next starts a sequence, anything else is read as typed.</summary>
-        Escape,
+    /// <summary>ESC was read; a '[' or 'O' next starts a sequence, anything else is read as typed.</summary>
+    Escape,
 
-        /// <summary>Inside ESC [ or ESC O: parameter bytes until the final byte.</summary>
-        Sequence,
-    }
+    /// <summary>Inside ESC [ or ESC O: parameter bytes until the final byte.</summary>
+    Sequence,
 }

@@ -1,14 +1,13 @@
-namespace Kernel.Swap
+namespace Kernel.Swap;
+
+/// <summary>What <see cref="SlotAllocator.Release"/> did.</summary>
+internal enum SlotFreeStatus
 {
-    /// <summary>What <see cref="SlotAllocator.Release"/> did.</summary>
-    internal enum SlotFreeStatus
-    {
-        Ok,
+    Ok,
 
-        /// <summary>No such slot: at or past the slot count.</summary>
-        OutOfRange,
+    /// <summary>No such slot: at or past the slot count.</summary>
+    OutOfRange,
 
-        /// <summary>The slot was not allocated: a double free (or a free of a slot never handed out). Nothing changed.</summary>
-        NotAllocated,
-    }
+    /// <summary>The slot was not allocated: a double free (or a free of a slot never handed out). Nothing changed.</summary>
+    NotAllocated,
 }

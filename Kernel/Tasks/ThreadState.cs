@@ -1,17 +1,16 @@
-namespace Kernel.Tasks
+namespace Kernel.Tasks;
+
+internal enum ThreadState
 {
-    internal enum ThreadState
-    {
-        /// <summary>Waiting in the ready queue for the CPU.</summary>
-        Ready,
+    /// <summary>Waiting in the ready queue for the CPU.</summary>
+    Ready,
 
-        /// <summary>On the CPU.</summary>
-        Running,
+    /// <summary>On the CPU.</summary>
+    Running,
 
-        /// <summary>Waiting for an event (input, a child's end, a timeout); <see cref="Scheduler.Wake"/> makes it ready.</summary>
-        Blocked,
+    /// <summary>Waiting for an event (input, a child's end, a timeout); <see cref="Scheduler.Wake"/> makes it ready.</summary>
+    Blocked,
 
-        /// <summary>Ended; its stack is freed by the next thread to run.</summary>
-        Dead,
-    }
+    /// <summary>Ended; its stack is freed by the next thread to run.</summary>
+    Dead,
 }

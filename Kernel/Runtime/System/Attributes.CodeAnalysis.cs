@@ -1,8 +1,7 @@
 #pragma warning disable 169, 649
 
-namespace System.Diagnostics.CodeAnalysis
+namespace System.Diagnostics.CodeAnalysis;
+
+public sealed class UnscopedRefAttribute : Attribute
 {
-    public sealed class UnscopedRefAttribute : Attribute
-    {
-    }
 }

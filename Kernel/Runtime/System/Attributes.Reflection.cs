@@ -1,11 +1,10 @@
 #pragma warning disable 169, 649
 
-namespace System.Reflection
+namespace System.Reflection;
+
+public sealed class DefaultMemberAttribute : Attribute
 {
-    public sealed class DefaultMemberAttribute : Attribute
+    public DefaultMemberAttribute(string memberName)
     {
-        public DefaultMemberAttribute(string memberName)
-        {
-        }
     }
 }

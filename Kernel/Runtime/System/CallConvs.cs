@@ -1,26 +1,25 @@
-namespace System.Runtime.CompilerServices
+namespace System.Runtime.CompilerServices;
+
+public class CallConvCdecl
 {
-    public class CallConvCdecl
-    {
-    }
+}
 
-    public class CallConvStdcall
-    {
-    }
+public class CallConvStdcall
+{
+}
 
-    public class CallConvFastcall
-    {
-    }
+public class CallConvFastcall
+{
+}
 
-    public class CallConvThiscall
-    {
-    }
+public class CallConvThiscall
+{
+}
 
-    public class CallConvSuppressGCTransition
-    {
-    }
+public class CallConvSuppressGCTransition
+{
+}
 
-    public class CallConvMemberFunction
-    {
-    }
+public class CallConvMemberFunction
+{
 }

@@ -1,14 +1,13 @@
 #pragma warning disable 169, 649
 
-namespace System.Collections.Generic
-{
-    public interface IEnumerable<out T> : IEnumerable
-    {
-        new IEnumerator<T> GetEnumerator();
-    }
+namespace System.Collections.Generic;
 
-    public interface IEnumerator<out T> : IDisposable, IEnumerator
-    {
-        new T Current { get; }
-    }
+public interface IEnumerable<out T> : IEnumerable
+{
+    new IEnumerator<T> GetEnumerator();
+}
+
+public interface IEnumerator<out T> : IDisposable, IEnumerator
+{
+    new T Current { get; }
 }

@@ -1,9 +1,8 @@
-namespace System.Runtime.CompilerServices
+namespace System.Runtime.CompilerServices;
+
+/// <summary>What ilc passes to the class-constructor check: the address of a not-yet-run cctor.</summary>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+public struct StaticClassConstructionContext
 {
-    /// <summary>What ilc passes to the class-constructor check: the address of a not-yet-run cctor.</summary>
-    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
-    public struct StaticClassConstructionContext
-    {
-        public nint cctorMethodAddress;
-    }
+    public nint cctorMethodAddress;
 }

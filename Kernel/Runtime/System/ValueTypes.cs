@@ -1,66 +1,65 @@
 #pragma warning disable 169, 649
 
-namespace System
+namespace System;
+
+public abstract class ValueType
 {
-    public abstract class ValueType
+}
+
+public abstract class Enum : ValueType
+{
+}
+
+public struct Nullable<T> where T : struct
+{
+    private readonly bool hasValue;
+    private T value;
+
+    public Nullable(T value)
     {
+        this.value = value;
+        hasValue = true;
     }
 
-    public abstract class Enum : ValueType
-    {
-    }
+    public readonly bool HasValue => hasValue;
 
-    public struct Nullable<T> where T : struct
-    {
-        private readonly bool hasValue;
-        private T value;
+    public readonly T Value => value;
 
-        public Nullable(T value)
-        {
-            this.value = value;
-            hasValue = true;
-        }
+    public readonly T GetValueOrDefault() => value;
 
-        public readonly bool HasValue => hasValue;
+    public static implicit operator T?(T value) => new T?(value);
 
-        public readonly T Value => value;
+    public static explicit operator T(T? value) => value.Value;
+}
 
-        public readonly T GetValueOrDefault() => value;
+public struct RuntimeTypeHandle
+{
+    private IntPtr _value;
+}
 
-        public static implicit operator T?(T value) => new T?(value);
+public struct RuntimeMethodHandle
+{
+    private IntPtr _value;
+}
 
-        public static explicit operator T(T? value) => value.Value;
-    }
+public struct RuntimeFieldHandle
+{
+    private IntPtr _value;
+}
 
-    public struct RuntimeTypeHandle
-    {
-        private IntPtr _value;
-    }
+public abstract class Type
+{
+}
 
-    public struct RuntimeMethodHandle
-    {
-        private IntPtr _value;
-    }
+internal sealed class RuntimeType : Type
+{
+}
 
-    public struct RuntimeFieldHandle
-    {
-        private IntPtr _value;
-    }
+public interface IDisposable
+{
+    void Dispose();
+}
 
-    public abstract class Type
-    {
-    }
-
-    internal sealed class RuntimeType : Type
-    {
-    }
-
-    public interface IDisposable
-    {
-        void Dispose();
-    }
-
-    public sealed class ParamArrayAttribute : Attribute
-    {
-    }
+public sealed class ParamArrayAttribute : Attribute
+{
 }
