@@ -82,6 +82,17 @@ public sealed class PageFileBootTests : IClassFixture<PageFileImages>, IClassFix
     {
         using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel), extraArguments: Drive(_pageFiles.FreshCopy(), 1));
         Assert.Contains("page file: in use", qemu.Run("vmstat"));
+        // A set at the default limit (262144 pages) keeps vmstat's columns: "count/capacity" ends under WS/MAX.
+        qemu.Run("run spin 2 &");
+        string[] table = qemu.Run("vmstat").Split('\n');
+        string header = table.First(l => l.Contains("WS/MAX"));
+        string spin = table.First(l => l.Contains(" spin "));
+        Assert.Equal(header.IndexOf("WS/MAX") + "WS/MAX".Length, spin.IndexOf("/262144") + "/262144".Length);
+        int policy = header.IndexOf("POLICY");
+        Assert.True(spin[policy - 1] == ' ' && char.IsLetter(spin[policy]), "the policy is not under POLICY:\n" + header + "\n" + spin);
+        Assert.DoesNotContain(table, l => l.EndsWith(' '));
+        qemu.WaitFor("(spin) exited with status 0", 60);
+        qemu.Resync();
         qemu.Run("run -ws 32 bigheap 2 1 &");
         qemu.Run("run -ws 32 bigheap 2 2 &");
         string both = qemu.WaitFor("(bigheap) exited with status 0", 120) + qemu.WaitFor("(bigheap) exited with status 0", 120);

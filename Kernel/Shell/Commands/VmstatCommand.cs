@@ -25,7 +25,7 @@ internal sealed class VmstatCommand : ShellCommand
         }
         Console.Write("page file: ");
         Console.WriteLine(KernelPageStore.Available ? "in use" : "none (out of memory ends the faulting process)");
-        Console.WriteLine("  PID  NAME        FAULTS  PAGE-INS PAGE-OUTS  AVOIDED  SLOTS       WS/MAX  POLICY   HAND");
+        Console.WriteLine("  PID  NAME        FAULTS  PAGE-INS PAGE-OUTS  AVOIDED  SLOTS         WS/MAX  POLICY   HAND");
         PagingCounters total = ProcessManager.Ended;
         ulong slots = 0;
         for (Process p = ProcessTable.First; p != null; p = p.NextInTable)
@@ -45,9 +45,16 @@ internal sealed class VmstatCommand : ShellCommand
             Console.WritePadded(p.Name, 10);
             Write(counters);
             WorkingSet set = p.AddressSpace?.WorkingSet;
+            Console.Write("  ");
             if (set != null)
             {
-                Console.WriteDecimal((ulong)set.Count, 7);
+                // "count/capacity" right-aligned as one field, so a full default set (262144) keeps the columns.
+                int width = Digits((ulong)set.Count) + 1 + Digits((ulong)set.Capacity);
+                for (int i = width; i < WorkingSetWidth; i++)
+                {
+                    Console.Write(' ');
+                }
+                Console.WriteDecimal((ulong)set.Count);
                 Console.Write("/");
                 Console.WriteDecimal((ulong)set.Capacity);
                 Console.Write("  ");
@@ -56,7 +63,7 @@ internal sealed class VmstatCommand : ShellCommand
             }
             else
             {
-                Console.Write("      -         -");
+                Console.Write("            -  -");
             }
             Console.WriteLine();
         }
@@ -76,6 +83,18 @@ internal sealed class VmstatCommand : ShellCommand
         Console.WriteDecimal(counters.PageOuts, 10);
         Console.WriteDecimal(counters.WritesAvoided, 9);
         Console.WriteDecimal(counters.SlotsHeld, 7);
-        Console.Write("  ");
+    }
+
+    // "count/capacity" of a working set: 262144/262144 at the default limit.
+    private const int WorkingSetWidth = 13;
+
+    private static int Digits(ulong value)
+    {
+        int digits = 1;
+        for (; value >= 10; value /= 10)
+        {
+            digits++;
+        }
+        return digits;
     }
 }
