@@ -28,6 +28,22 @@ public sealed class UserBootTests
         Assert.Matches(@"argv\[3\] = ""zzz"" \(3 bytes\)\nprocess \d+ \(args\) exited with status 4\n", qemu.Run("run args x yy zzz"));
     }
 
+    // Two programs keep exact sums in SSE registers through loops the timer preempts, each switching to the
+    // other: a register an interrupt entry or a context switch failed to keep shows as a wrong sum (seen with
+    // the interrupt entry's SSE save left out).
+    [Fact]
+    public void Sse_registers_survive_preemption_and_switches_between_two_programs()
+    {
+        using QemuSession qemu = QemuSession.StartShell(KernelImage.Iso(MenuEntry.Kernel));
+        qemu.Run("run fpu 3 &");
+        qemu.Run("run fpu 5 &");
+        string output = qemu.WaitFor("(fpu) exited with status", 120) + qemu.WaitFor("(fpu) exited with status", 120);
+        qemu.Resync();
+        Assert.DoesNotContain("FAIL", output);
+        Assert.Equal(2, Regex.Matches(output, @"fpu: ok   sums_kept_in_sse_registers_across_preemption_are_exact\n").Count);
+        Assert.Equal(2, Regex.Matches(output, @"fpu: 1 checks, 0 failed\n").Count);
+    }
+
     [Fact]
     public void Bad_run_lines_get_a_clear_error_and_the_shell_goes_on()
     {

@@ -14,6 +14,34 @@ internal static unsafe class ContextSwitch
     /// <summary>What <see cref="Switch"/> pushes: rbp, rbx, r12, r13, r14, r15.</summary>
     public const int SavedRegisters = 6;
 
+    /// <summary>
+    /// Below the registers, <see cref="Switch"/> keeps the thread's whole FPU state: an FXSAVE image of 512
+    /// bytes, 16-byte aligned, and 8 bytes that align it (switch.asm, SWITCH_FPU_BYTES).
+    /// </summary>
+    public const int FpuAreaBytes = 520;
+
+    // An FXSAVE image (SDM Vol. 1, 10.5.1): the x87 control word at byte 0, MXCSR at byte 24.
+    private const int FxsaveControlWordOffset = 0;
+    private const int FxsaveMxcsrOffset = 24;
+    private const ushort InitialControlWord = 0x037F;
+    private const uint InitialMxcsr = 0x1F80;
+
+    /// <summary>
+    /// Lays down below <paramref name="stack"/> (just under a new thread's saved registers) the FPU area its
+    /// first switch restores: the reset state, every register zero. Returns the thread's saved stack pointer.
+    /// </summary>
+    public static ulong* PushInitialFpuState(ulong* stack)
+    {
+        byte* area = (byte*)stack - FpuAreaBytes;
+        for (int i = 0; i < FpuAreaBytes; i++)
+        {
+            area[i] = 0;
+        }
+        *(ushort*)(area + FxsaveControlWordOffset) = InitialControlWord;
+        *(uint*)(area + FxsaveMxcsrOffset) = InitialMxcsr;
+        return (ulong*)area;
+    }
+
     [RuntimeImport("*", "KernelSwitchStack")] [MethodImpl(MethodImplOptions.InternalCall)]
     private static extern void SwitchStack(ulong* saveStackPointer, ulong stackPointer);
 

@@ -1,10 +1,11 @@
 ; Interrupt entry stubs. Each vector pushes an error code (0 where the CPU pushes none, SDM Vol. 3A 6.13)
-; and its number, then the common path saves the general registers and the SSE state (managed code uses
-; xmm registers) and calls the managed dispatcher with a pointer to the saved frame.
+; and its number, then the common path saves the general registers and the SSE registers (managed code uses
+; xmm registers; see sse.inc) and calls the managed dispatcher with a pointer to the saved frame.
 bits 64
 section .text
 
 %include "smap.inc"
+%include "sse.inc"
 
 extern KernelInterruptDispatch
 
@@ -53,11 +54,11 @@ interrupt_common:
     cld
     mov rdi, rsp
     mov rbx, rsp
-    sub rsp, 512
+    sub rsp, SSE_SAVE_BYTES
     and rsp, ~15
-    fxsave [rsp]
+    SSE_SAVE
     call KernelInterruptDispatch
-    fxrstor [rsp]
+    SSE_RESTORE
     mov rsp, rbx
 ; Leaves through the saved frame at rsp: every general register, then IRETQ. The system-call exit and a new
 ; thread's first entry to ring 3 come here too.

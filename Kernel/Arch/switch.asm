@@ -7,8 +7,12 @@ extern KernelThreadFinishSwitch
 extern KernelThreadEnterUser
 
 ; void KernelSwitchStack(ulong* saveStackPointer, ulong stackPointer): saves the callee-saved registers
-; (System V) on the current stack, stores the stack pointer through the first argument, takes the second as
-; the stack pointer and returns into the thread that saved it there. Called with interrupts disabled.
+; (System V) and the whole FPU state (FXSAVE: x87, MXCSR, xmm; entries to the kernel save only what kernel
+; code changes, see sse.inc) on the current stack, stores the stack pointer through the first argument, takes
+; the second as the stack pointer and returns into the thread that saved it there. Called with interrupts
+; disabled, from managed code (rsp 16-byte aligned before the call, so the FXSAVE area below the six
+; registers is aligned too: a new thread's first stack is laid out the same way, Scheduler.Create*Thread).
+%define SWITCH_FPU_BYTES 520        ; 512 for FXSAVE, 8 to align it
 global KernelSwitchStack
 KernelSwitchStack:
     push rbp
@@ -17,8 +21,12 @@ KernelSwitchStack:
     push r13
     push r14
     push r15
+    sub rsp, SWITCH_FPU_BYTES
+    fxsave [rsp]
     mov [rdi], rsp
     mov rsp, rsi
+    fxrstor [rsp]
+    add rsp, SWITCH_FPU_BYTES
     pop r15
     pop r14
     pop r13

@@ -9,6 +9,7 @@ bits 64
 section .text
 
 %include "smap.inc"
+%include "sse.inc"
 
 USER_DATA_SELECTOR  equ 0x18 | 3
 USER_CODE_SELECTOR  equ 0x20 | 3
@@ -56,13 +57,13 @@ KernelSyscallEntry:
     push r15
     mov rdi, rsp
     mov rbx, rsp
-    sub rsp, 512
+    sub rsp, SSE_SAVE_BYTES
     and rsp, ~15
-    fxsave [rsp]
+    SSE_SAVE
     sti                         ; system calls run with interrupts on, as any kernel code does
     call KernelSyscallDispatch
     cli
-    fxrstor [rsp]
+    SSE_RESTORE
     mov rsp, rbx
 
     ; SYSRET only to a user frame with a canonical lower-half RIP: SYSRET with a non-canonical RCX raises #GP

@@ -67,7 +67,8 @@ internal static unsafe class Scheduler
             return null;
         }
         var thread = new Thread(name, top) { OwnsStack = true, RootTable = s_kernelRoot, State = ThreadState.Blocked };
-        // What KernelSwitchStack pops (rbx = the entry point), then the return into the start trampoline.
+        // What KernelSwitchStack restores (the FPU area, then rbx = the entry point among the registers), then the
+        // return into the start trampoline.
         ulong* stack = (ulong*)top;
         *--stack = ContextSwitch.StartKernelAddress();
         for (int i = 0; i < ContextSwitch.SavedRegisters; i++)
@@ -75,7 +76,7 @@ internal static unsafe class Scheduler
             *--stack = 0;
         }
         stack[SavedRbxIndex] = (ulong)entry;
-        thread.SavedStackPointer = (ulong)stack;
+        thread.SavedStackPointer = (ulong)ContextSwitch.PushInitialFpuState(stack);
         return thread;
     }
 
@@ -99,7 +100,7 @@ internal static unsafe class Scheduler
         {
             *--stack = 0;
         }
-        thread.SavedStackPointer = (ulong)stack;
+        thread.SavedStackPointer = (ulong)ContextSwitch.PushInitialFpuState(stack);
         return thread;
     }
 
