@@ -500,29 +500,11 @@ public sealed unsafe class Mapper<TMem, TTlb>
 
     private PagingStatus UnreserveLocked(ulong virtualAddress)
     {
-        PagingStatus status = CheckPage(virtualAddress, PageSize.Size4KiB);
-        if (status != PagingStatus.Success)
-        {
-            return status;
-        }
         ulong** slots = stackalloc ulong*[RootLevel + 1];
-        status = Descend(virtualAddress, LeafTableLevel, slots, out int missingLevel);
+        PagingStatus status = DescendToMarkedEntry(virtualAddress, PageTableEntry.ReservationMask, slots);
         if (status != PagingStatus.Success)
         {
             return status;
-        }
-        if (missingLevel != 0)
-        {
-            return PagingStatus.NotReserved;
-        }
-        ulong current = *slots[LeafTableLevel];
-        if ((current & PageTableEntry.PresentBit) != 0)
-        {
-            return PagingStatus.AlreadyMapped;
-        }
-        if ((current & PageTableEntry.ReservationMask) == 0)
-        {
-            return PagingStatus.NotReserved;
         }
         *slots[LeafTableLevel] = 0;
         ReleaseEmptyTables(virtualAddress, LeafTableLevel, slots, 1, mustInvalidate: false);
@@ -796,13 +778,25 @@ public sealed unsafe class Mapper<TMem, TTlb>
     /// <summary>Finds the non-present 4 KiB entry of <paramref name="virtualAddress"/> that carries the UHPAGE mark.</summary>
     private PagingStatus FindReservation(ulong virtualAddress, out ulong* entry)
     {
-        entry = null;
+        ulong** slots = stackalloc ulong*[RootLevel + 1];
+        PagingStatus status = DescendToMarkedEntry(virtualAddress, PageTableEntry.UserHeapReservedBit, slots);
+        entry = status == PagingStatus.Success ? slots[LeafTableLevel] : null;
+        return status;
+    }
+
+    /// <summary>
+    /// Walks to the 4 KiB entry of <paramref name="virtualAddress"/> (the tables on the way in
+    /// <paramref name="slots"/>) and checks it is not present and carries one of <paramref name="marks"/>:
+    /// <see cref="PagingStatus.NotReserved"/> when a table is missing or no mark is there,
+    /// <see cref="PagingStatus.AlreadyMapped"/> when the page is present.
+    /// </summary>
+    private PagingStatus DescendToMarkedEntry(ulong virtualAddress, ulong marks, ulong** slots)
+    {
         PagingStatus status = CheckPage(virtualAddress, PageSize.Size4KiB);
         if (status != PagingStatus.Success)
         {
             return status;
         }
-        ulong** slots = stackalloc ulong*[RootLevel + 1];
         status = Descend(virtualAddress, LeafTableLevel, slots, out int missingLevel);
         if (status != PagingStatus.Success)
         {
@@ -817,11 +811,10 @@ public sealed unsafe class Mapper<TMem, TTlb>
         {
             return PagingStatus.AlreadyMapped;
         }
-        if ((current & PageTableEntry.UserHeapReservedBit) == 0)
+        if ((current & marks) == 0)
         {
             return PagingStatus.NotReserved;
         }
-        entry = slots[LeafTableLevel];
         return PagingStatus.Success;
     }
 

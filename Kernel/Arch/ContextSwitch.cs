@@ -20,25 +20,22 @@ internal static unsafe class ContextSwitch
     /// </summary>
     public const int FpuAreaBytes = 520;
 
-    // An FXSAVE image (SDM Vol. 1, 10.5.1): the x87 control word at byte 0, MXCSR at byte 24.
-    private const int FxsaveControlWordOffset = 0;
-    private const int FxsaveMxcsrOffset = 24;
-    private const ushort InitialControlWord = 0x037F;
-    private const uint InitialMxcsr = 0x1F80;
+    private const int FxsaveBytes = 512;
+
+    // The reset FPU state as an FXSAVE image (switch.asm's initial_fpu_state, which a new program's first entry
+    // to ring 3 loads too).
+    [RuntimeImport("*", "KernelInitialFpuStateAddress")] [MethodImpl(MethodImplOptions.InternalCall)]
+    private static extern byte* InitialFpuState();
 
     /// <summary>
     /// Lays down below <paramref name="stack"/> (just under a new thread's saved registers) the FPU area its
-    /// first switch restores: the reset state, every register zero. Returns the thread's saved stack pointer.
+    /// first switch restores: the reset state. Returns the thread's saved stack pointer.
     /// </summary>
     public static ulong* PushInitialFpuState(ulong* stack)
     {
         byte* area = (byte*)stack - FpuAreaBytes;
-        for (int i = 0; i < FpuAreaBytes; i++)
-        {
-            area[i] = 0;
-        }
-        *(ushort*)(area + FxsaveControlWordOffset) = InitialControlWord;
-        *(uint*)(area + FxsaveMxcsrOffset) = InitialMxcsr;
+        Unsafe.CopyBlock(area, InitialFpuState(), FxsaveBytes);
+        Unsafe.InitBlock(area + FxsaveBytes, 0, FpuAreaBytes - FxsaveBytes);
         return (ulong*)area;
     }
 

@@ -53,7 +53,10 @@ KernelThreadStartKernel:
     call rbx
     ud2                         ; a kernel thread's entry never returns
 
-global KernelThreadStartUserAddress, KernelThreadStartKernelAddress
+global KernelThreadStartUserAddress, KernelThreadStartKernelAddress, KernelInitialFpuStateAddress
+KernelInitialFpuStateAddress:
+    lea rax, [rel initial_fpu_state]
+    ret
 KernelThreadStartUserAddress:
     lea rax, [rel KernelThreadStartUser]
     ret

@@ -105,15 +105,21 @@ internal static unsafe class Console
         WriteDecimal((ulong)value);
     }
 
-    /// <summary>Writes <paramref name="value"/> right-aligned in <paramref name="width"/> columns.</summary>
-    public static void WriteDecimal(ulong value, int width)
+    /// <summary>How many columns <see cref="WriteDecimal(ulong)"/> takes for <paramref name="value"/>.</summary>
+    public static int DecimalDigits(ulong value)
     {
         int digits = 1;
-        for (ulong v = value; v >= 10; v /= 10)
+        for (; value >= 10; value /= 10)
         {
             digits++;
         }
-        for (int i = digits; i < width; i++)
+        return digits;
+    }
+
+    /// <summary>Writes <paramref name="value"/> right-aligned in <paramref name="width"/> columns.</summary>
+    public static void WriteDecimal(ulong value, int width)
+    {
+        for (int i = DecimalDigits(value); i < width; i++)
         {
             Write(' ');
         }

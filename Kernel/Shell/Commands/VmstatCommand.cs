@@ -49,7 +49,7 @@ internal sealed class VmstatCommand : ShellCommand
             if (set != null)
             {
                 // "count/capacity" right-aligned as one field, so a full default set (262144) keeps the columns.
-                int width = Digits((ulong)set.Count) + 1 + Digits((ulong)set.Capacity);
+                int width = Console.DecimalDigits((ulong)set.Count) + 1 + Console.DecimalDigits((ulong)set.Capacity);
                 for (int i = width; i < WorkingSetWidth; i++)
                 {
                     Console.Write(' ');
@@ -87,14 +87,4 @@ internal sealed class VmstatCommand : ShellCommand
 
     // "count/capacity" of a working set: 262144/262144 at the default limit.
     private const int WorkingSetWidth = 13;
-
-    private static int Digits(ulong value)
-    {
-        int digits = 1;
-        for (; value >= 10; value /= 10)
-        {
-            digits++;
-        }
-        return digits;
-    }
 }
