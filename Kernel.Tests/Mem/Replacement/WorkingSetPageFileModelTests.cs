@@ -101,9 +101,7 @@ public sealed unsafe class WorkingSetPageFileModelTests
         int baseline = machine.Frames.Outstanding;
         var store = new MemoryPageStore(machine.Ram, 16);
         MemoryPageStore.Seam seam = store.AsSeam;
-        UserAddressSpace<EmulatedRam.Accessor, RecordingTlb>.Create(machine.Ram.Memory, new RecordingTlb(machine.Tlb), machine.Frames, machine.Root,
-            PageFlags.NoExecute, out var space);
-        space.UseWorkingSet(new WorkingSet(4, ReplacementPolicy.Clock));
+        var space = NewSpace(machine, 4, ReplacementPolicy.Clock);
         ulong heap = UserLayout.PageAreaBase;
         space.ReserveHeap(heap, 10 * MemConstants.PageSize);
         for (int i = 0; i < 10; i++)
@@ -130,9 +128,7 @@ public sealed unsafe class WorkingSetPageFileModelTests
         Assert.Equal(PagingStatus.Success, machine.Mapper.PopulateUpperHalf());
         var store = new MemoryPageStore(machine.Ram, 1);
         MemoryPageStore.Seam seam = store.AsSeam;
-        UserAddressSpace<EmulatedRam.Accessor, RecordingTlb>.Create(machine.Ram.Memory, new RecordingTlb(machine.Tlb), machine.Frames, machine.Root,
-            PageFlags.NoExecute, out var space);
-        space.UseWorkingSet(new WorkingSet(1, ReplacementPolicy.Clock));
+        var space = NewSpace(machine, 1, ReplacementPolicy.Clock);
         ulong heap = UserLayout.PageAreaBase;
         space.ReserveHeap(heap, 4 * MemConstants.PageSize);
         Access(machine, space, ref seam, heap, true, 1);
@@ -170,9 +166,7 @@ public sealed unsafe class WorkingSetPageFileModelTests
         int baseline = machine.Frames.Outstanding;
         var store = new MemoryPageStore(machine.Ram, Slots);
         MemoryPageStore.Seam seam = store.AsSeam;
-        UserAddressSpace<EmulatedRam.Accessor, RecordingTlb>.Create(machine.Ram.Memory, new RecordingTlb(machine.Tlb), machine.Frames, machine.Root,
-            PageFlags.NoExecute, out var space);
-        space.UseWorkingSet(new WorkingSet(Capacity, policy));
+        var space = NewSpace(machine, Capacity, policy);
         ulong heap = UserLayout.PageAreaBase;
         space.ReserveHeap(heap, Touched * MemConstants.PageSize);
 
@@ -212,9 +206,7 @@ public sealed unsafe class WorkingSetPageFileModelTests
         int baseline = machine.Frames.Outstanding;
         var store = new MemoryPageStore(machine.Ram, 16);
         MemoryPageStore.Seam seam = store.AsSeam;
-        UserAddressSpace<EmulatedRam.Accessor, RecordingTlb>.Create(machine.Ram.Memory, new RecordingTlb(machine.Tlb), machine.Frames, machine.Root,
-            PageFlags.NoExecute, out var space);
-        space.UseWorkingSet(new WorkingSet(4, ReplacementPolicy.Clock));
+        var space = NewSpace(machine, 4, ReplacementPolicy.Clock);
         ulong heap = UserLayout.PageAreaBase;
         space.ReserveHeap(heap, 16 * MemConstants.PageSize);
         for (int i = 0; i < 10; i++)
@@ -258,9 +250,7 @@ public sealed unsafe class WorkingSetPageFileModelTests
         int baseline = machine.Frames.Outstanding;
         var store = new MemoryPageStore(machine.Ram, 16);
         MemoryPageStore.Seam seam = store.AsSeam;
-        UserAddressSpace<EmulatedRam.Accessor, RecordingTlb>.Create(machine.Ram.Memory, new RecordingTlb(machine.Tlb), machine.Frames, machine.Root,
-            PageFlags.NoExecute, out var space);
-        space.UseWorkingSet(new WorkingSet(2, ReplacementPolicy.Clock));
+        var space = NewSpace(machine, 2, ReplacementPolicy.Clock);
         ulong heap = UserLayout.PageAreaBase;
         space.ReserveHeap(heap, 8 * MemConstants.PageSize);
         for (int i = 0; i < 8; i++)
@@ -300,9 +290,7 @@ public sealed unsafe class WorkingSetPageFileModelTests
         int baseline = machine.Frames.Outstanding;
         var store = new MemoryPageStore(machine.Ram, slots);
         MemoryPageStore.Seam seam = store.AsSeam;
-        UserAddressSpace<EmulatedRam.Accessor, RecordingTlb>.Create(machine.Ram.Memory, new RecordingTlb(machine.Tlb), machine.Frames, machine.Root,
-            PageFlags.NoExecute, out var space);
-        space.UseWorkingSet(new WorkingSet(2, ReplacementPolicy.Clock));
+        var space = NewSpace(machine, 2, ReplacementPolicy.Clock);
         ulong heap = UserLayout.PageAreaBase;
         space.ReserveHeap(heap, 8 * MemConstants.PageSize);
         for (int i = 0; i < 8; i++)
@@ -340,9 +328,7 @@ public sealed unsafe class WorkingSetPageFileModelTests
         int baseline = machine.Frames.Outstanding;
         var store = new MemoryPageStore(machine.Ram, 8);
         MemoryPageStore.Seam seam = store.AsSeam;
-        UserAddressSpace<EmulatedRam.Accessor, RecordingTlb>.Create(machine.Ram.Memory, new RecordingTlb(machine.Tlb), machine.Frames, machine.Root,
-            PageFlags.NoExecute, out var space);
-        space.UseWorkingSet(new WorkingSet(2, ReplacementPolicy.Clock));
+        var space = NewSpace(machine, 2, ReplacementPolicy.Clock);
         ulong heap = UserLayout.PageAreaBase;
         ulong a = heap, b = heap + MemConstants.PageSize, c = heap + 2 * MemConstants.PageSize, d = heap + 3 * MemConstants.PageSize;
         space.ReserveHeap(heap, 4 * MemConstants.PageSize);
@@ -384,6 +370,15 @@ public sealed unsafe class WorkingSetPageFileModelTests
         space.Destroy(ref seam);
         Assert.Equal(0, store.SlotsInUse);
         Assert.Equal(baseline, machine.Frames.Outstanding);
+    }
+
+    /// <summary>A user address space on <paramref name="machine"/> with a working set of <paramref name="capacity"/> pages.</summary>
+    private static UserAddressSpace<EmulatedRam.Accessor, RecordingTlb> NewSpace(PagingFixture machine, int capacity, ReplacementPolicy policy)
+    {
+        Assert.Equal(PagingStatus.Success, UserAddressSpace<EmulatedRam.Accessor, RecordingTlb>.Create(machine.Ram.Memory, new RecordingTlb(machine.Tlb),
+            machine.Frames, machine.Root, PageFlags.NoExecute, out var space));
+        space.UseWorkingSet(new WorkingSet(capacity, policy));
+        return space;
     }
 
     /// <summary>
